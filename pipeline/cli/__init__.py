@@ -1,0 +1,95 @@
+"""The ``policytag`` command: a thin layer over the library.
+
+Subcommands live in their own modules and are imported only when used, so
+``policytag tag`` does not pay for pandas or matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, PolicytagError
+
+# command name -> "module:function" inside pipeline.cli
+COMMANDS: dict[str, str] = {
+    "segment": "segment:segment",
+    "lexicon": "lexicon:lexicon",
+    "train": "model:train",
+    "evaluate": "model:evaluate",
+    "suggest": "model:suggest",
+    "bootstrap": "model:bootstrap",
+    "tag": "tag:tag",
+    "stats": "stats:stats",
+    "report": "report:report",
+    "indicators": "indicators:indicators",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when it runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self.get_command(ctx, name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            mod = importlib.import_module(f"{__name__}.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(__name__):
+                return None  # command not built into this version
+            raise
+        return getattr(mod, attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML file overriding configs/default.toml.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="policytag")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
+    """policytag: find policy phrases in people's congress standing-committee work
+    reports (人大常委会工作报告) and tag each paragraph by function.
+
+    \b
+    Example:
+      policytag segment examples/report.txt -o paragraphs.jsonl
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+    ctx.obj["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the CLI and turns every failure into one line and an exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code: Any = cli.main(args=argv, prog_name="policytag", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("policytag: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PolicytagError as exc:
+        click.echo(f"policytag: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("policytag: interrupted; no partial output was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # the last guard: never a traceback as the interface
+        if debug:
+            traceback.print_exc()
+        click.echo(f"policytag: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,35 @@
+"""Errors that reach the user as one clear line, never as a traceback.
+
+Exit codes (documented in the README): 0 every input succeeded, 1 some inputs
+failed (the rest are in the output), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class PolicytagError(Exception):
+    """A problem the user can fix; the message names what and where."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(PolicytagError):
+    """Bad configuration, option value, model, lexicon or training data."""
+
+
+class InputError(PolicytagError):
+    """One input (file, line) cannot be processed; the others go on."""
+
+    exit_code = EXIT_SOME_FAILED
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.message = message
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")

@@ -1,0 +1,171 @@
+"""The records that flow between stages.
+
+``MappedText`` is text that remembers, for every character, where it came from
+in the original document. Every stage that rewrites text (normalization,
+joining broken lines, dropping bullets) does so through ``MappedText`` so that
+the offsets the program reports always index the original text.
+
+``Document`` is what ``read`` produces; ``Paragraph`` is what ``segment``
+produces and what later stages annotate (``terms``, ``labels``, ``scores``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+_INDEX = np.int64
+
+
+@dataclass(frozen=True)
+class MappedText:
+    """A string plus, for each character, its index in the original text.
+
+    >>> m = MappedText.identity("ab\\ncd").drop("\\n")
+    >>> m.text, m.span(0, 4)
+    ('abcd', (0, 5))
+    """
+
+    text: str
+    offsets: np.ndarray  # int64, len(text); offsets[i] = original index of text[i]
+
+    @classmethod
+    def identity(cls, text: str, base: int = 0) -> MappedText:
+        return cls(text, np.arange(base, base + len(text), dtype=_INDEX))
+
+    def __post_init__(self) -> None:
+        if len(self.offsets) != len(self.text):
+            raise ValueError(f"offsets ({len(self.offsets)}) and text ({len(self.text)}) differ in length")
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def __getitem__(self, key: slice) -> MappedText:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("MappedText supports contiguous slices only")
+        return MappedText(self.text[key], self.offsets[key])
+
+    def span(self, start: int = 0, end: int | None = None) -> tuple[int, int]:
+        """Original (start, end) of ``self.text[start:end]``; end is exclusive."""
+        end = len(self.text) if end is None else end
+        if end <= start:
+            pos = int(self.offsets[start]) if start < len(self.offsets) else self.end_offset()
+            return pos, pos
+        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+
+    def end_offset(self) -> int:
+        return int(self.offsets[-1]) + 1 if len(self.offsets) else 0
+
+    def keep(self, mask: np.ndarray) -> MappedText:
+        """Keep the characters where ``mask`` is true."""
+        idx = np.flatnonzero(mask)
+        return MappedText("".join(self.text[i] for i in idx), self.offsets[idx])
+
+    def drop(self, chars: str) -> MappedText:
+        """Remove every occurrence of the given characters."""
+        mask = np.fromiter((c not in chars for c in self.text), dtype=bool, count=len(self.text))
+        return self.keep(mask)
+
+    def strip(self) -> MappedText:
+        stripped = self.text.lstrip()
+        lead = len(self.text) - len(stripped)
+        return self[lead : lead + len(stripped.rstrip())]
+
+    @staticmethod
+    def join(parts: Iterable[MappedText]) -> MappedText:
+        parts = list(parts)
+        if not parts:
+            return MappedText("", np.zeros(0, dtype=_INDEX))
+        return MappedText("".join(p.text for p in parts), np.concatenate([p.offsets for p in parts]))
+
+
+@dataclass
+class Document:
+    """One input document after ``read``.
+
+    ``raw`` is the decoded original text (what every offset indexes);
+    ``norm`` is the normalized text mapped back into ``raw``.
+    """
+
+    path: str
+    doc_id: str
+    raw: str
+    norm: MappedText
+    meta: dict[str, Any] = field(default_factory=dict)
+    source_format: str = "txt"
+
+
+@dataclass
+class Term:
+    term: str  # surface form as it stands in the original text
+    canonical: str
+    category: str
+    quoted: bool
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "canonical": self.canonical,
+            "category": self.category,
+            "quoted": self.quoted,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass
+class Paragraph:
+    """One paragraph as a careful reader sees it; later stages fill the rest."""
+
+    doc_id: str
+    path: str
+    index: int
+    body: MappedText  # normalized paragraph text, mapped into the document's raw text
+    section: list[str] = field(default_factory=list)
+    is_heading: bool = False
+    is_glossary: bool = False
+    period: str | None = None  # "review", "plan" or None
+    meta: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # fields kept from pre-cut input
+    tokens: list[str] | None = None
+    terms: list[Term] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.body.text
+
+    @property
+    def start(self) -> int:
+        return self.body.span()[0]
+
+    @property
+    def end(self) -> int:
+        return self.body.span()[1]
+
+    def to_dict(self, annotations: bool = True) -> dict[str, Any]:
+        start, end = self.body.span()
+        out: dict[str, Any] = dict(self.extra)
+        out.update(
+            doc_id=self.doc_id,
+            path=self.path,
+            index=self.index,
+            text=self.text,
+            start=start,
+            end=end,
+            section=list(self.section),
+            is_heading=self.is_heading,
+            is_glossary=self.is_glossary,
+            period=self.period,
+            meta=dict(self.meta),
+        )
+        if annotations:
+            out["labels"] = list(self.labels)
+            out["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
+            out["terms"] = [t.to_dict() for t in self.terms]
+        return out
