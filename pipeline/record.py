@@ -11,8 +11,9 @@ produces and what later stages annotate (``terms``, ``labels``, ``scores``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -12,8 +12,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -55,3 +56,114 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
             fh.write("\n")
             n += 1
     return n
+
+
+FORMATS = ("jsonl", "csv", "xlsx", "parquet")
+# Fields of a tagged record in the order tables show them.
+BASE_COLUMNS = ["doc_id", "path", "index", "text", "start", "end", "section", "is_heading", "is_glossary", "period"]
+META_COLUMNS = ["place", "level", "province", "region_code", "year", "date", "meeting", "speaker", "title"]
+
+
+def format_for(path: str | Path | None, explicit: str | None = None) -> str:
+    """Output format from ``--format`` or the file extension (jsonl for stdout)."""
+    if explicit:
+        fmt = explicit.lower()
+    elif path is None or str(path) == "-":
+        fmt = "jsonl"
+    else:
+        fmt = Path(path).suffix.lower().lstrip(".")
+        fmt = {"json": "jsonl", "ndjson": "jsonl", "xls": "xlsx", "pq": "parquet"}.get(fmt, fmt)
+    if fmt not in FORMATS:
+        from .errors import ConfigError
+
+        raise ConfigError(f"unknown output format {fmt!r} for {path}; use one of {', '.join(FORMATS)} (--format)")
+    return fmt
+
+
+def flatten(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
+    """A tagged record as one flat table row (for CSV and Excel).
+
+    Lists become ``|``-joined strings, meta fields become ``meta.<field>``,
+    scores become one ``score.<label>`` column per label.
+    """
+    row: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "meta":
+            for mk, mv in value.items():
+                row[f"meta.{mk}"] = mv
+        elif key == "scores":
+            continue
+        elif key == "terms":
+            row["terms"] = "|".join(t["canonical"] for t in value)
+            row["term_surfaces"] = "|".join(t["term"] for t in value)
+        elif key in ("labels", "section", "tokens") and isinstance(value, list):
+            row[key] = "|".join(value) if key != "tokens" else " ".join(value)
+        else:
+            row[key] = value
+    scores = record.get("scores", {})
+    for label in labels:
+        row[f"score.{label}"] = scores.get(label)
+    return row
+
+
+def table_columns(labels: list[str], extra: list[str] = ()) -> list[str]:
+    cols = list(extra) + BASE_COLUMNS + [f"meta.{m}" for m in META_COLUMNS] + ["labels", "terms", "term_surfaces"]
+    return cols + [f"score.{label}" for label in labels]
+
+
+class RecordWriter:
+    """Streams tagged records to jsonl/csv; buffers them for xlsx/parquet.
+
+    Nothing appears at ``path`` until ``close()`` succeeds.
+    """
+
+    def __init__(self, path: str | Path | None, fmt: str, labels: list[str]) -> None:
+        self.path, self.fmt, self.labels = path, fmt, labels
+        self.count = 0
+        self._rows: list[dict[str, Any]] = []
+        self._ctx = None
+        self._fh: IO[str] | None = None
+        self._csv = None
+        if fmt in ("jsonl", "csv"):
+            self._ctx = open_output(path, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
+            self._fh = self._ctx.__enter__()
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.count += 1
+        if self.fmt == "jsonl":
+            self._fh.write(dumps(record) + "\n")
+        elif self.fmt == "csv":
+            self._write_csv(flatten(record, self.labels))
+        else:
+            self._rows.append(record)
+
+    def _write_csv(self, row: dict[str, Any]) -> None:
+        import csv
+
+        if self._csv is None:
+            extra = [k for k in row if k not in table_columns(self.labels) and not k.startswith("meta.")]
+            self._columns = table_columns(self.labels, extra)
+            self._csv = csv.DictWriter(self._fh, fieldnames=self._columns, extrasaction="ignore")
+            self._csv.writeheader()
+        self._csv.writerow(row)
+
+    def close(self, ok: bool = True) -> None:
+        """Finish the file; with ``ok=False`` discard everything written."""
+        if self._ctx is not None:
+            exc = None if ok else RuntimeError("aborted")
+            self._ctx.__exit__(type(exc) if exc else None, exc, None)
+            return
+        if ok:
+            self._write_table()
+
+    def _write_table(self) -> None:
+        import pandas as pd
+
+        if self.fmt == "xlsx":
+            frame = pd.DataFrame([flatten(r, self.labels) for r in self._rows])
+            with atomic_path(self.path) as tmp:
+                frame.to_excel(tmp, index=False, engine="openpyxl")
+        else:  # parquet keeps lists and nested terms as real nested columns
+            frame = pd.DataFrame(self._rows)
+            with atomic_path(self.path) as tmp:
+                frame.to_parquet(tmp, index=False)

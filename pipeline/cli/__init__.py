@@ -51,7 +51,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML file overriding configs/default.toml.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML file overriding the defaults.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.version_option(package_name="policytag")
 @click.pass_context
