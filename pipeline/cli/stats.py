@@ -1,0 +1,76 @@
+"""``policytag stats``: label shares, term frequencies, term × function, first mentions, charts."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import load_config
+from ..errors import EXIT_OK, EXIT_SOME_FAILED, InputError
+from ..stats import GROUP_COLUMNS, TABLE_FORMATS
+
+
+def _split_terms(values: tuple[str, ...]) -> list[str]:
+    """``--first-mention A --first-mention B,C`` -> [A, B, C] (also splits on ，)."""
+    out = []
+    for value in values:
+        out.extend(part.strip() for part in value.replace("，", ",").split(",") if part.strip())
+    return list(dict.fromkeys(out))
+
+
+@click.command("stats")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", default=None,
+              help="Output file; .csv/.parquet write one file per table (OUT_labels.csv ...), "
+                   ".xlsx one sheet per table, .json one object. Omitted: print the label table.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default=None,
+              help="Output format (default: from -o).")
+@click.option("--by", "by", multiple=True, type=click.Choice(list(GROUP_COLUMNS)),
+              help="Group by this (repeatable: --by place --by year). Default: the whole input as one group.")
+@click.option("--include-headings", is_flag=True,
+              help="Count headings and glossary entries in label shares and term × function too.")
+@click.option("--first-mention", "first_mention", multiple=True, metavar="TERM[,TERM]",
+              help="Diffusion table: per place, first year TERM appears and its count per year (repeatable).")
+@click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
+              help="Also draw charts (PNG + SVG) into this folder.")
+@click.pass_context
+def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
+          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None) -> int:
+    """Count tagged paragraphs: label shares, term frequencies, term × function.
+
+    TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
+    or folders of them.
+
+    \b
+    Examples:
+      policytag stats tagged.jsonl --by place
+      policytag stats tagged.jsonl -o stats.xlsx --by place --by year
+      policytag stats tagged.jsonl -o stats.csv --first-mention 票决制,双联 --plot charts/
+    """
+    from .. import stats as st
+
+    config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
+    opts = config["stats"]
+    labels = list(config["classify"]["labels"])
+    terms = _split_terms(first_mention)
+    st.group_columns(by)  # validate before reading anything
+    out_format = st.table_format(output, fmt) if output else None
+    errors: list[InputError] = []
+    frame = st.load_tagged(paths, errors, section_level=int(opts["section_level"]))
+    for exc in errors:
+        click.echo(f"policytag: skipped {exc}", err=True)
+    tables = st.compute_stats(frame, by, labels, include_headings, terms)
+    if output:
+        written = st.write_tables(tables, output, out_format)
+        names = ", ".join(str(p) for p in dict.fromkeys(written))
+        click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {names}", err=True)
+    else:
+        with_rows = tables["labels"][tables["labels"]["paragraphs"] > 0]
+        click.echo(with_rows.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if plot_dir:
+        from .. import plot
+
+        font = plot.cjk_font(str(opts["font"]))
+        trends = st.term_year_table(frame, terms, int(opts["top_terms"]))
+        written = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font)
+        click.echo(f"charts ({font.family}) -> {', '.join(str(p) for p in written)}", err=True)
+    return EXIT_SOME_FAILED if errors else EXIT_OK

@@ -1,0 +1,506 @@
+"""Counting tagged paragraphs: label shares, term frequencies, term × function, first mentions.
+
+Everything starts from ``load_tagged``, which reads what ``policytag tag`` writes
+(JSONL, CSV, XLSX or parquet) into one flat DataFrame with one row per
+paragraph. Meta fields become plain columns (``place``, ``year`` ...), ``labels``
+and ``section`` are lists, ``terms`` is a list of dicts with at least
+``canonical`` and ``term``.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"doc_id": ["a"], "text": ["开展专题询问"], "labels": [["监督"]],
+...                    "terms": [[{"canonical": "专题询问", "term": "专题询问"}]]})
+>>> row = label_table(normalize(df)).iloc[0]
+>>> row["label"], int(row["paragraphs"]), int(row["chars"]), float(row["share_paragraphs"])
+('监督', 1, 6, 1.0)
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ConfigError, InputError
+from .write import META_COLUMNS, atomic_path
+
+NONE_LABEL = "(none)"  # a paragraph that carries no label
+# --by name -> column of the normalized frame
+GROUP_COLUMNS = {
+    "doc": "doc_id",
+    "place": "place",
+    "level": "level",
+    "province": "province",
+    "year": "year",
+    "period": "period",
+    "section": "section_top",
+}
+TABLE_FORMATS = ("csv", "xlsx", "parquet", "json")
+TAGGED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx", ".parquet", ".pq")
+_BOOL_COLUMNS = ("is_heading", "is_glossary")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def expand_paths(paths: Iterable[str]) -> list[Path]:
+    """Files, folders (tagged files inside, recursively) and globs -> sorted file list."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in TAGGED_SUFFIXES and p.is_file()))
+        elif path.exists():
+            out.append(path)
+        elif any(ch in raw for ch in "*?["):
+            out.extend(Path(p) for p in sorted(glob.glob(raw, recursive=True)))
+        else:
+            raise InputError(raw, "file not found")
+    return out
+
+
+def load_tagged(paths: Iterable[str | Path], errors: list[InputError] | None = None,
+                section_level: int = 0) -> pd.DataFrame:
+    """Read tagged files (jsonl/csv/xlsx/parquet) into one normalized DataFrame.
+
+    With ``errors`` given, a bad file or line is appended there and the rest is
+    read; without it the first problem raises ``InputError``. ``section_level``
+    picks the heading level that ``section_top`` (``--by section``) holds.
+    """
+    frames = []
+    for raw in paths:
+        try:
+            for path in expand_paths([str(raw)]):
+                frames.append(_read_one(path, errors))
+        except InputError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+    if not frames:
+        return normalize(pd.DataFrame({"doc_id": [], "text": [], "labels": [], "terms": []}), section_level)
+    return normalize(pd.concat(frames, ignore_index=True), section_level)
+
+
+def _read_one(path: Path, errors: list[InputError] | None) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            frame = pd.DataFrame(_read_jsonl(path, errors))
+        elif suffix == ".csv":
+            frame = _unflatten(pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False))
+        elif suffix == ".xlsx":
+            frame = _unflatten(pd.read_excel(path, dtype=str, keep_default_na=False))
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        else:
+            raise InputError(str(path), f"unknown tagged file type {suffix!r} (use .jsonl, .csv, .xlsx or .parquet)")
+    except InputError:
+        raise
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read: {exc}") from None
+    except Exception as exc:  # pyarrow/openpyxl raise their own types for corrupt files
+        raise InputError(str(path), f"cannot read: {type(exc).__name__}: {exc}") from None
+    if len(frame) and "labels" not in frame.columns:
+        raise InputError(str(path), "not a tagged file (no 'labels' field); run `policytag tag` on it first")
+    if "path" not in frame.columns:
+        frame["path"] = str(path)
+    frame["source"] = str(path)
+    return frame
+
+
+def _read_jsonl(path: Path, errors: list[InputError] | None) -> list[dict[str, Any]]:
+    records = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                err = InputError(str(path), f"bad JSON line: {exc}", line=number)
+                if errors is None:
+                    raise err from None
+                errors.append(err)
+                continue
+            records.append(_flat_meta(record))
+    return records
+
+
+def _flat_meta(record: dict[str, Any]) -> dict[str, Any]:
+    """Meta fields as top-level keys (``meta.title`` is kept prefixed if ``title`` is taken)."""
+    meta = record.pop("meta", None) or {}
+    for key, value in meta.items():
+        record[key if key not in record else f"meta.{key}"] = value
+    return record
+
+
+def _split(value: Any, sep: str = "|") -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return []
+    return [part for part in str(value).split(sep) if part]
+
+
+def _unflatten(frame: pd.DataFrame) -> pd.DataFrame:
+    """A CSV/XLSX table written by ``policytag tag`` back into record-like columns."""
+    frame = frame.rename(columns={c: c[5:] for c in frame.columns if c.startswith("meta.") and c[5:] not in frame})
+    for col in ("labels", "section"):
+        if col in frame:
+            frame[col] = frame[col].map(_split)
+    canon = frame["terms"].map(_split) if "terms" in frame else pd.Series([[]] * len(frame), index=frame.index)
+    surf = frame["term_surfaces"].map(_split) if "term_surfaces" in frame else canon
+    terms = []
+    for cs, ss in zip(canon, surf, strict=True):
+        ss = ss if len(ss) == len(cs) else cs  # surfaces only when they line up with the canonical forms
+        terms.append([{"canonical": c, "term": s} for c, s in zip(cs, ss, strict=True)])
+    frame["terms"] = terms
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("score.")] + ["term_surfaces"],
+                       errors="ignore")
+    return frame.replace("", None)
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return _split(value)
+    try:
+        return list(value)  # numpy arrays from parquet
+    except TypeError:
+        return []
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def _as_term(value: Any) -> dict[str, Any]:
+    term = dict(value) if not isinstance(value, str) else {"canonical": value, "term": value}
+    term.setdefault("term", term.get("canonical"))
+    term.setdefault("canonical", term.get("term"))
+    return term
+
+
+def _years(frame: pd.DataFrame) -> pd.Series:
+    """meta.year as an integer, else the first four digits of meta.date."""
+    year = pd.to_numeric(frame["year"], errors="coerce")
+    date = frame["date"].astype("string").str.slice(0, 4)
+    year = year.fillna(pd.to_numeric(date.where(date.str.isdigit()), errors="coerce"))
+    return year.round().astype("Int64")
+
+
+def normalize(frame: pd.DataFrame, section_level: int = 0) -> pd.DataFrame:
+    """Uniform types whatever the source: lists, bools, int years, meta columns present."""
+    frame = frame.copy()
+    if "meta" in frame.columns:  # parquet keeps meta as a struct column
+        meta = pd.DataFrame([dict(m) if m is not None else {} for m in frame.pop("meta")], index=frame.index)
+        for col in meta.columns:
+            frame[col if col not in frame else f"meta.{col}"] = meta[col]
+    n = len(frame)
+    for col, default in (("doc_id", None), ("text", ""), ("index", None), ("period", None)):
+        if col not in frame:
+            frame[col] = [default] * n
+    frame["text"] = frame["text"].fillna("").astype(str)
+    if frame["doc_id"].isna().any() and "path" in frame:
+        frame["doc_id"] = frame["doc_id"].fillna(frame["path"])
+    for col in ("labels", "section", "terms"):
+        frame[col] = [_as_list(v) for v in frame[col]] if col in frame else [[] for _ in range(n)]
+    frame["labels"] = [[str(x) for x in v] for v in frame["labels"]]
+    frame["section"] = [[str(x) for x in v] for v in frame["section"]]
+    frame["terms"] = [[_as_term(t) for t in v] for v in frame["terms"]]
+    for col in _BOOL_COLUMNS:
+        frame[col] = [_as_bool(v) for v in frame[col]] if col in frame else [False] * n
+    for col in META_COLUMNS:
+        if col not in frame:
+            frame[col] = [None] * n
+    frame["year"] = _years(frame)
+    for col in ("index", "start", "end"):
+        if col in frame:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+    frame["period"] = frame["period"].where(frame["period"].notna(), None)
+    frame["section_top"] = [s[section_level] if len(s) > section_level else None for s in frame["section"]]
+    frame["chars"] = frame["text"].str.len().astype("int64")
+    return frame.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def group_columns(by: Sequence[str]) -> list[str]:
+    cols = []
+    for key in by:
+        if key not in GROUP_COLUMNS:
+            raise ConfigError(f"unknown --by {key!r}; use one of {', '.join(GROUP_COLUMNS)}")
+        if GROUP_COLUMNS[key] not in cols:
+            cols.append(GROUP_COLUMNS[key])
+    return cols
+
+
+def label_order(frame: pd.DataFrame, preferred: Sequence[str] = ()) -> list[str]:
+    """Configured labels first (in config order), then any others seen in the data."""
+    seen = Counter(label for labels in frame["labels"] for label in labels)
+    return list(preferred) + sorted(label for label in seen if label not in preferred)
+
+
+def _groups(frame: pd.DataFrame, cols: list[str]) -> Iterable[tuple[tuple, pd.DataFrame]]:
+    if not cols:
+        yield (), frame
+        return
+    for key, part in frame.groupby(cols, dropna=False, sort=True):
+        yield (key if isinstance(key, tuple) else (key,)), part
+
+
+def _key_dict(cols: list[str], key: tuple) -> dict[str, Any]:
+    return {col: (None if pd.isna(value) else value) for col, value in zip(cols, key, strict=True)}
+
+
+def eligible(frame: pd.DataFrame, include_headings: bool = False) -> pd.DataFrame:
+    """Paragraphs that count for function shares: headings and glossary entries out by default."""
+    if include_headings:
+        return frame
+    return frame[~(frame["is_heading"] | frame["is_glossary"])]
+
+
+def label_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[str] = (),
+                include_headings: bool = False) -> pd.DataFrame:
+    """One row per group × label: paragraphs, characters and their shares.
+
+    ``share_paragraphs``/``share_chars`` divide by the group's totals (a paragraph
+    with two labels counts for both, so shares can add up past 1);
+    ``share_weighted`` splits a multi-label paragraph equally between its labels
+    and adds the unlabeled ones as ``(none)``, so it sums to 1 per group.
+    """
+    cols = group_columns(by)
+    frame = eligible(frame, include_headings)
+    order = label_order(frame, labels) + [NONE_LABEL]
+    rows = []
+    for key, part in _groups(frame, cols):
+        n_par, n_chr = len(part), int(part["chars"].sum())
+        par, chars, weighted = Counter(), Counter(), Counter()
+        for labels_, length in zip(part["labels"], part["chars"], strict=True):
+            names = labels_ or [NONE_LABEL]
+            for label in set(names):
+                par[label] += 1
+                chars[label] += int(length)
+                weighted[label] += 1 / len(set(names))
+        for label in order:
+            rows.append({**_key_dict(cols, key), "label": label, "paragraphs": par[label], "chars": chars[label],
+                         "share_paragraphs": par[label] / n_par if n_par else 0.0,
+                         "share_chars": chars[label] / n_chr if n_chr else 0.0,
+                         "share_weighted": weighted[label] / n_par if n_par else 0.0,
+                         "group_paragraphs": n_par, "group_chars": n_chr})
+    return _typed(pd.DataFrame(rows, columns=[*cols, "label", "paragraphs", "chars", "share_paragraphs",
+                                              "share_chars", "share_weighted", "group_paragraphs", "group_chars"]))
+
+
+def term_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per group × canonical term: occurrences, paragraphs, per 10,000 characters.
+
+    Every paragraph counts here (a term in a heading is still a mention); the
+    denominator is all characters of the group's paragraphs.
+    """
+    cols = group_columns(by)
+    rows = []
+    for key, part in _groups(frame, cols):
+        n_chr = int(part["chars"].sum())
+        count, paragraphs, category = Counter(), Counter(), {}
+        for terms in part["terms"]:
+            for term in terms:
+                count[term["canonical"]] += 1
+                category.setdefault(term["canonical"], term.get("category"))
+            for canonical in {t["canonical"] for t in terms}:
+                paragraphs[canonical] += 1
+        for canonical, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])):
+            rows.append({**_key_dict(cols, key), "term": canonical, "category": category[canonical], "count": n,
+                         "paragraphs": paragraphs[canonical],
+                         "per_10k_chars": n / n_chr * 10_000 if n_chr else 0.0, "group_chars": n_chr})
+    return _typed(pd.DataFrame(rows, columns=[*cols, "term", "category", "count", "paragraphs", "per_10k_chars",
+                                              "group_chars"]))
+
+
+def term_function_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[str] = (),
+                        include_headings: bool = False) -> pd.DataFrame:
+    """Canonical term × label: in how many paragraphs of each label the term appears."""
+    cols = group_columns(by)
+    frame = eligible(frame, include_headings)
+    order = label_order(frame, labels) + [NONE_LABEL]
+    rows = []
+    for key, part in _groups(frame, cols):
+        cells: dict[str, Counter] = {}
+        for labels_, terms in zip(part["labels"], part["terms"], strict=True):
+            for canonical in {t["canonical"] for t in terms}:
+                cell = cells.setdefault(canonical, Counter())
+                cell["paragraphs"] += 1
+                for label in set(labels_) or {NONE_LABEL}:
+                    cell[label] += 1
+        for canonical, cell in sorted(cells.items(), key=lambda kv: (-kv[1]["paragraphs"], kv[0])):
+            rows.append({**_key_dict(cols, key), "term": canonical, "paragraphs": cell["paragraphs"],
+                         **{label: cell[label] for label in order}})
+    return _typed(pd.DataFrame(rows, columns=[*cols, "term", "paragraphs", *order]))
+
+
+def _matches(term: dict[str, Any], wanted: str) -> bool:
+    return term.get("canonical") == wanted or term.get("term") == wanted
+
+
+def first_mention_table(frame: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFrame:
+    """For each place × TERM: first year it appears, total mentions, and a count per year.
+
+    Year columns hold the mentions that year; they are empty (NA) where the place
+    has no report that year, so 0 means "a report, but no mention". A TERM that
+    no lexicon match carries (not a canonical form, not a surface form anywhere)
+    is counted as plain text occurrences instead; ``matched_by`` says which.
+    """
+    frame = frame[frame["year"].notna()]
+    years = sorted(int(y) for y in frame["year"].unique())
+    extra = [c for c in ("province", "level") if frame[c].notna().any()]
+    rows = []
+    for word in wanted:
+        by_lexicon = any(_matches(t, word) for terms in frame["terms"] for t in terms)
+        if by_lexicon:
+            counts = frame["terms"].map(lambda terms, w=word: sum(_matches(t, w) for t in terms))
+        else:
+            counts = frame["text"].str.count(_escape_regex(word))
+        part = frame.assign(_n=counts.to_numpy())
+        for place, rows_ in part.groupby("place", dropna=False, sort=True):
+            per_year = rows_.groupby("year")["_n"].sum()
+            hits = per_year[per_year > 0]
+            first_year = int(hits.index.min()) if len(hits) else None
+            first_doc = None
+            if first_year is not None:
+                docs = rows_[(rows_["year"] == first_year) & (rows_["_n"] > 0)]["doc_id"]
+                first_doc = str(sorted(docs.astype(str))[0])
+            row = {"place": None if pd.isna(place) else place}
+            for col in extra:
+                values = rows_[col].dropna()
+                row[col] = values.iloc[0] if len(values) else None
+            row.update(term=word, matched_by="lexicon" if by_lexicon else "text", first_year=first_year,
+                       first_doc=first_doc, total=int(rows_["_n"].sum()))
+            for year in years:
+                row[str(year)] = int(per_year[year]) if year in per_year.index else None
+            rows.append(row)
+    columns = ["place", *extra, "term", "matched_by", "first_year", "first_doc", "total", *map(str, years)]
+    table = pd.DataFrame(rows, columns=columns)
+    for col in ["first_year", "total", *map(str, years)]:
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+def _escape_regex(word: str) -> str:
+    import re
+
+    return re.escape(word)
+
+
+def term_year_table(frame: pd.DataFrame, terms: Sequence[str] = (), top: int = 8) -> pd.DataFrame:
+    """Per year × term: count and per 10,000 characters (for the trend chart).
+
+    ``terms`` picks the terms (canonical or surface forms); otherwise the ``top``
+    most frequent canonical terms overall.
+    """
+    frame = frame[frame["year"].notna()]
+    if not len(frame):
+        return pd.DataFrame(columns=["year", "term", "count", "per_10k_chars"])
+    if not terms:
+        totals = Counter(t["canonical"] for ts in frame["terms"] for t in ts)
+        terms = [t for t, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+    chars = frame.groupby("year")["chars"].sum()
+    rows = []
+    for word in terms:
+        counts = frame["terms"].map(lambda ts, w=word: sum(_matches(t, w) for t in ts))
+        per_year = counts.groupby(frame["year"]).sum()
+        for year, n in per_year.items():
+            total = int(chars[year])
+            rows.append({"year": int(year), "term": word, "count": int(n),
+                         "per_10k_chars": n / total * 10_000 if total else 0.0})
+    return pd.DataFrame(rows)
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Stable dtypes so every output format round-trips the same values."""
+    if "year" in table:
+        table["year"] = table["year"].astype("Int64")
+    for col in table.columns:
+        if table[col].dtype == object and col != "year":
+            table[col] = table[col].where(table[col].notna(), None)
+    return table
+
+
+def compute_stats(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[str] = (),
+                  include_headings: bool = False, first_mention: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+    """All tables of ``policytag stats``, keyed by the name used in output files and sheets."""
+    tables = {
+        "labels": label_table(frame, by, labels, include_headings),
+        "terms": term_table(frame, by),
+        "term_function": term_function_table(frame, by, labels, include_headings),
+    }
+    if first_mention:
+        tables["first_mention"] = first_mention_table(frame, first_mention)
+    return tables
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def table_format(path: str | Path, explicit: str | None = None) -> str:
+    fmt = (explicit or Path(path).suffix.lstrip(".")).lower()
+    fmt = {"pq": "parquet", "xls": "xlsx"}.get(fmt, fmt)
+    if fmt not in TABLE_FORMATS:
+        raise ConfigError(f"unknown stats output format {fmt!r} for {path}; use one of {', '.join(TABLE_FORMATS)}"
+                          " (by extension or --format)")
+    return fmt
+
+
+def table_paths(path: str | Path, fmt: str, names: Iterable[str]) -> dict[str, Path]:
+    """Where each table goes: ``stats.csv`` -> ``stats_labels.csv``, ``stats_terms.csv`` ...
+
+    xlsx and json keep every table in the one file ``path``.
+    """
+    path = Path(path)
+    if fmt in ("xlsx", "json"):
+        return {name: path for name in names}
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return {name: path.with_name(f"{stem}_{name}.{fmt}") for name in names}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str) -> list[Path]:
+    """Write every table atomically; returns the files written."""
+    targets = table_paths(path, fmt, tables)
+    if fmt == "xlsx":
+        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, table in tables.items():
+                table.to_excel(writer, sheet_name=name[:31], index=False)
+        return [Path(path)]
+    if fmt == "json":
+        doc = {name: [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
+               for name, table in tables.items()}
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return [Path(path)]
+    for name, table in tables.items():
+        with atomic_path(targets[name]) as tmp:
+            if fmt == "csv":
+                table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            else:
+                table.to_parquet(tmp, index=False)
+    return list(targets.values())
