@@ -121,7 +121,7 @@ def _tag_precut(paths: list[str], config: dict, output: str | None, fmt: str, in
     writer = RecordWriter(output, fmt, list(tagger.classifier.labels))
     ok = False
     try:
-        for path in iter_paths(paths):
+        for path in iter_paths(paths, extensions={f".{input_format}"}):
             stats["files"] += 1
             try:
                 batch = []

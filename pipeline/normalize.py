@@ -1,0 +1,243 @@
+"""Normalization of decoded text, keeping every character's offset into the raw text.
+
+Steps, in order (each one keeps the offset map):
+
+1. ``\\r\\n`` and ``\\r`` -> ``\\n``; form feed, vertical tab, U+0085, U+2028/2029 -> ``\\n``
+   (PDF text puts page breaks there; dropping them would glue two lines together);
+   zero-width and bidi marks, BOM, soft hyphen and other control characters are removed;
+   NBSP, U+3000 and the other typographic spaces -> a plain space; full-width ASCII
+   letters and digits -> half-width (Chinese punctuation such as ，。（） is kept).
+   All of this is one table lookup over a numpy array of code points.
+2. Pinyin glosses that auto-annotated pages put after characters are removed:
+   ``報(bào)告`` -> ``報告``, ``人大（rén dà）`` -> ``人大``. See ``is_pinyin_gloss``.
+3. Traditional -> simplified with OpenCC, in large chunks. OpenCC's t2s keeps the
+   length in practice; where a chunk's length changes anyway, the chunk is
+   re-converted in smaller pieces (lines, then runs, then characters) so that every
+   output character still points at the raw character it came from.
+
+>>> m = normalize("報(bào)告\\r\\n第１２條")
+>>> m.text, m.offsets.tolist()
+('报告\\n第12条', [0, 6, 8, 9, 10, 11, 12])
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .errors import ConfigError
+from .record import MappedText
+
+DEFAULTS: dict[str, Any] = {"opencc": "t2s", "halfwidth": True, "strip_pinyin": True}
+
+_DELETE = np.uint32(0xFFFFFFFF)
+_CHUNK = 1 << 18  # characters per OpenCC call: large enough to be fast, small enough to re-align cheaply
+
+# Characters removed outright: invisible formatting that only gets in the way of matching.
+_ZERO_WIDTH = [0x00AD, 0x034F, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+               *range(0x2060, 0x2070), 0xFEFF, *range(0xFE00, 0xFE10)]
+_CONTROLS = [c for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A, 0x0D)]
+_LINE_BREAKS = [0x0B, 0x0C, 0x85, 0x2028, 0x2029]
+_SPACES = [0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]
+_FULLWIDTH_ALNUM = [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+
+
+@functools.lru_cache(maxsize=2)
+def _table(halfwidth: bool) -> np.ndarray:
+    """Code point -> replacement code point (or _DELETE) for the Basic Multilingual Plane."""
+    table = np.arange(0x10000, dtype=np.uint32)
+    table[_ZERO_WIDTH + _CONTROLS] = _DELETE
+    table[_LINE_BREAKS] = 0x0A
+    table[0x0D] = 0x0A  # a lone \r is a line break; the \r of \r\n is deleted separately
+    table[_SPACES] = 0x20
+    if halfwidth:
+        table[_FULLWIDTH_ALNUM] -= 0xFEE0
+    return table
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _from_codepoints(cps: np.ndarray) -> str:
+    return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def map_characters(raw: str, halfwidth: bool = True) -> MappedText:
+    """Step 1: line breaks, invisible characters, spaces and full-width letters/digits."""
+    if not raw:
+        return MappedText.identity("")
+    cps = _codepoints(raw)
+    bmp = cps < 0x10000
+    mapped = np.where(bmp, _table(halfwidth)[np.where(bmp, cps, 0)], cps)
+    keep = mapped != _DELETE
+    crlf = np.zeros(len(cps), dtype=bool)
+    crlf[:-1] = (cps[:-1] == 0x0D) & (cps[1:] == 0x0A)
+    keep &= ~crlf
+    if keep.all():
+        return MappedText(_from_codepoints(mapped), np.arange(len(cps), dtype=np.int64))
+    return MappedText(_from_codepoints(mapped[keep]), np.flatnonzero(keep).astype(np.int64))
+
+
+# ---------------------------------------------------------------------------- pinyin glosses
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛ"
+# A candidate: parentheses (half- or full-width) holding only latin letters, tone-marked
+# vowels, ü, spaces and apostrophes; it must follow a Han character (optionally one space).
+# The pattern starts at the parenthesis so the scan is fast; the Han check is done per match.
+_CANDIDATE = re.compile(rf"[(（][ \t]*([A-Za-züÜ{_TONED}'’ \t-]+?)[ \t]*[)）]")
+_IS_HAN = re.compile(f"[{_HAN}]")
+_SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+             r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|uai|uan|van|ian|iao|ai|ei|ao|ou|an|en|in|un|vn"
+             r"|ia|ie|iu|ua|uo|ue|ve|ui|er|a|o|e|i|u|v)")
+_ONE_SYLLABLE = re.compile(_SYLLABLE)
+_SYLLABLES = re.compile(f"(?:{_SYLLABLE})+")
+
+
+def _strip_tones(token: str) -> str:
+    decomposed = unicodedata.normalize("NFD", token.replace("ü", "v").replace("Ü", "V"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ü", "v")
+
+
+def is_pinyin_gloss(content: str) -> bool:
+    """Whether the text inside parentheses is a pinyin reading, not real latin text.
+
+    Rule: every space-separated token must be pinyin. With a tone mark anywhere,
+    a token may run several syllables together (``rénmín``) and start with a capital
+    (``Běijīng``). Without tone marks it takes at least two lowercase tokens of exactly
+    one syllable each (``ren da``), so ``(GDP)``, ``(PM2.5)``, ``(app)``, ``(open data)``
+    and ``(Wang Yi)`` stay.
+
+    >>> [is_pinyin_gloss(s) for s in ["bào", "rén dà", "ren da", "GDP", "app", "open data"]]
+    [True, True, True, False, False, False]
+    """
+    tokens = [t for t in re.split(r"[\s'’-]+", content) if t]
+    if not tokens:
+        return False
+    toned = any(c in _TONED for c in content)
+    if toned:
+        plain = [_strip_tones(t) for t in tokens]
+        plain = [t[0].lower() + t[1:] if t[:1].isupper() and t[1:].islower() else t for t in plain]
+        return all(_SYLLABLES.fullmatch(t) for t in plain)
+    return len(tokens) >= 2 and all(_ONE_SYLLABLE.fullmatch(_strip_tones(t)) for t in tokens)
+
+
+def pinyin_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every pinyin gloss in ``text``, parentheses included (and one space before)."""
+    spans = []
+    for m in _CANDIDATE.finditer(text):
+        start = m.start()
+        if start > 1 and text[start - 1] in " \t":
+            start -= 1
+        if start > 0 and _IS_HAN.match(text, start - 1) and is_pinyin_gloss(m.group(1)):
+            spans.append((start, m.end()))
+    return spans
+
+
+def strip_pinyin(mapped: MappedText) -> MappedText:
+    """Step 2: drop pinyin glosses."""
+    spans = pinyin_spans(mapped.text)
+    if not spans:
+        return mapped
+    text = mapped.text
+    keep = np.ones(len(text), dtype=bool)
+    pieces, last = [], 0
+    for start, end in spans:
+        keep[start:end] = False
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    return MappedText("".join(pieces), mapped.offsets[keep])
+
+
+# ---------------------------------------------------------------------------- traditional -> simplified
+@functools.lru_cache(maxsize=4)
+def get_converter(name: str) -> Callable[[str], str]:
+    """OpenCC converter by config name (``t2s``, ``tw2s``, ``hk2s`` ...)."""
+    try:
+        from opencc import OpenCC
+    except ImportError:
+        raise ConfigError("read.opencc needs OpenCC: pip install opencc") from None
+    try:
+        return OpenCC(name.removesuffix(".json")).convert
+    except Exception as exc:  # OpenCC raises a bare RuntimeError/ValueError for unknown configs
+        raise ConfigError(f"read.opencc: unknown OpenCC config {name!r} ({exc})") from None
+
+
+_CUT_AT = "\n。！？；，"
+_RUN = re.compile(rf"[{_HAN}]+|[^{_HAN}]+")
+
+
+def _chunks(text: str, size: int) -> list[tuple[int, int]]:
+    """Split into pieces of about ``size`` characters, cutting after a line break or punctuation."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        j = min(i + size, n)
+        if j < n:
+            cut = max(text.rfind(ch, i, j) for ch in _CUT_AT)
+            j = cut + 1 if cut >= i else j
+        out.append((i, j))
+        i = j
+    return out
+
+
+def _convert_aligned(piece: str, convert: Callable[[str], str], level: int = 0) -> tuple[str, np.ndarray | None]:
+    """Convert ``piece``; return the output and, if its length changed, each output char's index in ``piece``.
+
+    The index array is None when the output has the same length (position i -> i).
+    A piece whose length changes is re-converted in smaller parts (lines, then Han runs,
+    then characters one by one, keeping a character whose conversion is not one character).
+    """
+    out = convert(piece)
+    if len(out) == len(piece):
+        return out, None
+    if level == 0:
+        parts = [m.span() for m in re.finditer(r"[^\n]*\n|[^\n]+", piece)]
+    elif level == 1:
+        parts = [m.span() for m in _RUN.finditer(piece)]
+    else:
+        chars = [convert(c) for c in piece]
+        return "".join(c if len(c) == 1 else o for c, o in zip(chars, piece, strict=True)), None
+    texts, index = [], []
+    for start, end in parts:
+        sub, sub_index = _convert_aligned(piece[start:end], convert, level + 1)
+        texts.append(sub)
+        index.append(np.arange(start, end) if sub_index is None else sub_index + start)
+    return "".join(texts), np.concatenate(index).astype(np.int64)
+
+
+def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int = _CHUNK) -> MappedText:
+    """Step 3: convert with ``convert`` (OpenCC) chunk by chunk, keeping the offset map."""
+    text = mapped.text
+    if not text or text.isascii():
+        return mapped
+    texts, fixes = [], []
+    for start, end in _chunks(text, chunk):
+        out, index = _convert_aligned(text[start:end], convert)
+        texts.append(out)
+        fixes.append((start, end, index))
+    if all(index is None for _, _, index in fixes):
+        return MappedText("".join(texts), mapped.offsets)
+    offsets = [mapped.offsets[s:e] if index is None else mapped.offsets[s:e][index] for s, e, index in fixes]
+    return MappedText("".join(texts), np.concatenate(offsets))
+
+
+# ---------------------------------------------------------------------------- entry point
+def normalize(raw: str, settings: dict[str, Any] | None = None) -> MappedText:
+    """Normalized text whose offsets index ``raw``.
+
+    ``settings`` is the ``[read]`` config section (keys ``opencc``, ``halfwidth``,
+    ``strip_pinyin``); None means the defaults. ``opencc = ""`` turns conversion off.
+    """
+    cfg = {**DEFAULTS, **(settings or {})}
+    mapped = map_characters(raw, halfwidth=bool(cfg["halfwidth"]))
+    if cfg["strip_pinyin"]:
+        mapped = strip_pinyin(mapped)
+    if cfg["opencc"]:
+        mapped = convert_script(mapped, get_converter(str(cfg["opencc"])))
+    return mapped

@@ -1,0 +1,196 @@
+"""normalize(): every rewrite keeps offsets into the raw text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import ConfigError
+from pipeline.normalize import (
+    convert_script,
+    get_converter,
+    is_pinyin_gloss,
+    normalize,
+    pinyin_spans,
+)
+from pipeline.record import MappedText
+
+t2s = get_converter("t2s")
+
+
+def check_offsets(raw: str, m: MappedText) -> None:
+    offsets = m.offsets
+    assert offsets.dtype == np.int64
+    assert len(offsets) == len(m.text)
+    if len(offsets):
+        assert np.all(np.diff(offsets) > 0), "offsets must strictly increase"
+        assert offsets[0] >= 0 and offsets[-1] < len(raw)
+
+
+# ---------------------------------------------------------------------------- character mapping
+def test_line_breaks_become_newlines_and_keep_offsets() -> None:
+    raw = "一\r\n二\r三\n四\x0c五"
+    m = normalize(raw)
+    assert m.text == "一\n二\n三\n四\n五"
+    assert m.offsets.tolist() == [0, 2, 3, 4, 5, 6, 7, 8, 9]  # the \n of \r\n keeps its own offset
+
+
+def test_invisible_characters_are_removed() -> None:
+    raw = "\ufeff人\u200b大\u00ad代\u200d表\x07会\u2060议"
+    m = normalize(raw)
+    assert m.text == "人大代表会议"
+    assert [raw[i] for i in m.offsets] == list("人大代表会议")
+
+
+def test_spaces_become_plain_spaces_tabs_stay() -> None:
+    m = normalize("甲\u00a0乙\u3000丙\t丁")
+    assert m.text == "甲 乙 丙\t丁"
+    assert m.offsets.tolist() == list(range(7))
+
+
+def test_fullwidth_letters_and_digits_become_halfwidth_but_chinese_punctuation_stays() -> None:
+    raw = "听取ＧＤＰ报告１２项，（一）。ｐｍ"
+    m = normalize(raw)
+    assert m.text == "听取GDP报告12项，（一）。pm"
+    assert m.offsets.tolist() == list(range(len(raw)))
+
+
+def test_halfwidth_can_be_turned_off() -> None:
+    assert normalize("１２", {"halfwidth": False}).text == "１２"
+
+
+# ---------------------------------------------------------------------------- pinyin glosses
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("報(bào)告", "报告"),
+        ("報(bào)告(gào)", "报告"),
+        ("人大(rén dà)代表", "人大代表"),
+        ("人大（rén dà）代表", "人大代表"),
+        ("北京(Běijīng)市", "北京市"),
+        ("人民(rénmín)群众", "人民群众"),
+        ("人大(ren da)代表", "人大代表"),
+        ("监督 (jiān dū)工作", "监督工作"),
+        ("生产总值(GDP)增长", "生产总值(GDP)增长"),
+        ("细颗粒物(PM2.5)浓度", "细颗粒物(PM2.5)浓度"),
+        ("政务(app)上线", "政务(app)上线"),
+        ("开放(open data)平台", "开放(open data)平台"),
+        ("会见(Wang Yi)时", "会见(Wang Yi)时"),
+        ("附件(a)说明", "附件(a)说明"),
+        ("table (bào) x", "table (bào) x"),  # not after a Han character
+    ],
+)
+def test_pinyin_glosses(raw: str, expected: str) -> None:
+    m = normalize(raw)
+    assert m.text == expected
+    check_offsets(raw, m)
+
+
+def test_pinyin_removal_offsets_point_past_the_gloss() -> None:
+    raw = "報(bào)告"
+    m = normalize(raw)
+    assert m.offsets.tolist() == [0, raw.index("告")]
+
+
+def test_pinyin_rule() -> None:
+    assert is_pinyin_gloss("zhōng huá rén mín gòng hé guó")
+    assert is_pinyin_gloss("lǜ")
+    assert not is_pinyin_gloss("CPU")
+    assert not is_pinyin_gloss("data")  # one toneless token: could be anything
+    assert not is_pinyin_gloss("big data")  # 'big' is not a pinyin syllable
+    assert pinyin_spans("报(bào)") == [(1, 6)]
+
+
+def test_pinyin_can_be_kept() -> None:
+    assert normalize("報(bào)告", {"strip_pinyin": False}).text == "报(bào)告"
+
+
+# ---------------------------------------------------------------------------- traditional -> simplified
+def test_traditional_becomes_simplified_with_identity_offsets() -> None:
+    raw = "常務委員會聽取環境保護執法檢查報告，乾燥的頭髮"
+    m = normalize(raw)
+    assert m.text == "常务委员会听取环境保护执法检查报告，干燥的头发"
+    assert m.offsets.tolist() == list(range(len(raw)))
+
+
+def test_opencc_can_be_turned_off_and_bad_name_is_a_config_error() -> None:
+    assert normalize("報告", {"opencc": ""}).text == "報告"
+    with pytest.raises(ConfigError, match="OpenCC"):
+        normalize("報告", {"opencc": "no-such-config"})
+
+
+def _length_changing(text: str) -> str:
+    """A stand-in converter whose phrases change length, as OpenCC might."""
+    return text.replace("甲乙", "丙").replace("丁", "戊己").replace("庚", "辛")
+
+
+def test_length_changing_conversion_is_realigned() -> None:
+    raw = "前甲乙后庚\n丁丁庚\nabc庚"
+    m = convert_script(MappedText.identity(raw), _length_changing)
+    check_offsets(raw, m)
+    # lines whose length changed fall back to converting character by character:
+    # 甲乙 and 丁 keep their raw form (no one-character conversion), 庚 -> 辛 still happens
+    assert m.text == "前甲乙后辛\n丁丁辛\nabc辛"
+    assert all(m.text[i] == raw[o] or (raw[o], m.text[i]) == ("庚", "辛") for i, o in enumerate(m.offsets))
+
+
+def test_length_changing_conversion_in_small_chunks_without_line_breaks() -> None:
+    raw = "甲乙，庚庚，丁丁，" * 50
+    m = convert_script(MappedText.identity(raw), _length_changing, chunk=8)
+    check_offsets(raw, m)
+    assert m.text == "甲乙，辛辛，丁丁，" * 50
+    assert [raw[o] for o in m.offsets[:9]] == list("甲乙，庚庚，丁丁，")
+
+
+def test_offsets_of_a_mapped_input_are_carried_through() -> None:
+    raw = "x\u200b報\u200b告"
+    m = normalize(raw)
+    assert m.text == "x报告"
+    assert m.offsets.tolist() == [0, 2, 4]
+
+
+# ---------------------------------------------------------------------------- properties
+_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_SPACES = set("\u00a0\u3000\u2002\u2003\u202f")
+_BREAKS = set("\r\x0b\x0c\x85\u2028\u2029")
+_DELETABLE = set("\ufeff\u200b\u200c\u200d\u2060\u00ad\x00\x01\x07\x1b\x7f\x9f\u200e")
+_GLOSS = set("()（） \tbàoréndāzhōngguóabcdeghijklmnoqrstuvwxyüǚ'")
+ALPHABET = (
+    "abcxyzABCXYZ019 \t\n\r.,()（）［］，。、；："
+    "報告環境保護執法檢查髮頭乾燥人大代表会议常务委员著名瞭解於後"
+    "ＡＢＣｘｙｚ０１９" + "".join(_SPACES) + "\x0b\x0c\x85\u2028" + "".join(_DELETABLE)
+    + "bàoréndāzhōngguóü" + "\U00020000\U0002a6a5"
+)
+
+
+def _derives(raw: str, offset: int, out: str) -> bool:
+    """Whether output character ``out`` can come from ``raw[offset]``."""
+    r = raw[offset]
+    if out == r or _FULLWIDTH.get(r) == out:
+        return True
+    if (r in _SPACES and out == " ") or (r in _BREAKS and out == "\n"):
+        return True
+    # OpenCC t2s: the character alone, or as part of a phrase around it
+    return t2s(r) == out or out in t2s(raw[max(0, offset - 4) : offset + 5])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=80))
+def test_normalize_offsets_property(raw: str) -> None:
+    m = normalize(raw)
+    check_offsets(raw, m)
+    for i, out in enumerate(m.text):
+        assert _derives(raw, int(m.offsets[i]), out), (raw, i, out)
+    # whatever was dropped is invisible, the \r of \r\n, or part of a pinyin gloss
+    dropped = set(range(len(raw))) - set(m.offsets.tolist())
+    for j in dropped:
+        c = raw[j]
+        assert c in _DELETABLE or c in _GLOSS or (c == "\r" and raw[j + 1 : j + 2] == "\n"), (raw, j, c)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_normalize_never_fails_on_any_text(raw: str) -> None:
+    check_offsets(raw, normalize(raw))
