@@ -1,0 +1,565 @@
+"""Stage 2, segment: a ``Document`` -> the paragraphs a careful reader would see.
+
+Works on ``doc.norm`` line by line, then on whole paragraphs:
+
+1. Lines are classified once: blank, page furniture (``- 3 -``, ``（下转第四版）``),
+   leading markers (``#``, ``●``, ``- ``), bold markers (``**``) and inline page
+   notes are cut out of the line as *pieces* of the normalized text, so nothing is
+   copied per character and every kept character keeps its offset.
+2. Neighbouring lines are joined or kept apart from layout evidence: line-final
+   punctuation, the line's width against its neighbours (hard-wrapped PDF text),
+   blank lines, indentation, and whether the next line starts a bullet, a number
+   or a heading. A document is treated as *wrapped* when many lines stop
+   mid-sentence and lines are short; otherwise one line is one paragraph unless
+   it visibly stops mid-sentence (page breaks in e-paper copies).
+3. Run-on paragraphs are split where a numbered item (（一） 一、 1. （1）) or a
+   closing passage (各位代表！…, 回顾…工作，…) starts a new sentence.
+4. Headings get a nesting level from their numbering style, a ``section`` path
+   and a ``period`` (review of last year / plan for the coming year); a
+   名词解释 section marks its entries ``is_glossary``.
+
+Everything is linear in the input; per-character work is done by ``str`` and
+``re`` methods, never by Python loops.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .record import Document, MappedText, Paragraph
+
+DEFAULTS: dict[str, Any] = {
+    "min_chars": 2,
+    "wrap_ratio": 0.3,  # share of lines that stop mid-sentence for a document to count as hard-wrapped
+    "wrap_max_width": 80,  # median line width (CJK chars) above which a document is never hard-wrapped
+    "full_line": 0.8,  # a line this wide relative to its neighbours runs on into the next one
+    "heading_max": 60,  # headings are at most this wide (CJK chars; ASCII counts half)
+    "split_items": True,  # split run-on numbered items and closing passages
+}
+
+# ---------------------------------------------------------------- characters
+_CN_NUM = "一二三四五六七八九十"
+_SENT_END = "。！？!?"
+_TERMINAL = frozenset("。！？!?…；;：:")  # a line ending in one of these ends a sentence
+_CLOSERS = "”’」』）)》】\"'"  # skipped when looking at a line's last mark
+_CONTINUES = frozenset("，、,（(《“‘【—-·/")  # a line ending in one of these goes on
+_SPACE = " \t\u3000\xa0"
+
+# ------------------------------------------------------------------- patterns
+# Markers at the start of a line: markdown heading, bullet, markdown list dash/star.
+_LEAD = re.compile(r"(?P<md>#{1,6})[ \t]*|(?P<bullet>[●■◆◇•▪▫○◎□★☆►▶➢➤✦✧❖◼◾⚫·・][ \t\u3000]*|[-*+][ \t]+)")
+# Whole lines that are page furniture: page numbers and page-jump notes.
+_PAGE_LINE = re.compile(
+    r"[-—–－~\s]*\d{1,3}[-—–－~\s]*"
+    r"|[-—–－\s]*第\s*\d{1,4}\s*页(?:\s*[/／,，]?\s*共\s*\d{1,4}\s*页)?[-—–－\s]*"
+    r"|\d{1,4}\s*[/／]\s*\d{1,4}"
+    r"|[（(]\s*(?:下转|上接|紧接|转第|接第|续第|转下|接上|下接|转自|转\d|接\d)[^（）()]{0,12}[）)]"
+)
+# Page-jump notes inside a line.
+_PAGE_NOTE = re.compile(r"[（(]\s*(?:下转|上接|紧接|转第|接第|续第|转下|接上|下接|转\d|接\d)[^（）()\n]{0,12}[）)]")
+_BOLD = re.compile(r"\*\*|__")
+# A line (or paragraph) that starts with a numbered item marker.
+_NUMBERED = re.compile(
+    rf"(?P<cnp>[（(][{_CN_NUM}]{{1,3}}[）)])"
+    rf"|(?P<cn>[{_CN_NUM}]{{1,3}}[、．.](?![{_CN_NUM}]{{1,2}}[、．.]))"
+    r"|(?P<nump>[（(]\d{1,2}[）)])"
+    r"|(?P<num>\d{1,2}(?:[、．]|\.(?![\d%])|\s(?=[\u4e00-\u9fff])))"
+    rf"|(?P<chap>第[{_CN_NUM}\d]{{1,3}}(?:部分|章|篇|节))"
+)
+# Where a run-on paragraph is split: after a sentence end, before a new item or closing passage.
+_RUNON = re.compile(
+    rf"[{_SENT_END}][”’」』]?[ \t]*(?="
+    rf"[（(][{_CN_NUM}]{{1,3}}[）)]"
+    rf"|[{_CN_NUM}]{{1,3}}、(?![{_CN_NUM}]{{1,2}}、)"
+    r"|[（(]\d{1,2}[）)]"
+    r"|\d{1,2}(?:、|\.(?![\d%]))"
+    r"|[●■◆▪•]"
+    r"|(?:各位代表|同志们)[！!，,：:]"
+    r"|回顾(?:过去|一年|五年|这|本届)[^。！？!?，,]{0,12}[，,]"
+    r"|(?:同时[，,])?我们(?:也)?(?:要)?清醒地?(?:看到|认识到)"
+    r"|在肯定成绩的同时"
+    r")"
+)
+_INNER_STOP = re.compile(r"[。！？!?；;]")
+_SPACED_TITLE = re.compile(r"(?:[\u4e00-\u9fff][ \t\u3000]+){2,}[\u4e00-\u9fff]")
+_GREETING = re.compile(r"(?:各位代表|同志们|各位委员)[！!，,：:]")
+_DATE_LINE = re.compile(r"^[—\-－–]*\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年.{0,40}(?:会议|大会)上?\s*$")
+_CAPTION = re.compile(r"(?:摄|摄影|供图|图片来源.*|记者\s*\S{2,4}(?:\s+\S{2,4})?)$")
+_GLOSSARY = re.compile(r"(?:附(?:件|录)?\s*\d*\s*[:：、]?\s*)?(?:名词|术语|词语|有关名词)?(?:解释|注释|释义|说明)")
+_TITLE_WORDS = re.compile(r"报告|人民代表大会|人大常委会|常务委员会")
+
+# Part headings that open the review of past work or the plan for the coming year.
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?"
+_REVIEW = re.compile(
+    r"(?:(?:过去|刚刚过去的?|回顾)(?:的)?(?:一|五|这一|这五)年|一年来|五年来|本届以来|过去五年|" + _YEAR + r")?"
+    r"的?(?:主要)?(?:工作)?(?:回顾|总结|情况|成绩|主要工作|工作|履职情况)(?:和体会|和经验|及体会)?"
+)
+_PLAN_WORDS = r"(?:任务|安排|建议|打算|计划|部署|思路|要点|目标|重点)"
+_PLAN = re.compile(
+    r"(?:今年|明年|新的一年|今后一年|今后五年|今后|下一步|未来一年|未来五年)的?.{0,10}?(?:工作|" + _PLAN_WORDS + ")"
+    r"|" + _YEAR + r"的?.{0,10}?" + _PLAN_WORDS
+    + r"|(?:主要|工作)任务|工作安排|工作建议"
+)
+_AMBIG_YEAR = re.compile("(" + _YEAR + r")的?(?:主要)?工作")
+_NUMBER_PREFIX = re.compile(rf"^(?:[（(]?[{_CN_NUM}\d]{{1,3}}[）)、．.]|第[{_CN_NUM}\d]{{1,3}}(?:部分|章|篇))\s*")
+
+
+@dataclass(slots=True)
+class _Line:
+    start: int  # content start in norm (after whitespace and leading markers)
+    end: int  # content end in norm
+    pieces: list[tuple[int, int]]  # kept spans of norm, markers and page notes cut out
+    text: str  # the kept text (pieces joined)
+    width: float  # visual width of the whole line content, markers included
+    indent: bool  # starts with whitespace
+    md: int = 0  # markdown heading level
+    bullet: bool = False
+    bold_whole: bool = False  # the whole line is **bold**
+    numbered: str | None = None  # numbering style the line starts with
+    gap: int = 0  # blank lines (or dropped page furniture) before this line
+
+
+@dataclass(slots=True)
+class _Para:
+    pieces: list[tuple[int, int]] = field(default_factory=list)
+    lines: list[_Line] = field(default_factory=list)
+    md: int = 0
+    bullet: bool = False
+    bold_whole: bool = False
+
+
+def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
+    out = dict(DEFAULTS)
+    if config:
+        section = config.get("segment") if "segment" in config else config
+        out.update({k: v for k, v in (section or {}).items() if k in DEFAULTS})
+    return out
+
+
+def _width(s: str) -> float:
+    """Visual width: CJK and other wide characters 1, ASCII 0.5."""
+    n_wide = (len(s.encode("utf-8")) - len(s)) // 2  # BMP CJK take 3 bytes
+    return n_wide + 0.5 * (len(s) - n_wide)
+
+
+def _last_mark(s: str) -> str:
+    s = s.rstrip(_CLOSERS + _SPACE)
+    return s[-1] if s else ""
+
+
+def _ends_sentence(s: str) -> bool:
+    return _last_mark(s) in _TERMINAL
+
+
+def _ends_open(s: str) -> bool:
+    return s.rstrip(_SPACE)[-1:] in _CONTINUES
+
+
+# ---------------------------------------------------------------- 1. lines
+def _parse_lines(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    gap = 0
+    pos = 0
+    for raw_line in text.split("\n"):
+        line_start, pos = pos, pos + len(raw_line) + 1
+        content = raw_line.strip(_SPACE + "\r\f\v")
+        if not content or (len(content) <= 20 and _PAGE_LINE.fullmatch(content)):
+            gap += 1
+            continue
+        lead = len(raw_line) - len(raw_line.lstrip(_SPACE + "\r\f\v"))
+        start = line_start + lead
+        end = start + len(content)
+        width = _width(content)
+        md, bullet = 0, False
+        m = _LEAD.match(content)
+        if m:
+            if m.group("md") and (len(content) == m.end() or m.end() > len(m.group("md"))):
+                md = len(m.group("md"))
+            else:
+                bullet = bool(m.group("bullet")) and not content.startswith("**")
+            if md or bullet:
+                content = content[m.end() :]
+                start += m.end()
+        if not content:
+            gap += 1
+            continue
+        line = _make_line(content, start, end, width, lead > 0, gap)
+        line.md, line.bullet = md, bullet
+        lines.append(line)
+        gap = 0
+    return lines
+
+
+def _make_line(content: str, start: int, end: int, width: float, indent: bool, gap: int) -> _Line:
+    cuts: list[tuple[int, int]] = []
+    bold_whole = False
+    if "*" in content or "__" in content:
+        marks = [(m.start(), m.end()) for m in _BOLD.finditer(content)]
+        if len(marks) >= 2 or (marks and (marks[0][0] == 0 or marks[-1][1] == len(content))):
+            cuts.extend(marks)
+            bold_whole = len(marks) == 2 and marks[0][0] == 0 and marks[1][1] == len(content)
+    if "转" in content or "接" in content:
+        cuts.extend((m.start(), m.end()) for m in _PAGE_NOTE.finditer(content))
+    if _SPACED_TITLE.fullmatch(content):  # 工 作 报 告 -> 工作报告
+        cuts.extend((m.start(), m.end()) for m in re.finditer(r"[ \t\u3000]+", content))
+    pieces: list[tuple[int, int]] = []
+    if cuts:
+        cuts.sort()
+        at = 0
+        for a, b in cuts:
+            if a > at:
+                pieces.append((start + at, start + a))
+            at = max(at, b)
+        if at < len(content):
+            pieces.append((start + at, start + len(content)))
+        # trim whitespace left at the edges by the cuts
+        kept = "".join(content[a - start : b - start] for a, b in pieces)
+    else:
+        pieces.append((start, start + len(content)))
+        kept = content
+    stripped = kept.strip(_SPACE)
+    if stripped != kept and pieces:
+        lead = len(kept) - len(kept.lstrip(_SPACE))
+        trail = len(kept) - len(kept.rstrip(_SPACE))
+        pieces = _trim_pieces(pieces, lead, trail)
+    num = _NUMBERED.match(stripped)
+    return _Line(
+        start=start, end=end, pieces=pieces, text=stripped, width=width, indent=indent,
+        bold_whole=bold_whole, numbered=num.lastgroup if num else None, gap=gap,
+    )
+
+
+def _trim_pieces(pieces: list[tuple[int, int]], lead: int, trail: int) -> list[tuple[int, int]]:
+    out = list(pieces)
+    while lead and out:
+        a, b = out[0]
+        take = min(lead, b - a)
+        lead -= take
+        out[0] = (a + take, b)
+        if out[0][0] >= out[0][1]:
+            out.pop(0)
+    while trail and out:
+        a, b = out[-1]
+        take = min(trail, b - a)
+        trail -= take
+        out[-1] = (a, b - take)
+        if out[-1][0] >= out[-1][1]:
+            out.pop()
+    return out
+
+
+# ---------------------------------------------------------------- 2. join lines
+@dataclass(slots=True)
+class _Layout:
+    wrapped: bool
+    indent_informative: bool
+    blank_separates: bool  # paragraphs are separated by blank lines
+    full_line: float
+    heading_max: float
+    line_width: float  # typical width of a full line (upper quartile)
+
+
+def _layout(lines: list[_Line], s: dict[str, Any]) -> _Layout:
+    n = len(lines)
+    if n == 0:
+        return _Layout(False, False, False, s["full_line"], s["heading_max"], 0.0)
+    open_lines = term_lines = term_gap = indented = 0
+    for i, ln in enumerate(lines):
+        indented += ln.indent
+        nxt = lines[i + 1] if i + 1 < n else None
+        if _ends_sentence(ln.text):
+            term_lines += 1
+            term_gap += bool(nxt is None or nxt.gap)
+        elif nxt is not None and nxt.gap == 0 and not (nxt.bullet or nxt.md or nxt.numbered):
+            open_lines += 1
+    widths = sorted(ln.width for ln in lines)
+    wrapped = open_lines >= s["wrap_ratio"] * n and widths[n // 2] <= s["wrap_max_width"] and n >= 4
+    return _Layout(
+        wrapped=wrapped,
+        # indentation marks paragraph starts only when some lines are indented and others not
+        indent_informative=0.02 * n < indented < 0.9 * n,
+        blank_separates=term_lines > 0 and term_gap >= 0.6 * term_lines,
+        full_line=s["full_line"],
+        heading_max=s["heading_max"],
+        line_width=widths[(3 * n) // 4],
+    )
+
+
+def _local_width(lines: list[_Line], i: int) -> float:
+    """The widest neighbour of line ``i`` within its block (no blank line between)."""
+    widths = []
+    j = i
+    while j > 0 and i - j < 3 and lines[j].gap == 0:
+        j -= 1
+        widths.append(lines[j].width)
+    j = i + 1
+    while j < len(lines) and j - i <= 3 and lines[j].gap == 0:
+        widths.append(lines[j].width)
+        j += 1
+    return max(widths, default=lines[i].width)
+
+
+def _para_text(p: _Para) -> str:
+    return "".join(ln.text for ln in p.lines)
+
+
+def _heading_like(text: str, heading_max: float) -> bool:
+    """Short, no sentence punctuation inside or at the end: reads as a heading."""
+    return (
+        bool(text)
+        and not _ends_sentence(text)
+        and not _ends_open(text)
+        and _width(text) <= heading_max
+        and not _INNER_STOP.search(text)
+    )
+
+
+def _marked_heading(p: _Para, layout: _Layout, lines: list[_Line], i: int) -> bool:
+    """The paragraph so far is a heading by its form, so the next line cannot continue it."""
+    text = _para_text(p)
+    if not _heading_like(text, layout.heading_max):
+        return False
+    if _period_kind(text):
+        return True
+    if p.lines[0].numbered and p.lines[0].numbered != "num":
+        # a numbered first line that fills the column is a wrapped item, not a heading
+        return not layout.wrapped or lines[i].width < layout.full_line * _local_width(lines, i)
+    return False
+
+
+def _joins(p: _Para, lines: list[_Line], i: int, layout: _Layout) -> bool:
+    """Does line ``i`` continue paragraph ``p`` (whose last line is ``i - 1``)?"""
+    a, b = lines[i - 1], lines[i]
+    if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or _GREETING.match(b.text):
+        return False
+    if b.text.startswith("——") or (i < 12 and (_is_front_matter(a.text) or _is_front_matter(b.text))):
+        return False  # title block: title, date line, byline are separate lines
+    if b.numbered and not _ends_open(a.text):
+        return False
+    if layout.indent_informative and b.indent:
+        return False
+    if _ends_open(a.text):
+        return True
+    if _ends_sentence(a.text):
+        # in wrapped text a sentence can end exactly at the margin mid-paragraph
+        return (layout.wrapped and layout.blank_separates and b.gap == 0
+                and a.width >= layout.full_line * _local_width(lines, i - 1))
+    if _marked_heading(p, layout, lines, i - 1):
+        return False
+    text = _para_text(p)
+    if not layout.wrapped:
+        # one line per paragraph: only a line that visibly stops mid-sentence goes on
+        return not _heading_like(text, layout.heading_max)
+    if b.gap == 0:
+        # a short unpunctuated line over a full one reads as a heading (bullet items excepted)
+        return not (len(p.lines) == 1 and not p.bullet and _heading_like(text, layout.heading_max)
+                    and a.width < 0.6 * b.width and b.width >= layout.full_line * _local_width(lines, i))
+    # a column or page break: go on unless the paragraph so far reads as a heading
+    if not _heading_like(text, layout.heading_max):
+        return True
+    has_comma = "，" in text or "," in text
+    return has_comma and (len(p.lines) >= 2 or a.width >= layout.full_line * layout.line_width)
+
+
+def _join_lines(lines: list[_Line], layout: _Layout) -> list[_Para]:
+    paras: list[_Para] = []
+    cur: _Para | None = None
+    for i, ln in enumerate(lines):
+        if cur is not None and _joins(cur, lines, i, layout):
+            cur.pieces.extend(ln.pieces)
+            cur.lines.append(ln)
+            continue
+        cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole)
+        paras.append(cur)
+    return paras
+
+
+def _mapped(norm: MappedText, pieces: list[tuple[int, int]]) -> MappedText:
+    """Pieces of the normalized text as one MappedText into the raw text; an
+    ASCII space is put back where two lines of Latin text were joined."""
+    text, offs = norm.text, norm.offsets
+    if len(pieces) == 1:
+        a, b = pieces[0]
+        return MappedText(text[a:b], offs[a:b])
+    parts: list[str] = []
+    arrays: list[np.ndarray] = []
+    prev_end = -1
+    for a, b in pieces:
+        if parts and prev_end < a and parts[-1][-1:].isascii() and parts[-1][-1:].isalnum() and text[a].isascii() \
+                and text[a].isalnum() and "\n" in text[prev_end:a]:
+            parts.append(" ")
+            arrays.append(offs[prev_end : prev_end + 1])
+        parts.append(text[a:b])
+        arrays.append(offs[a:b])
+        prev_end = b
+    return MappedText("".join(parts), np.concatenate(arrays))
+
+
+# ---------------------------------------------------------------- 3. run-on items
+def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
+    text = body.text
+    if len(text) < max(min_chars, 20) or not _RUNON.search(text):
+        return [body]
+    out: list[MappedText] = []
+    at = 0
+    for m in _RUNON.finditer(text):
+        cut = m.end()
+        if cut - at >= 2:
+            out.append(body[at:cut])
+            at = cut
+    out.append(body[at:])
+    cleaned: list[MappedText] = []
+    for part in out:
+        part = part.strip()
+        lead = _LEAD.match(part.text)
+        if lead and lead.group("bullet") and not part.text.startswith(("-", "*", "+")):
+            part = part[lead.end() :].strip()
+        if part.text:
+            cleaned.append(part)
+    return cleaned
+
+
+# ---------------------------------------------------------------- 4. headings
+def _period_kind(text: str) -> str | None:
+    """'review', 'plan' or 'year' (a bare "2020年的主要工作") for a part heading."""
+    t = re.sub(r"[\s*#]", "", _NUMBER_PREFIX.sub("", text))
+    if not t or len(t) > 24:
+        return None
+    if _PLAN.fullmatch(t):
+        return "plan"
+    m = _AMBIG_YEAR.fullmatch(t)
+    if m:
+        return "year"
+    if _REVIEW.fullmatch(t) and len(t) >= 4 and t not in {"工作", "主要工作", "情况", "成绩"}:
+        return "review"
+    return None
+
+
+def _year_of(text: str) -> int | None:
+    m = re.search(r"(\d{4})\s*年", text)
+    return int(m.group(1)) if m else None
+
+
+def _heading_style(text: str, first: _Line, md: int, bold: bool) -> str:
+    if first.numbered == "chap":
+        return "chap"
+    if first.numbered:
+        return first.numbered
+    if text.startswith(("——", "--", "—")):
+        return "dash"
+    if md:
+        return f"md{md}"
+    if bold:
+        return "bold"
+    return "plain"
+
+
+def _is_front_matter(text: str) -> bool:
+    from .meta import looks_like_name, speaker_in_line
+
+    t = text.strip()
+    return bool(_DATE_LINE.match(t) or speaker_in_line(t) or looks_like_name(t) or _CAPTION.search(t))
+
+
+# ---------------------------------------------------------------- public API
+def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragraph]:
+    """Cut ``doc`` into paragraphs; every ``Paragraph.body`` offset indexes ``doc.raw``."""
+    from .meta import merged_meta
+
+    s = _settings(config)
+    meta = merged_meta(doc)
+    norm = doc.norm if doc.norm is not None else MappedText.identity(doc.raw)
+    lines = _parse_lines(norm.text)
+    layout = _layout(lines, s)
+    paras = _join_lines(lines, layout)
+
+    out: list[Paragraph] = []
+    stack: list[tuple[str, str]] = []
+    period: str | None = None
+    seen_review = False
+    glossary = False
+    delivered = meta.get("year") if isinstance(meta.get("year"), int) else None
+    body_started = False
+    for p in paras:
+        body = _mapped(norm, p.pieces)
+        text = body.text
+        heading = bool(p.md or p.bold_whole) or (not p.bullet and _heading_like(text, layout.heading_max))
+        if heading and (_is_front_matter(text) or (p.md and _ends_sentence(text))):
+            heading = False
+        if not heading:
+            bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
+            for part in bodies:
+                out.append(_paragraph(doc, meta, len(out), part, stack, False, glossary, period))
+            body_started = body_started or _ends_sentence(text)
+            continue
+        kind = _period_kind(text)
+        if kind == "year":
+            year = _year_of(text)
+            if delivered is not None and year is not None:
+                kind = "plan" if year >= delivered else "review"
+            else:
+                kind = "plan" if seen_review else "review"
+        parents = stack
+        if _GLOSSARY.fullmatch(re.sub(r"[\s*#]", "", text)):
+            glossary = True
+            parents = []
+            stack = [("part", text)]
+        elif kind:
+            period, glossary = kind, False
+            seen_review = seen_review or kind == "review"
+            parents = []
+            stack = [("part", text)]
+        elif not body_started and not stack and _TITLE_WORDS.search(text):
+            pass  # the report's title: a heading, but not a section of its own
+        else:
+            stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
+            parents = stack[:-1]
+        out.append(_paragraph(doc, meta, len(out), body, parents, True, glossary, None if glossary else period))
+    return out
+
+
+def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str, str]]:
+    styles = [st for st, _ in stack]
+    if style in styles:
+        stack = stack[: styles.index(style)]
+    return [*stack, (style, text)]
+
+
+def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText, stack: list[tuple[str, str]],
+               heading: bool, glossary: bool, period: str | None) -> Paragraph:
+    return Paragraph(
+        doc_id=doc.doc_id, path=doc.path, index=index, body=body, section=[t for _, t in stack],
+        is_heading=heading, is_glossary=glossary, period=None if glossary else period, meta=meta,
+    )
+
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")
+
+
+def split_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Sentences (cut after 。！？； and their half-width forms) as Paragraph records.
+
+    Offsets are kept; ``index`` counts sentences within the document and
+    ``extra["paragraph"]`` is the index of the paragraph the sentence came from.
+    """
+    out: list[Paragraph] = []
+    counters: dict[str, int] = {}
+    for p in paragraphs:
+        for m in _SENTENCE.finditer(p.body.text):
+            if m.end() == m.start():
+                continue
+            part = p.body[m.start() : m.end()].strip()
+            if not part.text:
+                continue
+            n = counters.get(p.doc_id, 0)
+            counters[p.doc_id] = n + 1
+            out.append(Paragraph(
+                doc_id=p.doc_id, path=p.path, index=n, body=part, section=list(p.section),
+                is_heading=p.is_heading, is_glossary=p.is_glossary, period=p.period, meta=p.meta,
+                extra={**p.extra, "paragraph": p.index},
+            ))
+    return out
