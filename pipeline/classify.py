@@ -1,0 +1,671 @@
+"""The classify stage: paragraph function labels (监督, 立法, …) from a linear model.
+
+Prediction is numpy only, so ``policytag tag`` never pays for scikit-learn or
+scipy: characters become hashed 1–3-gram features in a few vectorized numpy
+steps, and a label's score is a gather-sum of its weights. A model is a
+folder of data (``model.json`` + ``weights.npz`` + ``MODEL_CARD.md``), never
+code: loading checks every field, shape, dtype and a checksum of the arrays.
+
+>>> clf = FunctionClassifier(seed=0).fit(["听取审议专项工作报告", "审议通过条例草案"],
+...                                      [["监督"], ["立法"]])           # doctest: +SKIP
+>>> clf.predict(["开展执法检查并听取报告"])                               # doctest: +SKIP
+[['监督']]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import math
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ConfigError
+from .record import Paragraph
+
+FORMAT_VERSION = 1
+# Bump when the feature function changes: a model trained with another scheme is refused.
+HASH_SCHEME = "cjk-char-ngram-hash"
+HASH_SCHEME_VERSION = 2
+MODEL_FILE = "model.json"
+WEIGHTS_FILE = "weights.npz"
+_MAX_JSON_BYTES = 2_000_000
+_MAX_BITS = 24
+
+DEFAULT_FEATURES: dict[str, Any] = {
+    "scheme": HASH_SCHEME,
+    "scheme_version": HASH_SCHEME_VERSION,
+    "ngram_min": 1,
+    "ngram_max": 3,
+    "bits": 18,
+    "tf": "count",  # each occurrence counts, scaled by 1/sqrt(n-grams in the paragraph)
+    "section_weight": 0.0,  # scale of the hashed section-heading features (0 = off)
+    "lexicon_weight": 0.0,  # scale of the hashed lexicon-category features (0 = off)
+}
+
+Texts = Sequence[str] | Sequence[Paragraph]
+
+
+# --------------------------------------------------------------------------- characters
+def _char_table() -> np.ndarray:
+    """Code point -> folded code point for the BMP.
+
+    Folding makes features robust to what differs between copies of one report:
+    full-width vs half-width punctuation and letters, digit values (任免36人次 and
+    任免95人次 look the same), and quote styles.
+    """
+    table = np.arange(0x10000, dtype=np.uint32)
+    table[0xFF01:0xFF5F] -= 0xFEE0  # full-width ASCII -> ASCII
+    table[ord("A") : ord("Z") + 1] += 32
+    table[0xFF21:0xFF3B] = np.arange(ord("a"), ord("z") + 1)
+    table[ord("0") : ord("9") + 1] = ord("0")
+    table[0xFF10:0xFF1A] = ord("0")
+    classes = {
+        ",": ",，、;；:：",
+        ".": ".。!！?？…",
+        "(": "()（）[]【】〔〕{}",
+        "《": "《》〈〉<>",
+        '"': "\"'“”‘’「」『』",
+        " ": " \t\r\n\u3000\xa0",
+    }
+    for target, chars in classes.items():
+        for ch in chars:
+            table[ord(ch)] = ord(target)
+    for ch in "零〇一二三四五六七八九十百千万":
+        table[ord(ch)] = ord("一")  # counts and item numbers (三、/十二) carry no function
+    return table
+
+
+_TABLE: np.ndarray | None = None
+_SPACE = ord(" ")
+
+
+def _codepoints(texts: Sequence[str], pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Folded code points of all texts, each followed by a 0, plus ``pad`` more 0s;
+    the start and length of every text in that array."""
+    global _TABLE
+    if _TABLE is None:
+        _TABLE = _char_table()
+    joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00" * (pad + 1)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    cps = np.where(cps < 0x10000, _TABLE[cps & 0xFFFF], cps)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    return cps, starts, lengths
+
+
+_K = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
+_MIX = (np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35))
+
+
+def _mix(h: np.ndarray, bits: int) -> np.ndarray:
+    """Spread a 32-bit value and keep its top ``bits`` bits (murmur3 finalizer)."""
+    h ^= h >> np.uint32(16)
+    h *= _MIX[0]
+    h ^= h >> np.uint32(13)
+    h *= _MIX[1]
+    h ^= h >> np.uint32(16)
+    return (h >> np.uint32(32 - bits)).astype(np.intp)
+
+
+def _ngram_buckets(cps: np.ndarray, nmin: int, nmax: int, bits: int) -> Iterator[tuple[int, np.ndarray]]:
+    """For each n, the bucket of the n-gram starting at every position.
+
+    N-grams that cross a text boundary (or a lone space) get bucket ``2**bits``,
+    one past the real ones, whose weight is always 0: no compaction is needed,
+    so position ``i`` stays position ``i`` and texts stay contiguous.
+    """
+    sep = cps == 0
+    null = np.intp(1 << bits)
+    with np.errstate(over="ignore"):
+        h = np.zeros(len(cps), dtype=np.uint32)
+        bad = np.zeros(len(cps), dtype=bool)
+        for n in range(1, nmax + 1):
+            m = len(cps) - n + 1
+            # extend the (n-1)-gram starting at i by the character at i+n-1
+            h = (h[:m] ^ cps[n - 1 : n - 1 + m]) * _K[n % 3]
+            bad = bad[:m] | sep[n - 1 : n - 1 + m]
+            if n < nmin:
+                continue
+            buckets = _mix(h ^ np.uint32(n), bits)
+            buckets[bad | (cps[:m] == _SPACE) if n == 1 else bad] = null
+            yield n, buckets
+
+
+def _ngram_counts(cps: np.ndarray, starts: np.ndarray, lengths: np.ndarray, nmin: int, nmax: int) -> np.ndarray:
+    """Number of real n-grams in each text (what the features are scaled by)."""
+    sizes = sum(np.maximum(lengths - n + 1, 0) for n in range(nmin, nmax + 1)).astype(np.float64)
+    if nmin == 1 and len(starts):
+        sizes -= np.add.reduceat((cps == _SPACE).astype(np.int64), starts)[: len(starts)] * (lengths > 0)
+    return sizes
+
+
+def _token_hash(token: str, bits: int) -> int:
+    """A stable bucket for a named feature (section heading, lexicon category)."""
+    digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> (64 - bits)
+
+
+def _section_tokens(section: Sequence[str]) -> list[str]:
+    """Character bigrams of the heading path, so 三、发挥代表作用 and 四、支持代表履职 share 代表."""
+    tokens = []
+    for heading in section:
+        folded = "".join(ch for ch in heading if ch.isalpha() and ch not in "一二三四五六七八九十")
+        tokens.extend(f"sec:{folded[i:i + 2]}" for i in range(max(len(folded) - 1, 0)))
+    return sorted(set(tokens))
+
+
+class Features:
+    """Sparse rows as parallel arrays (row, col, value); a (row, col) may repeat (values add up)."""
+
+    __slots__ = ("n_rows", "rows", "cols", "vals")
+
+    def __init__(self, n_rows: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+        self.n_rows, self.rows, self.cols, self.vals = n_rows, rows, cols, vals
+
+    def to_csr(self, dim: int):  # noqa: ANN201 - scipy only at training time
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.vals, (self.rows, self.cols)), shape=(self.n_rows, dim), dtype=np.float64)
+
+    def dense_rows(self, dim: int) -> list[dict[int, float]]:
+        out: list[dict[int, float]] = [{} for _ in range(self.n_rows)]
+        for r, c, v in zip(self.rows.tolist(), self.cols.tolist(), self.vals.tolist(), strict=True):
+            out[r][c] = v
+        return out
+
+
+def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence[Sequence[str]] | None = None,
+              categories: Sequence[Iterable[str]] | None = None) -> Features:
+    """Hashed character n-gram features (plus optional section / lexicon features).
+
+    Every n-gram occurrence counts 1/sqrt(number of n-grams in the paragraph)
+    (repeats add up), so a paragraph's vector has about unit length.
+    """
+    bits, n = int(settings["bits"]), len(texts)
+    nmin, nmax = int(settings["ngram_min"]), int(settings["ngram_max"])
+    if n == 0:
+        empty = np.zeros(0, np.intp)
+        return Features(0, empty, empty, np.zeros(0, np.float32))
+    cps, starts, lengths = _codepoints(texts, nmax)
+    scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
+    row_of = np.repeat(np.arange(n), np.diff(np.append(starts, len(cps))))
+    all_rows, all_cols = [], []
+    for _n, buckets in _ngram_buckets(cps, nmin, nmax, bits):
+        keep = buckets < (1 << bits)
+        all_rows.append(row_of[: len(buckets)][keep])
+        all_cols.append(buckets[keep])
+    rows, cols = np.concatenate(all_rows), np.concatenate(all_cols)
+    vals = scale[rows].astype(np.float32)
+    extra = _extra_features(n, settings, sections, categories)
+    if extra is not None:
+        rows = np.concatenate([rows, extra[0]])
+        cols = np.concatenate([cols, extra[1]])
+        vals = np.concatenate([vals, extra[2]])
+    return Features(n, rows, cols, vals)
+
+
+def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray) -> np.ndarray:
+    """``featurize(texts) @ weights`` for the n-gram part, without building the features.
+
+    ``weights`` has ``2**bits + 1`` rows (the last all zero). Texts lie contiguous
+    in the code point array, so each text's sum is one ``np.add.reduceat`` segment.
+    """
+    bits, n = int(settings["bits"]), len(texts)
+    nmin, nmax = int(settings["ngram_min"]), int(settings["ngram_max"])
+    out = np.zeros((n, weights.shape[1]), dtype=np.float64)
+    if n == 0:
+        return out
+    cps, starts, lengths = _codepoints(texts, nmax)
+    for _n, buckets in _ngram_buckets(cps, nmin, nmax, bits):
+        out += np.add.reduceat(weights[buckets], starts, axis=0)
+    out[lengths == 0] = 0.0  # reduceat gives an empty segment's first element, not 0
+    scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
+    return out * scale[:, None]
+
+
+def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
+                    categories: Sequence[Iterable[str]] | None) -> tuple[np.ndarray, ...] | None:
+    bits = int(settings["bits"])
+    triples: list[tuple[int, int, float]] = []
+    for weight, groups, make in (
+        (float(settings.get("section_weight", 0)), sections, _section_tokens),
+        (float(settings.get("lexicon_weight", 0)), categories, lambda cats: sorted({f"cat:{c}" for c in cats})),
+    ):
+        if weight <= 0 or groups is None:
+            continue
+        for r, group in enumerate(groups):
+            tokens = make(group or [])
+            if tokens:
+                value = weight / math.sqrt(len(tokens))
+                triples.extend((r, _token_hash(t, bits), value) for t in tokens)
+    if not triples:
+        return None
+    rows, cols, vals = zip(*triples, strict=True)
+    return np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)
+
+
+def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[list[str]] | None]:
+    """Texts, section paths and lexicon categories of strings or Paragraphs."""
+    items = list(items)
+    if all(isinstance(x, str) for x in items):
+        return list(items), None, None
+    texts, sections, cats = [], [], []
+    for x in items:
+        if isinstance(x, str):
+            texts.append(x)
+            sections.append([])
+            cats.append([])
+        elif isinstance(x, Paragraph):
+            texts.append(x.text)
+            sections.append(list(x.section))
+            cats.append([t.category for t in x.terms])
+        else:
+            raise TypeError(f"expected str or Paragraph, got {type(x).__name__}")
+    return texts, sections, cats
+
+
+# --------------------------------------------------------------------------- the model
+class FunctionClassifier:
+    """Multi-label linear classifier over hashed character n-grams.
+
+    ``__init__`` stores parameters; ``fit`` learns ``labels_``, ``coef_``
+    (dim × labels), ``intercept_`` and ``thresholds_``.
+    """
+
+    def __init__(self, ngram_min: int = 1, ngram_max: int = 3, bits: int = 18, tf: str = "count",
+                 C: float = 10.0, class_weight: str | None = "balanced", section_weight: float = 0.0,
+                 lexicon_weight: float = 0.0, tune_thresholds: bool = True, folds: int = 5, seed: int = 0) -> None:
+        self.ngram_min = ngram_min
+        self.ngram_max = ngram_max
+        self.bits = bits
+        self.tf = tf
+        self.C = C
+        self.class_weight = class_weight
+        self.section_weight = section_weight
+        self.lexicon_weight = lexicon_weight
+        self.tune_thresholds = tune_thresholds
+        self.folds = folds
+        self.seed = seed
+
+    # -- parameters --------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("ngram_min", "ngram_max", "bits", "tf", "C", "class_weight",
+                                              "section_weight", "lexicon_weight", "tune_thresholds", "folds", "seed")}
+
+    def feature_settings(self) -> dict[str, Any]:
+        settings = dict(DEFAULT_FEATURES)
+        settings.update(ngram_min=int(self.ngram_min), ngram_max=int(self.ngram_max), bits=int(self.bits),
+                        tf=self.tf, section_weight=float(self.section_weight),
+                        lexicon_weight=float(self.lexicon_weight))
+        _check_settings(settings, "parameters")
+        return settings
+
+    # -- learning (scikit-learn is imported only here) ----------------------------------
+    def fit(self, X: Texts, Y: Sequence[Sequence[str]], groups: Sequence[str] | None = None,
+            labels: Sequence[str] | None = None) -> FunctionClassifier:
+        """Learn from texts (or Paragraphs) and their label lists.
+
+        Thresholds are tuned per label on out-of-fold probabilities, folds grouped
+        by ``groups`` (the report each text comes from) when given.
+        """
+        from .train import fit_classifier
+
+        return fit_classifier(self, X, Y, groups=groups, labels=labels)
+
+    # -- prediction (numpy only) ----------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise ConfigError("this FunctionClassifier is not fitted yet: call fit() or load a model")
+
+    def _weights(self) -> np.ndarray:
+        """``coef_`` plus one all-zero row for the "no n-gram" bucket (cached)."""
+        cached = self.__dict__.get("_ext")
+        if cached is None or cached[0] is not self.coef_:
+            ext = np.zeros((self.coef_.shape[0] + 1, self.coef_.shape[1]), dtype=np.float32)
+            ext[:-1] = self.coef_
+            cached = (self.coef_, ext)
+            self.__dict__["_ext"] = cached
+        return cached[1]
+
+    def _matcher(self):  # noqa: ANN202
+        """The shipped lexicon's matcher, for plain strings given to a model with lexicon features."""
+        if "_match" not in self.__dict__:
+            from .lexicon import load_lexicon
+            from .match import Matcher
+
+            self.__dict__["_match"] = Matcher(load_lexicon(None))
+        return self.__dict__["_match"]
+
+    def features(self, X: Texts) -> Features:
+        texts, sections, cats = inputs_of(X)
+        if cats is None and self.features_.get("lexicon_weight", 0) > 0:
+            cats = [[t.category for t in self._matcher().find(text)] for text in texts]
+        return featurize(texts, self.features_, sections, cats)
+
+    def decision_function(self, X: Texts | Features) -> np.ndarray:
+        """Linear score of each label: a gather-sum of weights, numpy only."""
+        self._check_fitted()
+        if isinstance(X, Features):
+            return self._sparse_scores(X) + self.intercept_
+        texts, sections, cats = inputs_of(X)
+        if cats is None and self.features_.get("lexicon_weight", 0) > 0:
+            cats = [[t.category for t in self._matcher().find(text)] for text in texts]
+        scores = ngram_scores(texts, self.features_, self._weights())
+        extra = _extra_features(len(texts), self.features_, sections, cats)
+        if extra is not None:
+            scores += self._sparse_scores(Features(len(texts), *extra))
+        return scores + self.intercept_
+
+    def _sparse_scores(self, feats: Features) -> np.ndarray:
+        scores = np.empty((feats.n_rows, len(self.labels_)), dtype=np.float64)
+        for j in range(len(self.labels_)):
+            contrib = self.coef_[feats.cols, j] * feats.vals
+            scores[:, j] = np.bincount(feats.rows, weights=contrib, minlength=feats.n_rows)
+        return scores
+
+    def predict_proba(self, X: Texts | Features) -> np.ndarray:
+        """Probability of each label (columns in ``labels_`` order)."""
+        z = np.clip(self.decision_function(X), -40, 40)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def predict_matrix(self, X: Texts | Features) -> np.ndarray:
+        return self.predict_proba(X) >= self.thresholds_
+
+    def predict(self, X: Texts | Features) -> list[list[str]]:
+        """Label lists, in ``labels_`` order."""
+        return [[lab for lab, on in zip(self.labels_, row, strict=True) if on] for row in self.predict_matrix(X)]
+
+    @property
+    def labels(self) -> list[str]:
+        self._check_fitted()
+        return list(self.labels_)
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, directory: str | Path, info: dict[str, Any] | None = None, card: str | None = None) -> Path:
+        return save_bundle(self, directory, info or {}, card)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> FunctionClassifier:
+        return load_bundle(cls, directory)
+
+
+def _check_settings(settings: dict[str, Any], where: str) -> None:
+    """Refuse feature settings this code cannot reproduce exactly."""
+    if settings.get("scheme") != HASH_SCHEME or settings.get("scheme_version") != HASH_SCHEME_VERSION:
+        raise ConfigError(f"{where}: feature scheme {settings.get('scheme')!r} version "
+                          f"{settings.get('scheme_version')!r} is not {HASH_SCHEME!r} version "
+                          f"{HASH_SCHEME_VERSION}; retrain the model with this policytag (policytag train)")
+    for key in ("ngram_min", "ngram_max", "bits"):
+        if not isinstance(settings.get(key), int) or isinstance(settings.get(key), bool):
+            raise ConfigError(f"{where}: feature setting {key} must be an integer, got {settings.get(key)!r}")
+    if not 1 <= settings["ngram_min"] <= settings["ngram_max"] <= 6:
+        raise ConfigError(f"{where}: n-gram range {settings['ngram_min']}..{settings['ngram_max']} must lie in 1..6")
+    if not 8 <= settings["bits"] <= _MAX_BITS:
+        raise ConfigError(f"{where}: hash bits {settings['bits']} must lie in 8..{_MAX_BITS}")
+    if settings.get("tf") != "count":
+        raise ConfigError(f"{where}: tf must be 'count', got {settings.get('tf')!r}")
+    for key in ("section_weight", "lexicon_weight"):
+        value = settings.get(key, 0.0)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
+            raise ConfigError(f"{where}: {key} must be a number in 0..100, got {value!r}")
+
+
+# --------------------------------------------------------------------------- the pipeline component
+class Classifier:
+    """The pipeline component: sets ``paragraph.labels`` and ``paragraph.scores``.
+
+    Assigns: ``Paragraph.labels`` (labels over their threshold, in model order)
+    and ``Paragraph.scores`` ({label: probability}).
+    """
+
+    def __init__(self, model: FunctionClassifier, skip_headings: bool = False) -> None:
+        self.model = model
+        self.skip_headings = skip_headings
+
+    @property
+    def labels(self) -> list[str]:
+        return self.model.labels
+
+    def __call__(self, paragraph: Paragraph) -> Paragraph:
+        return next(iter(self.pipe([paragraph])))
+
+    def pipe(self, paragraphs: Iterable[Paragraph], batch_size: int = 1024) -> Iterator[Paragraph]:
+        batch: list[Paragraph] = []
+        for p in paragraphs:
+            batch.append(p)
+            if len(batch) >= batch_size:
+                yield from self._annotate(batch)
+                batch = []
+        if batch:
+            yield from self._annotate(batch)
+
+    def _annotate(self, batch: list[Paragraph]) -> list[Paragraph]:
+        probs = self.model.predict_proba(batch)
+        on = probs >= self.model.thresholds_
+        labels = self.model.labels_
+        for p, row, flags in zip(batch, probs.tolist(), on.tolist(), strict=True):
+            p.scores = dict(zip(labels, row, strict=True))
+            p.labels = [lab for lab, f in zip(labels, flags, strict=True) if f]
+        return batch
+
+
+_CACHE: dict[str, Classifier] = {}
+
+
+def resolve_model_path(name_or_path: str | Path) -> Path:
+    """A model folder: an existing path, else a model shipped in ``models/``."""
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        return path
+    try:
+        from .resources import data_dir
+
+        shipped = data_dir("models") / str(name_or_path)
+    except FileNotFoundError:
+        shipped = path
+    if shipped.exists():
+        return shipped
+    raise ConfigError(f"model not found: {name_or_path} (neither a folder nor a model shipped in models/)")
+
+
+def load_model(name_or_path: str | Path = "default") -> Classifier:
+    """The classifier component for a model name ("default") or bundle folder (cached)."""
+    path = resolve_model_path(name_or_path).resolve()
+    key = str(path)
+    if key not in _CACHE:
+        _CACHE[key] = Classifier(FunctionClassifier.load(path))
+    return _CACHE[key]
+
+
+# --------------------------------------------------------------------------- npz writing
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An .npz with fixed timestamps so that the same weights give the same bytes."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(arrays):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buf.getvalue())
+
+
+def array_digest(arrays: dict[str, np.ndarray]) -> str:
+    """sha256 over names, dtypes, shapes and bytes of the arrays."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def read_json(path: Path) -> Any:
+    if path.stat().st_size > _MAX_JSON_BYTES:
+        raise ConfigError(f"{path}: too large for a model description ({path.stat().st_size} bytes)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc}); the model bundle is corrupt") from None
+
+
+# --------------------------------------------------------------------------- the bundle
+def _bundle_arrays(model: FunctionClassifier) -> dict[str, np.ndarray]:
+    """Only buckets with a nonzero weight are stored: the file stays small."""
+    coef = np.asarray(model.coef_, dtype=np.float32)
+    used = np.flatnonzero(np.any(coef != 0, axis=1)).astype(np.int32)
+    return {"rows": used, "values": coef[used], "intercept": np.asarray(model.intercept_, dtype=np.float32)}
+
+
+def save_bundle(model: FunctionClassifier, directory: str | Path, info: dict[str, Any], card: str | None) -> Path:
+    """Write model.json + weights.npz (+ MODEL_CARD.md) to a temp folder, then rename it into place."""
+    import datetime
+    import os
+    import shutil
+    import tempfile
+
+    model._check_fitted()
+    target = Path(directory)
+    arrays = _bundle_arrays(model)
+    meta: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "kind": "policytag.FunctionClassifier",
+        "labels": list(model.labels_),
+        "thresholds": {lab: float(t) for lab, t in zip(model.labels_, model.thresholds_, strict=True)},
+        "features": dict(model.features_),
+        "params": model.get_params(),
+        "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in arrays.items()},
+        "arrays_sha256": array_digest(arrays),
+        "created": datetime.date.today().isoformat(),
+        "versions": _versions(),
+    }
+    meta.update(info)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp.chmod(0o755)
+    try:
+        write_npz(tmp / WEIGHTS_FILE, arrays)
+        (tmp / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        if card is not None:
+            (tmp / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _versions() -> dict[str, str]:
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version(), "numpy": np.__version__}
+    for dist in ("policytag", "scikit-learn", "scipy"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out
+
+
+def _fail(path: Path, message: str) -> ConfigError:
+    return ConfigError(f"{path}: {message}")
+
+
+def load_bundle(cls: type[FunctionClassifier], directory: str | Path) -> FunctionClassifier:
+    """Load and check a bundle; anything unexpected is a ConfigError naming the path."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ConfigError(f"model folder not found: {folder}")
+    meta_path, weights_path = folder / MODEL_FILE, folder / WEIGHTS_FILE
+    for needed in (meta_path, weights_path):
+        if not needed.is_file():
+            raise ConfigError(f"{folder}: not a model bundle ({needed.name} is missing)")
+    meta = read_json(meta_path)
+    labels, thresholds, settings = _check_meta(meta, meta_path)
+    arrays = _read_arrays(weights_path, meta)
+    rows, values, intercept = arrays["rows"], arrays["values"], arrays["intercept"]
+    dim, n_labels = 1 << settings["bits"], len(labels)
+    if values.shape != (len(rows), n_labels) or intercept.shape != (n_labels,):
+        raise _fail(weights_path, f"array shapes {values.shape}/{intercept.shape} do not fit {n_labels} labels")
+    if len(rows) and (rows.min() < 0 or rows.max() >= dim or np.any(np.diff(rows) <= 0)):
+        raise _fail(weights_path, f"weight rows must be increasing and inside 0..{dim - 1}")
+    if not (np.all(np.isfinite(values)) and np.all(np.isfinite(intercept))):
+        raise _fail(weights_path, "weights contain NaN or infinity")
+    model = cls(**{k: v for k, v in meta.get("params", {}).items() if k in cls().get_params()})
+    ext = np.zeros((dim + 1, n_labels), dtype=np.float32)
+    ext[rows] = values
+    model.labels_ = labels
+    model.coef_ = ext[:dim]
+    model.__dict__["_ext"] = (model.coef_, ext)
+    model.intercept_ = intercept.astype(np.float64)
+    model.thresholds_ = np.array([thresholds[lab] for lab in labels], dtype=np.float64)
+    model.features_ = settings
+    model.info_ = meta
+    return model
+
+
+def _check_meta(meta: Any, path: Path) -> tuple[list[str], dict[str, float], dict[str, Any]]:
+    if not isinstance(meta, dict):
+        raise _fail(path, "must hold a JSON object")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise _fail(path, f"model format_version {version!r} is not supported (this policytag reads "
+                          f"{FORMAT_VERSION}); retrain with `policytag train`")
+    labels = meta.get("labels")
+    if (not isinstance(labels, list) or not labels or len(labels) > 1000
+            or not all(isinstance(x, str) and x.strip() for x in labels) or len(set(labels)) != len(labels)):
+        raise _fail(path, "labels must be a non-empty list of distinct non-empty strings")
+    thresholds = meta.get("thresholds")
+    if not isinstance(thresholds, dict) or set(thresholds) != set(labels):
+        raise _fail(path, "thresholds must give one number per label")
+    for lab, t in thresholds.items():
+        if not isinstance(t, int | float) or isinstance(t, bool) or not 0.0 < t < 1.0:
+            raise _fail(path, f"threshold of {lab!r} must be a number between 0 and 1, got {t!r}")
+    settings = meta.get("features")
+    if not isinstance(settings, dict):
+        raise _fail(path, "features must be a JSON object")
+    _check_settings(settings, str(path))
+    if not isinstance(meta.get("arrays_sha256"), str):
+        raise _fail(path, "arrays_sha256 is missing")
+    if not isinstance(meta.get("params", {}), dict):
+        raise _fail(path, "params must be a JSON object")
+    return labels, thresholds, settings
+
+
+_ARRAY_KINDS = {"rows": np.dtype(np.int32), "values": np.dtype(np.float32), "intercept": np.dtype(np.float32)}
+
+
+def _read_arrays(path: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if set(npz.files) != set(_ARRAY_KINDS):
+                raise _fail(path, f"holds arrays {sorted(npz.files)}, expected {sorted(_ARRAY_KINDS)}")
+            arrays = {name: npz[name] for name in _ARRAY_KINDS}
+    except ConfigError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        # np.load refuses object (pickled) arrays with ValueError: nothing is ever unpickled
+        raise _fail(path, f"cannot be read as plain numeric arrays ({exc}); the model bundle is corrupt") from None
+    declared = meta.get("arrays")
+    for name, a in arrays.items():
+        if a.dtype != _ARRAY_KINDS[name]:
+            raise _fail(path, f"array {name!r} has dtype {a.dtype}, expected {_ARRAY_KINDS[name]}")
+        spec = declared.get(name) if isinstance(declared, dict) else None
+        if not isinstance(spec, dict) or list(a.shape) != spec.get("shape"):
+            raise _fail(path, f"array {name!r} has shape {list(a.shape)}, model.json says "
+                              f"{spec.get('shape') if isinstance(spec, dict) else None}")
+    if array_digest(arrays) != meta["arrays_sha256"]:
+        raise _fail(path, "checksum of the weights does not match model.json; the bundle is corrupt or was edited")
+    return arrays

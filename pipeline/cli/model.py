@@ -1,0 +1,223 @@
+"""``policytag train | evaluate | suggest | bootstrap``: the paragraph-function model."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import load_config
+from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError
+
+
+def _labels_option(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from ..train import LABEL_DELIMITERS
+
+    return [s.strip() for s in LABEL_DELIMITERS.split(value) if s.strip()]
+
+
+@click.command("train")
+@click.argument("data", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="Model folder to write (replaced atomically).")
+@click.option("--seed", default=0, show_default=True, help="Random seed (same seed + data = same weights).")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2), help="Cross-validation folds.")
+@click.option("--labels", default=None, help="Allowed labels, e.g. 监督,立法 (default: those in the data).")
+@click.option("--text-field", default="text", show_default=True, help="Text column of the data.")
+@click.option("-C", "C", default=None, type=float, help="Inverse regularization strength (default from config).")
+@click.option("--lexicon-features/--no-lexicon-features", default=None,
+              help="Add lexicon categories of matched terms as features (default from config).")
+@click.option("--no-cv", is_flag=True, help="Skip the cross-validated report (thresholds are still tuned).")
+@click.option("--json", "as_json", is_flag=True, help="Print the CV metrics as JSON.")
+@click.pass_context
+def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, folds: int, labels: str | None,
+          text_field: str, C: float | None, lexicon_features: bool | None, no_cv: bool, as_json: bool) -> int:
+    """Train a paragraph-function model from labeled paragraphs.
+
+    DATA are JSONL, CSV or XLSX files with a text column and labels as a list,
+    a delimited string (、,;|，；) or one 0/1 column per label. Rows are grouped
+    by their ``report``/``doc`` column for cross-validation.
+
+    \b
+    Example:
+      policytag train labeled.jsonl more.csv -o models/mine --seed 0
+    """
+    from ..train import train_bundle
+
+    config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features})
+    started = time.perf_counter()
+    result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
+                          text_field=text_field, cv=not no_cv)
+    if result.get("cv"):
+        from ..train import format_metrics
+
+        if as_json:
+            click.echo(json.dumps(result["cv"], ensure_ascii=False, indent=1))
+        else:
+            click.echo(format_metrics(result["cv"], f"cross-validated, {folds} folds grouped by report:"))
+    click.echo(f"policytag: {result['n']} paragraphs, labels {', '.join(result['labels'])}; model written to "
+               f"{output} ({time.perf_counter() - started:.1f}s)", err=True)
+    return EXIT_OK
+
+
+@click.command("evaluate")
+@click.argument("gold", nargs=-1, required=True)
+@click.option("--model", default=None, help="Model folder or shipped name (default: the shipped model).")
+@click.option("--text-field", default="text", show_default=True, help="Text column of the gold file.")
+@click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
+@click.pass_context
+def evaluate(ctx: click.Context, gold: tuple[str, ...], model: str | None, text_field: str, as_json: bool) -> int:
+    """Score a model on labeled paragraphs: per-label P/R/F1, macro/micro F1, exact match, confusions.
+
+    \b
+    Example:
+      policytag evaluate gold.jsonl --model models/mine
+      policytag evaluate gold.csv --json
+    """
+    import numpy as np
+
+    from ..classify import load_model
+    from ..train import format_confusion, format_metrics, label_matrix, load_labeled, metrics
+
+    config = load_config(ctx.obj.get("config_path"), {"classify.model": model})
+    clf = load_model(config["classify"]["model"]).model
+    examples = [e for path in gold for e in load_labeled(path, text_field=text_field)]
+    unknown = sorted({lab for e in examples for lab in e.labels} - set(clf.labels_))
+    if unknown:
+        click.echo(f"policytag: note: labels not in the model are scored as missed: {', '.join(unknown)}", err=True)
+    labels = list(clf.labels_) + unknown
+    pred = np.zeros((len(examples), len(labels)), dtype=bool)
+    pred[:, : len(clf.labels_)] = clf.predict_matrix([e.text for e in examples])
+    result = metrics(label_matrix([e.labels for e in examples], labels), pred, labels)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_metrics(result))
+        click.echo(format_confusion(result))
+    return EXIT_OK
+
+
+@click.command("suggest")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--model", default=None, help="Model folder or shipped name (default: the shipped model).")
+@click.option("-n", "n", default=50, show_default=True, type=click.IntRange(min=1), help="How many to suggest.")
+@click.option("-o", "--output", required=True, help="JSONL or CSV file to write, ready to label.")
+@click.pass_context
+def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: int, output: str) -> int:
+    """Active learning: the paragraphs the model is least sure of, kept diverse.
+
+    PATHS are reports (segmented here) or pre-cut JSONL/CSV paragraphs. Fill
+    the empty ``labels`` column and add the file to ``policytag train``.
+
+    \b
+    Example:
+      policytag suggest reports/ -n 50 -o to_label.csv
+      policytag train labeled.jsonl to_label.csv -o models/mine
+    """
+    from ..classify import load_model
+    from ..train import read_paragraphs, select_diverse, uncertainty
+
+    config = load_config(ctx.obj.get("config_path"), {"classify.model": model})
+    clf = load_model(config["classify"]["model"]).model
+    errors: list[str] = []
+    paragraphs = _dedup(read_paragraphs(list(paths), config, errors))
+    for err in errors:
+        click.echo(f"policytag: skipped {err}", err=True)
+    if not paragraphs:
+        raise ConfigError(f"no paragraphs found in: {' '.join(paths)}")
+    if clf.features_.get("lexicon_weight", 0) > 0:
+        from ..train import add_terms
+
+        add_terms(paragraphs, config["match"]["lexicon"])
+    probs = clf.predict_proba(paragraphs)
+    picked = select_diverse(uncertainty(probs, clf.thresholds_), clf.features(paragraphs), n)
+    rows = []
+    for i in picked:
+        p = paragraphs[i]
+        rows.append({"id": p.extra.get("id", f"{p.doc_id}:{p.index}"), "doc": p.extra.get("doc") or p.doc_id,
+                     "path": p.path, "section": " > ".join(p.section), "text": p.text,
+                     "predicted": "|".join(lab for lab, on in zip(clf.labels_, probs[i] >= clf.thresholds_,
+                                                                 strict=True) if on),
+                     **{f"score.{lab}": round(float(s), 4) for lab, s in zip(clf.labels_, probs[i], strict=True)},
+                     "labels": ""})
+    _write_rows(rows, output)
+    click.echo(f"policytag: {len(rows)} of {len(paragraphs)} paragraphs suggested -> {output}; fill 'labels' "
+               f"(e.g. 监督|立法, empty = none) and add the file to policytag train", err=True)
+    return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+@click.command("bootstrap")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="JSONL or CSV file of weakly labeled paragraphs.")
+@click.option("--fired-only", is_flag=True, help="Write only paragraphs where some rule fired.")
+@click.option("--lexicon", default=None, help="Lexicon for category rules (default: the shipped lexicon).")
+@click.pass_context
+def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_only: bool, lexicon: str | None) -> int:
+    """Weak labels for users with no labeled data: from section headings and lexicon categories.
+
+    Each paragraph gets the labels its rules give and the ``rules`` that fired
+    (三、发挥代表作用 -> 代表工作). Check a sample, then train on the file.
+
+    \b
+    Example:
+      policytag bootstrap reports/ -o weak.jsonl
+      policytag train weak.jsonl -o models/weak
+    """
+    from ..train import add_terms, read_paragraphs, weak_labels
+
+    config = load_config(ctx.obj.get("config_path"), {"match.lexicon": lexicon})
+    errors: list[str] = []
+    paragraphs = read_paragraphs(list(paths), config, errors)
+    for err in errors:
+        click.echo(f"policytag: skipped {err}", err=True)
+    labels = list(config["classify"]["labels"])
+    has_lexicon = add_terms(paragraphs, config["match"]["lexicon"])
+    category_rules = {lab: lab for lab in labels} if has_lexicon else None
+    rows, fired = [], 0
+    for p in paragraphs:
+        found, rules = weak_labels(p.text, p.section, [t.category for t in p.terms], category_rules, labels)
+        fired += bool(rules)
+        if fired_only and not rules:
+            continue
+        rows.append({"id": p.extra.get("id", f"{p.doc_id}:{p.index}"), "doc": p.extra.get("doc") or p.doc_id,
+                     "section": " > ".join(p.section), "text": p.text, "labels": found, "rules": rules})
+    _write_rows(rows, output)
+    click.echo(f"policytag: {len(rows)} paragraphs ({fired} with a rule) -> {output}", err=True)
+    return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def _dedup(paragraphs: list[Any]) -> list[Any]:
+    """Drop repeated paragraphs (same text without punctuation/space): suggest each once."""
+    import re
+
+    seen, out = set(), []
+    for p in paragraphs:
+        key = re.sub(r"[\W_]+", "", p.text)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _write_rows(rows: list[dict[str, Any]], output: str) -> None:
+    from ..write import atomic_path, write_jsonl
+
+    suffix = Path(output).suffix.lower()
+    if suffix in (".csv", ".xlsx"):
+        import pandas as pd
+
+        frame = pd.DataFrame([{k: "|".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows])
+        with atomic_path(output) as tmp:
+            if suffix == ".csv":
+                frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+            else:
+                frame.to_excel(tmp, index=False, engine="openpyxl")
+    elif suffix in (".jsonl", ".json", ".ndjson") or output == "-":
+        write_jsonl(rows, output)
+    else:
+        raise ConfigError(f"{output}: unknown output format {suffix!r}; use .jsonl, .csv or .xlsx")
+

@@ -1,0 +1,71 @@
+"""Training data, grouped folds, thresholds, metrics and weak labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.train import best_thresholds, group_folds, load_labeled, metrics, weak_labels
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_labels_as_list_string_or_columns(tmp_path: Path) -> None:
+    a = load_labeled(_jsonl(tmp_path / "a.jsonl", [{"text": "甲", "labels": ["监督", "立法"], "doc": "1"}]))
+    b = load_labeled(_jsonl(tmp_path / "b.jsonl", [{"text": "甲", "labels": "监督、立法", "doc": "1"}]))
+    (tmp_path / "c.csv").write_text("text,doc,监督,立法\n甲,1,1,1\n乙,1,0,0\n", encoding="utf-8")
+    c = load_labeled(tmp_path / "c.csv")
+    assert a[0].labels == b[0].labels == c[0].labels == ["监督", "立法"]
+    assert c[1].labels == [] and c[0].group == "1"
+
+
+def test_unknown_label_names_file_and_line(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "a.jsonl", [{"text": "甲", "labels": ["监督"]}, {"text": "乙", "labels": ["财经"]}])
+    with pytest.raises(ConfigError, match=r"a\.jsonl:2: unknown label '财经'"):
+        load_labeled(path, labels=["监督", "立法"])
+
+
+def test_no_labels_at_all_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no labels"):
+        load_labeled(_jsonl(tmp_path / "a.jsonl", [{"text": "甲"}]))
+    with pytest.raises(ConfigError, match="no row has any label"):
+        load_labeled(_jsonl(tmp_path / "b.jsonl", [{"text": "甲", "labels": []}]))
+
+
+def test_folds_keep_each_report_whole() -> None:
+    groups = [f"r{i % 7}" for i in range(70)]
+    folds = group_folds(groups, 5, seed=1)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(70))
+    for test in folds:
+        inside = {groups[i] for i in test}
+        assert all(groups[i] not in inside for i in range(70) if i not in set(test.tolist()))
+    assert [f.tolist() for f in folds] == [f.tolist() for f in group_folds(groups, 5, seed=1)]
+
+
+def test_thresholds_maximize_f1() -> None:
+    probs = np.array([[0.9], [0.35], [0.3], [0.1]])
+    gold = np.array([[True], [True], [False], [False]])
+    assert 0.3 < best_thresholds(probs, gold)[0] <= 0.35
+
+
+def test_metrics_and_confusion() -> None:
+    gold = np.array([[1, 0], [0, 1], [0, 0]], dtype=bool)
+    pred = np.array([[1, 0], [1, 0], [0, 0]], dtype=bool)
+    m = metrics(gold, pred, ["A", "B"])
+    assert m["per_label"]["A"]["precision"] == 0.5 and m["per_label"]["B"]["recall"] == 0.0
+    assert m["exact_match"] == round(2 / 3, 4)
+    assert m["confusion"]["A"]["fp_gold_was"] == {"B": 1}
+    assert m["confusion"]["B"]["fn_predicted_instead"] == {"A": 1}
+
+
+def test_weak_labels_from_heading_and_phrase() -> None:
+    labels, rules = weak_labels("认真办理代表建议，组织执法检查。", ["三、充分发挥代表作用"])
+    assert labels == ["代表工作", "监督"]
+    assert any(r.startswith("heading:") for r in rules) and any("执法检查" in r for r in rules)
