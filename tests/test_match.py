@@ -1,0 +1,133 @@
+"""Matching: quotes, longest vs overlapping, offsets into the original, traditional input, seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.lexicon import Entry, Lexicon, load_lexicon
+from pipeline.match import Matcher, kwic
+from pipeline.record import MappedText, Paragraph
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_lexicon())
+
+
+def small() -> Lexicon:
+    return Lexicon([
+        Entry("民生实事项目人大代表票决制", "代表工作", ("票决制",), "d"),
+        Entry("人大代表", "代表工作", (), "d"),
+        Entry("一府一委两院", "监督", (), "d"),
+        Entry("双联", "代表工作", ("常委会组成人员联系代表、代表联系群众",), "d"),
+        Entry("互联网+", "政策", (), "d"),
+    ])
+
+
+def test_quoted_and_plain_are_both_found_and_flagged() -> None:
+    terms = Matcher(small()).find("支持“一府一委两院”依法履职，一府一委两院")
+    assert [(t.canonical, t.quoted) for t in terms] == [("一府一委两院", True), ("一府一委两院", False)]
+    assert terms[0].term == "一府一委两院"  # the span excludes the wrapping quotes
+
+
+def test_other_quote_styles_and_quotes_inside_a_term() -> None:
+    m = Matcher(small())
+    assert [t.quoted for t in m.find("「双联」工作 ‘双联’ \"双联\"")] == [True, True, True]
+    (term,) = m.find("坚持“一府”一委两院")  # a quote inside the phrase does not hide it
+    assert term.canonical == "一府一委两院"
+
+
+def test_longest_match_by_default_and_all_matches_with_overlaps() -> None:
+    text = "全面推行民生实事项目人大代表票决制"
+    assert [t.canonical for t in Matcher(small()).find(text)] == ["民生实事项目人大代表票决制"]
+    every = {t.canonical for t in Matcher(small(), overlaps=True).find(text)}
+    assert every == {"民生实事项目人大代表票决制", "人大代表"}  # 票决制 is the same entry, nested
+
+
+def test_variant_maps_to_canonical_and_full_width_punctuation_matches() -> None:
+    m = Matcher(small())
+    (term,) = m.find("落实常委会组成人员联系代表、代表联系群众制度")
+    assert term.canonical == "双联" and term.category == "代表工作"
+    assert [t.term for t in m.find("推进互联网＋政务服务")] == ["互联网＋"]
+
+
+def test_offsets_index_the_original_through_a_joined_line_break() -> None:
+    raw = "一、全面推行民生实事项目人大代\n表票决制。"
+    mapped = MappedText.identity(raw).drop("\n")  # what segment does when it joins a broken line
+    (term,) = Matcher(small()).match_text(mapped, raw)
+    assert raw[term.start : term.end] == "民生实事项目人大代\n表票决制" == term.term
+    assert (term.start, term.end) == (6, 20)
+
+
+def test_surface_comes_from_the_body_without_raw() -> None:
+    raw = "xx双\n联yy"
+    (term,) = Matcher(small()).match_text(MappedText.identity(raw).drop("\n"))
+    assert term.term == "双联" and (term.start, term.end) == (2, 5)
+
+
+def test_paragraph_component_and_pipe() -> None:
+    m = Matcher(small())
+    p = Paragraph("d#1", "d.txt", 0, MappedText.identity("开展“双联”活动", base=100))
+    assert m(p) is p and [(t.start, t.end, t.quoted) for t in p.terms] == [(103, 105, True)]
+    assert [len(q.terms) for q in m.pipe([p, Paragraph("d#1", "d.txt", 1, MappedText.identity("无"))])] == [1, 0]
+
+
+def test_traditional_input_through_the_read_stage(tmp_path: Path) -> None:
+    from pipeline.read import read_path
+
+    path = tmp_path / "trad.txt"
+    path.write_text("常委會堅持「一府一委兩院」報告制度，推進雙聯工作。\n", encoding="utf-8")
+    doc = read_path(path, None)
+    norm = doc.norm
+    if norm.text == doc.raw:  # read stage without t2s yet: convert here, length-preserving
+        from opencc import OpenCC
+
+        converted = OpenCC("t2s").convert(doc.raw)
+        assert len(converted) == len(doc.raw)
+        norm = MappedText(converted, doc.norm.offsets)
+    terms = Matcher(load_lexicon()).match_text(norm, doc.raw)
+    found = {t.canonical: t for t in terms}
+    assert found["一府一委两院"].term == "一府一委兩院" and found["一府一委两院"].quoted
+    assert doc.raw[found["双联"].start : found["双联"].end].startswith("雙聯")
+
+
+def test_traditional_variant_in_the_lexicon_is_simplified_for_matching() -> None:
+    m = Matcher(Lexicon([Entry("网络安全", "政策", ("網絡安全保護",), "d")]))
+    assert [t.canonical for t in m.find("加强网络安全保护")] == ["网络安全"]
+
+
+def test_kwic_rows_point_into_raw() -> None:
+    raw = "一是落实“双联”制度。\n二是推进常委会组成人员联系代表、代表联系群众。"
+    rows = kwic("双联", MappedText.identity(raw), raw, small(), width=4)
+    assert [r["match"] for r in rows] == ["双联", "常委会组成人员联系代表、代表联系群众"]
+    assert all(raw[r["start"] : r["end"]] == r["match"] for r in rows)
+    assert rows[0]["left"] == "是落实“" and rows[1]["left"] == "二是推进"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["", " ", "\n", "“", "”", "　"]), min_size=4, max_size=4),
+       st.text(alphabet="的了和是在", max_size=5), st.text(alphabet="的了和是在", max_size=5))
+def test_offsets_cover_the_phrase_whatever_is_inserted(noise: list[str], left: str, right: str) -> None:
+    phrase = "一府一委两院"
+    body = "".join(c + n for c, n in zip(phrase[:4], noise, strict=True)) + phrase[4:]
+    raw = left + body + right
+    terms = [t for t in Matcher(small()).find(raw) if t.canonical == phrase]
+    assert len(terms) == 1
+    surface = raw[terms[0].start : terms[0].end]
+    assert "".join(c for c in surface if c not in " \n“”　") == phrase
+
+
+def test_seed_reports_have_their_key_phrases(seeds_dir: Path, matcher: Matcher) -> None:
+    found: dict[str, set[str]] = {}
+    for path in sorted(seeds_dir.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        found[path.name[:3]] = {t.canonical for t in matcher.match_text(MappedText.identity(raw), raw)}
+    assert "民生实事项目人大代表票决制" in found["000"]
+    assert "双联" in found["004"] and "两个维护" in found["003"]
+    every = set.intersection(*found.values())
+    assert "执法检查" in every
+    assert all(len(v) >= 60 for v in found.values())
