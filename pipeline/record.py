@@ -169,4 +169,6 @@ class Paragraph:
             out["labels"] = list(self.labels)
             out["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
             out["terms"] = [t.to_dict() for t in self.terms]
+        if self.tokens is not None:  # only when tokenizing was asked for (tag --tokens)
+            out["tokens"] = list(self.tokens)
         return out

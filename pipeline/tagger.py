@@ -1,12 +1,23 @@
 """The whole pipeline as one object: read → segment → tokenize → match → classify.
 
 >>> import pipeline
->>> tagger = pipeline.load()                      # doctest: +SKIP
->>> records = tagger.tag("examples/report.txt")   # doctest: +SKIP
->>> records[0]["labels"], records[0]["terms"]     # doctest: +SKIP
+>>> tagger = pipeline.load()
+>>> records = tagger.tag_text("一、监督工作\\n常委会开展专题询问，听取审议专项工作报告。")
+>>> [(r["text"][:6], r["is_heading"]) for r in records]
+[('一、监督工作', True), ('常委会开展专', False)]
+>>> [t["canonical"] for t in records[1]["terms"]]
+['专题询问', '专项工作报告']
 
+``tag``/``tag_text``/``tag_file`` return the records ``policytag tag`` writes
+(one dict per paragraph, the same fields and values as a line of its JSONL).
 Components are built once and reused for every document, and are loaded
 lazily, so a run that never classifies never loads the model.
+
+Offsets: a record's ``start``/``end`` and each term's ``start``/``end`` index
+the original decoded text of the document (``Document.raw``). ``text`` and a
+term's ``term`` are normalized (simplified script, half-width digits, a line
+break inside a paragraph removed), so ``raw[start:end]`` is the same phrase
+before normalization.
 """
 
 from __future__ import annotations
@@ -20,9 +31,42 @@ from .config import Config, load_config
 from .errors import InputError
 from .record import Document, Paragraph
 
+TEXT_NAME = "<text>"  # the ``path`` of a document given as a string
+_MAX_PATH = 4096
+
+
+def looks_like_path(value: str) -> bool:
+    """Whether a string given to ``Tagger.tag`` names a file rather than holding a report.
+
+    A string is a path when it is one line, not too long, and either an existing
+    file or a name ending in a readable extension (``.txt``, ``.docx``, ...). So
+    ``"reprot.txt"`` (a typo) raises "file not found" instead of being tagged as
+    the text ``reprot.txt``.
+
+    >>> looks_like_path("reports/2023.docx"), looks_like_path("常委会开展专题询问。")
+    (True, False)
+    >>> looks_like_path("第一行\\n第二行.txt")
+    False
+    """
+    from .read import SUPPORTED
+
+    if not value or "\n" in value or "\r" in value or len(value) > _MAX_PATH:
+        return False
+    if Path(value).suffix.lower() in SUPPORTED:
+        return True
+    try:
+        return Path(value).is_file()
+    except OSError:  # e.g. a name too long for the file system
+        return False
+
 
 class Tagger:
-    """Runs every stage on documents; one instance serves many documents."""
+    """Runs every stage on documents; one instance serves many documents.
+
+    >>> tagger = Tagger()
+    >>> [p.labels for p in tagger.tag_document(tagger.read_text("审议通过了条例草案。"))]
+    [['立法']]
+    """
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config if config is not None else load_config()
@@ -53,11 +97,23 @@ class Tagger:
 
         return load_model(self.config["classify"]["model"])
 
+    @property
+    def labels(self) -> list[str]:
+        """The model's labels, in the order of its ``scores``."""
+        return list(self.classifier.labels)
+
     # -- stages ---------------------------------------------------------------
     def read(self, source: str | Path) -> Document:
+        """Read one file (``-``: standard input) into a ``Document``."""
         from .read import read_path, read_stdin
 
         return read_stdin(self.config) if str(source) == "-" else read_path(source, self.config)
+
+    def read_text(self, text: str, name: str = TEXT_NAME) -> Document:
+        """A report given as a string, read as if it were a UTF-8 text file called ``name``."""
+        from .read import read_bytes
+
+        return read_bytes(text.encode("utf-8"), name, self.config)
 
     def segment(self, doc: Document) -> list[Paragraph]:
         from .segment import segment, split_sentences
@@ -83,30 +139,58 @@ class Tagger:
     def tag_path(self, source: str | Path) -> list[Paragraph]:
         return self.tag_document(self.read(source))
 
+    def tag_file(self, path: str | Path) -> list[dict[str, Any]]:
+        """Tag one file (any format ``policytag tag`` reads; ``-`` is standard input)."""
+        return [p.to_dict() for p in self.tag_path(path)]
+
+    def tag_text(self, text: str, name: str = TEXT_NAME) -> list[dict[str, Any]]:
+        """Tag a report given as a string; ``name`` becomes the records' ``path``."""
+        return [p.to_dict() for p in self.tag_document(self.read_text(text, name))]
+
     def tag(self, text_or_path: str | Path) -> list[dict[str, Any]]:
-        """Tag a file path or a report's text; returns the records the CLI writes."""
-        from .read import read_bytes
+        """Tag a file or a report's text; returns the records the CLI writes.
 
-        source = str(text_or_path)
-        if isinstance(text_or_path, Path) or ("\n" not in source and len(source) < 4096 and Path(source).is_file()):
-            paragraphs = self.tag_path(source)
-        else:
-            paragraphs = self.tag_document(read_bytes(source.encode("utf-8"), "<text>", self.config))
-        return [p.to_dict() for p in paragraphs]
+        A ``Path`` is always a file. A string is a file when ``looks_like_path``
+        says so (one line, and an existing file or a name ending in .txt .md .docx
+        .pdf .html .htm); a missing file then raises ``InputError``. Any other
+        string is the text itself. Use ``tag_text``/``tag_file`` to say which.
+        """
+        if isinstance(text_or_path, Path):
+            return self.tag_file(text_or_path)
+        if not isinstance(text_or_path, str):
+            raise TypeError(f"expected a str or Path, got {type(text_or_path).__name__}")
+        if looks_like_path(text_or_path):
+            return self.tag_file(text_or_path)
+        return self.tag_text(text_or_path)
 
-    def pipe(self, sources: Iterable[str]) -> Iterator[tuple[str, list[Paragraph] | InputError]]:
-        """Tag many inputs in order; a bad input yields its error and the rest go on."""
+    def pipe(self, sources: Iterable[str | Path]) -> Iterator[tuple[str, list[Paragraph] | InputError]]:
+        """Tag many files in order, yielding ``(source, paragraphs)`` or ``(source, error)``.
+
+        A bad input (unreadable, empty, undecodable) yields its ``InputError`` and
+        the rest go on, as in ``policytag tag``. Paragraphs are ``Paragraph``
+        objects; ``p.to_dict()`` is the record. For several processes use
+        ``pipeline.batch.tag_many(sources, tagger.config, jobs=2)``.
+
+        >>> for source, result in Tagger().pipe(["no/such/file.txt"]):
+        ...     print(type(result).__name__)
+        InputError
+        """
         for source in sources:
             try:
-                yield source, self.tag_path(source)
+                yield str(source), self.tag_path(source)
             except InputError as exc:
-                yield source, exc
+                yield str(source), exc
 
 
 def load(config_path: str | Path | None = None, **overrides: Any) -> Tagger:
     """A ready ``Tagger`` from the shipped defaults, a config file and overrides.
 
-    Overrides use ``section__key`` names, e.g. ``load(classify__model="my_model")``.
+    Overrides use ``section__key`` names, e.g. ``load(classify__model="my_model")``
+    or ``load(segment__unit="sentence", output__tokens=True)``; an unknown key is a
+    ``ConfigError``.
+
+    >>> load(match__overlaps=True).config["match"]["overlaps"]
+    True
     """
     dotted = {key.replace("__", "."): value for key, value in overrides.items()}
     return Tagger(load_config(config_path, dotted))
