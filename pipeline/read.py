@@ -64,15 +64,23 @@ def _superset(name: str) -> str:
     return _SUPERSETS.get(name.replace("-", "").replace("_", ""), name)
 
 
+_CHINESE_CODECS = ["gb18030", "big5", "cp950", "utf_16", "utf_32"]
+
+
 def _detect(data: bytes) -> list[str]:
     """Codecs charset-normalizer proposes for the first MB, best first, widened to their supersets."""
     from charset_normalizer import from_bytes
 
+    def detect(sample: bytes) -> list[Any]:
+        # Reports are Chinese: ask about the Chinese codecs first, or a short Big5 file
+        # is taken for Shift-JIS; then let the detector consider everything.
+        return list(from_bytes(sample, cp_isolation=_CHINESE_CODECS)) + list(from_bytes(sample))
+
     if len(data) <= _DETECT_BYTES:
-        matches = from_bytes(data)
+        matches = detect(data)
     else:
         # a sample cut inside a multi-byte character makes every codec fail: trim up to 3 bytes
-        matches = next((m for k in range(4) if (m := from_bytes(data[: _DETECT_BYTES - k]))), [])
+        matches = next((m for k in range(4) if (m := detect(data[: _DETECT_BYTES - k]))), [])
     out = []
     for match in matches:
         codec = _superset(match.encoding)

@@ -100,7 +100,7 @@ class Document:
 
 @dataclass
 class Term:
-    term: str  # surface form as it stands in the original text
+    term: str  # surface as it stands in the paragraph text (normalized); raw[start:end] is the original
     canonical: str
     category: str
     quoted: bool

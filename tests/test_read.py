@@ -398,3 +398,12 @@ def test_damaged_files_give_input_errors_not_tracebacks(sample_files: dict[str, 
         assert exc.source == name
     else:
         check_document(doc)
+
+
+def test_short_big5_file_is_not_taken_for_shift_jis(tmp_path) -> None:
+    # a few dozen Big5 bytes: the detector alone guesses a Japanese codec
+    path = tmp_path / "short_big5.txt"
+    path.write_bytes("常委會組織執法檢\n查３次，推進「雙聯」工作。\n".encode("big5"))
+    doc = read_path(path)
+    assert "雙聯" in doc.raw
+    assert "双联" in doc.norm.text
