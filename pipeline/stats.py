@@ -197,7 +197,8 @@ def _years(frame: pd.DataFrame) -> pd.Series:
     """meta.year as an integer, else the first four digits of meta.date."""
     year = pd.to_numeric(frame["year"], errors="coerce")
     date = frame["date"].astype("string").str.slice(0, 4)
-    year = year.fillna(pd.to_numeric(date.where(date.str.isdigit()), errors="coerce"))
+    from_date = pd.to_numeric(date.where(date.str.isdigit()), errors="coerce").astype("float64")
+    year = year.astype("float64").fillna(from_date)
     return year.round().astype("Int64")
 
 
