@@ -4,6 +4,8 @@ Workers read their own documents and send back finished records (plain dicts),
 never token lists or models: shipping less between processes is what makes
 more processes pay (see FACTS.md). Results always come back in input order,
 and a bad input comes back as its error, exactly as in a single process.
+Standard input (``-``) cannot be read by a worker: the parent reads it and
+ships its bytes with the task.
 """
 
 from __future__ import annotations
@@ -32,11 +34,22 @@ def _tagger_for(config: Config):  # noqa: ANN202
     return _WORKER_TAGGER[key]
 
 
-def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None) -> Result:
-    """Tag one input; an input problem is returned, not raised."""
+def _read(tagger, source: str, data: bytes | None):  # noqa: ANN001, ANN202
+    if data is None:
+        return tagger.read(source)
+    from .read import make_doc_id, read_bytes
+
+    doc = read_bytes(data, source, tagger.config)
+    doc.doc_id = make_doc_id("stdin", data)  # as read_stdin names it
+    return doc
+
+
+def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
+            data: bytes | None = None) -> Result:
+    """Tag one input (``data``: its bytes, already read); an input problem is returned, not raised."""
     tagger = _tagger_for(config)
     try:
-        doc = tagger.read(source)
+        doc = _read(tagger, source, data)
         if sidecar:
             from .meta import apply_sidecar
 
@@ -65,5 +78,16 @@ def tag_many(
         return
     from joblib import Parallel, delayed
 
+    stdin = _stdin_bytes() if "-" in sources else None
     parallel = Parallel(n_jobs=jobs, backend=None if backend == "dask" else backend, return_as="generator")
-    yield from parallel(delayed(tag_one)(s, config, sidecar) for s in sources)
+    yield from parallel(delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None) for s in sources)
+
+
+def _stdin_bytes() -> bytes | None:
+    """Standard input, read here in the parent; a read error is left for ``tag_one`` to report."""
+    import sys
+
+    try:
+        return sys.stdin.buffer.read()
+    except (OSError, AttributeError, ValueError):
+        return None

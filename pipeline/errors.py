@@ -33,3 +33,7 @@ class InputError(PolicytagError):
         self.message = message
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple:
+        # Rebuilt from its fields, so the error survives the trip back from a worker process.
+        return type(self), (self.source, self.message, self.line)

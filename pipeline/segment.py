@@ -188,6 +188,9 @@ def _parse_lines(text: str) -> list[_Line]:
             gap += 1
             continue
         line = _make_line(content, start, end, width, lead > 0, gap)
+        if not line.pieces:  # nothing but markers (a lone ``**``): no text to keep
+            gap += 1
+            continue
         line.md, line.bullet = md, bullet
         lines.append(line)
         gap = 0

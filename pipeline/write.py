@@ -171,3 +171,107 @@ class RecordWriter:
             frame = pd.DataFrame(self._rows)
             with atomic_path(self.path) as tmp:
                 frame.to_parquet(tmp, index=False)
+
+
+# ---------------------------------------------------------------------------- checkpoints
+CHECKPOINT_VERSION = 1
+
+
+def checkpoint_path(output: str | Path) -> Path:
+    """Where ``tag -o OUT`` keeps finished documents until OUT is complete: ``.OUT.partial.jsonl``."""
+    target = Path(output)
+    return target.with_name(f".{target.name}.partial.jsonl")
+
+
+class Checkpoint:
+    """Finished documents of one ``tag`` run, kept until the output is complete.
+
+    One JSON line per input, written and flushed when the input is done, so an
+    interrupted run leaves only whole documents (a line torn by a hard kill is
+    cut off when the checkpoint is resumed). The first line records the
+    settings, so a run with another model, lexicon or options cannot resume it.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
+    >>> ck = Checkpoint(out, "settings-1")
+    >>> ck.add("a.txt", [{"text": "甲"}], [])
+    >>> ck.close()
+    >>> again = Checkpoint(out, "settings-1", resume=True)
+    >>> sorted(again.done), [r["text"] for r in again.records()]
+    (['a.txt'], ['甲'])
+    >>> again.remove()
+    """
+
+    def __init__(self, output: str | Path, settings: str, resume: bool = False) -> None:
+        self.path = checkpoint_path(output)
+        self.settings = settings
+        self.done: dict[str, list[str]] = {}  # source -> error messages stored with it
+        self.counts: dict[str, int] = {}  # source -> number of records
+        self.resumed = resume and self.path.is_file()
+        self.replaced = not resume and self.path.is_file()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.resumed:
+            self._fh = self._reopen()
+        else:
+            self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            self._write_line({"policytag_checkpoint": CHECKPOINT_VERSION, "settings": settings})
+
+    def _reopen(self) -> IO[str]:
+        """Read the finished inputs; cut off anything after the last whole line, then append."""
+        from .errors import ConfigError
+
+        data = self.path.read_bytes()
+        good = 0
+        for n, line in enumerate(data.split(b"\n")[:-1]):  # the piece after the last \n is torn
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                break  # a damaged line: it and everything after it is redone
+            if n == 0:
+                if not isinstance(entry, dict) or entry.get("policytag_checkpoint") != CHECKPOINT_VERSION:
+                    raise ConfigError(f"{self.path}: not a policytag checkpoint; delete it or run without --resume")
+                if entry.get("settings") != self.settings:
+                    raise ConfigError(f"{self.path}: written by a run with other settings (model, lexicon or "
+                                      "options); run the same command as before, or without --resume to start over")
+            elif isinstance(entry, dict) and isinstance(entry.get("source"), str):
+                self.done[entry["source"]] = [str(e) for e in entry.get("errors", [])]
+                self.counts[entry["source"]] = len(entry.get("records", []))
+            else:
+                break
+            good += len(line) + 1
+        if good == 0:
+            raise ConfigError(f"{self.path}: empty or damaged checkpoint; run without --resume to start over")
+        fh = open(self.path, "r+", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        fh.truncate(good)
+        fh.seek(good)
+        return fh
+
+    def _write_line(self, entry: dict[str, Any]) -> None:
+        self._fh.write(dumps(entry) + "\n")
+        self._fh.flush()
+
+    def add(self, source: str, records: list[dict[str, Any]], errors: list[str]) -> None:
+        """Record one finished input (its records and the problems found in some of its rows)."""
+        self._write_line({"source": source, "records": records, "errors": errors})
+        self.done[source] = errors
+        self.counts[source] = len(records)
+
+    def records(self, sources: set[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored record, in the order the inputs finished (only those of ``sources``)."""
+        self._fh.flush()
+        with open(self.path, encoding="utf-8") as fh:
+            next(fh, None)  # the settings line
+            for line in fh:
+                if not line.endswith("\n"):
+                    break
+                entry = json.loads(line)
+                if sources is None or entry["source"] in sources:
+                    yield from entry["records"]
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)

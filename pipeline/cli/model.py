@@ -59,6 +59,10 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
             click.echo(json.dumps(result["cv"], ensure_ascii=False, indent=1))
         else:
             click.echo(format_metrics(result["cv"], f"cross-validated, {folds} folds grouped by report:"))
+    new = [lab for lab in result["labels"] if lab not in config["classify"].get("labels", ())]
+    if new and not labels:  # a typo in the data becomes a label of its own: say so
+        click.echo(f"policytag: note: labels not in the configured [classify] labels: {', '.join(new)} "
+                   "(with --labels, an unknown label is an error naming its line)", err=True)
     click.echo(f"policytag: {result['n']} paragraphs, labels {', '.join(result['labels'])}; model written to "
                f"{output} ({time.perf_counter() - started:.1f}s)", err=True)
     return EXIT_OK

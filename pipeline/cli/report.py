@@ -39,6 +39,8 @@ def report(ctx: click.Context, paths: tuple[str, ...], output: str, lexicon: str
         raise ConfigError(f"--lexicon {lexicon}: file not found")
     errors: list[InputError] = []
     frame = load_tagged(paths, errors, section_level=int(config["stats"]["section_level"]))
+    if not errors and not len(frame) and not _any_files(paths):
+        raise ConfigError(f"no tagged files (.jsonl .csv .xlsx .parquet) found in: {' '.join(paths)}")
     for exc in errors:
         click.echo(f"policytag: skipped {exc}", err=True)
     definitions = rp.load_definitions(lexicon or rp.default_lexicon_path(config))
@@ -47,3 +49,10 @@ def report(ctx: click.Context, paths: tuple[str, ...], output: str, lexicon: str
                     charts=not no_charts, font_setting=str(config["stats"]["font"]), **kwargs)
     click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {output}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def _any_files(paths: tuple[str, ...]) -> bool:
+    """Whether the inputs name at least one file (an empty tagged file is fine, an empty folder is not)."""
+    from ..stats import expand_paths
+
+    return bool(expand_paths(list(paths)))

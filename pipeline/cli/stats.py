@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..config import load_config
-from ..errors import EXIT_OK, EXIT_SOME_FAILED, InputError
+from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
 
 
@@ -56,6 +56,8 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     out_format = st.table_format(output, fmt) if output else None
     errors: list[InputError] = []
     frame = st.load_tagged(paths, errors, section_level=int(opts["section_level"]))
+    if not errors and not len(frame) and not _any_files(paths):
+        raise ConfigError(f"no tagged files (.jsonl .csv .xlsx .parquet) found in: {' '.join(paths)}")
     for exc in errors:
         click.echo(f"policytag: skipped {exc}", err=True)
     tables = st.compute_stats(frame, by, labels, include_headings, terms)
@@ -74,3 +76,10 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
         written = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font)
         click.echo(f"charts ({font.family}) -> {', '.join(str(p) for p in written)}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def _any_files(paths: tuple[str, ...]) -> bool:
+    """Whether the inputs name at least one file (an empty tagged file is fine, an empty folder is not)."""
+    from ..stats import expand_paths
+
+    return bool(expand_paths(list(paths)))

@@ -1,16 +1,29 @@
-"""``policytag tag``: raw reports (or pre-cut paragraphs) in, tagged paragraphs out."""
+"""``policytag tag``: raw reports (or pre-cut paragraphs) in, tagged paragraphs out.
+
+With ``-o OUT``, finished documents go to a checkpoint next to OUT (see
+``pipeline.write.Checkpoint``) and OUT appears, complete, only at the end. Ctrl-C
+or SIGTERM keeps the checkpoint and exits 130; ``--resume`` continues from it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import click
 
 from ..config import load_config
-from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from ..write import FORMATS, RecordWriter, format_for
+from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
+from ..write import FORMATS, Checkpoint, RecordWriter, format_for
+
+# (source, records or None when the whole input failed, problems with single rows)
+Item = tuple[str, list[dict[str, Any]] | None, list[InputError]]
 
 
 @click.command("tag")
@@ -28,35 +41,66 @@ from ..write import FORMATS, RecordWriter, format_for
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path -> place, year, ... for each report.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default 1).")
 @click.option("--dask", "dask_address", default=None, help="Run on a Dask cluster at this scheduler address.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 @click.pass_context
 def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, input_format: str,
         text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: str | None,
-        unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None,
+        unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None, resume: bool,
         progress: bool | None) -> int:
     """Tag reports: paragraphs with their functions (labels, scores) and policy terms.
 
     PATHS are files (.txt .md .docx .pdf .html), folders (searched recursively),
-    globs, or - for standard input.
+    globs, or - for standard input. A bad input is reported and skipped (exit 1).
+    With -o, OUT appears only when the run is complete; an interrupted run
+    (Ctrl-C, SIGTERM) keeps the finished documents in .OUT.partial.jsonl and
+    --resume continues it.
 
     \b
     Examples:
       policytag tag examples/report.txt -o tagged.jsonl
       policytag tag reports/ -o tagged.csv --jobs 2
+      policytag tag reports/ -o tagged.csv --jobs 2 --resume
       policytag tag paragraphs.jsonl --input-format jsonl -o tagged.parquet
     """
     config = load_config(ctx.obj.get("config_path"), {
         "tokenize.backend": tokenizer, "classify.model": model, "match.lexicon": lexicon,
         "segment.unit": unit, "output.jobs": jobs, "output.tokens": tokens,
     })
+    to_file = output is not None and output != "-"
+    if resume and not to_file:
+        raise ConfigError("--resume needs -o OUT: standard output cannot be continued")
+    if resume and "-" in paths:
+        raise ConfigError("--resume cannot continue standard input (-): it cannot be read a second time")
     out_format = format_for(output, fmt or (None if output else config["output"]["format"]))
     started = time.perf_counter()
-    if input_format == "report":
-        stats = _tag_reports(list(paths), config, output, out_format, meta_path, dask_address, progress)
-    else:
-        stats = _tag_precut(list(paths), config, output, out_format, input_format, text_field)
-    _summary(stats, time.perf_counter() - started, output)
-    return EXIT_SOME_FAILED if stats["failed"] else EXIT_OK
+    labels = _labels(config)  # a bad model stops the run here, before any file is touched
+    settings = _settings_key(config, input_format, text_field, meta_path)
+    sink = _Sink(output if to_file else None, out_format, labels, settings, resume)
+    try:
+        with _sigterm_as_interrupt():
+            if input_format == "report":
+                sources, items = _report_items(list(paths), config, meta_path, dask_address, sink.done)
+            else:
+                sources, items = _precut_items(list(paths), config, input_format, text_field, sink.done)
+            sink.replay(sources)
+            with _progress_bar(len(sources), progress, "file") as bar:
+                bar.update(len([s for s in sources if s in sink.done]))
+                for item in items:
+                    bar.update(1)
+                    if item[2]:
+                        bar.clear()
+                    sink.add(*item)
+            sink.finish(sources)
+    except KeyboardInterrupt:
+        sink.abort(interrupted=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    except BaseException:
+        sink.abort(interrupted=False)
+        raise
+    _summary(sink.stats, time.perf_counter() - started, output)
+    return EXIT_SOME_FAILED if sink.stats["failed"] else EXIT_OK
 
 
 def _labels(config: dict[str, Any]) -> list[str]:
@@ -65,7 +109,38 @@ def _labels(config: dict[str, Any]) -> list[str]:
     return list(load_model(config["classify"]["model"]).labels)
 
 
-def _report(exc: InputError) -> None:
+def _settings_key(config: dict[str, Any], input_format: str, text_field: str, meta_path: str | None) -> str:
+    """What decides the records: a checkpoint written with other settings must not be resumed."""
+    from ..classify import load_model
+
+    decisive = {section: dict(values) for section, values in config.items()}
+    for key in ("jobs", "format"):  # how the run goes, not what it writes
+        decisive.get("output", {}).pop(key, None)
+    weights = load_model(config["classify"]["model"]).model.info_.get("arrays_sha256")
+    blob = json.dumps([decisive, weights, input_format, text_field, meta_path], sort_keys=True, ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (kill, a job scheduler) stops the run like Ctrl-C, so cleanup runs."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (e.g. an embedding application): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _report(exc: InputError | str) -> None:
     click.echo(f"policytag: skipped {exc}", err=True)
 
 
@@ -76,9 +151,93 @@ def _progress_bar(total: int, enabled: bool | None, unit: str):  # noqa: ANN202
     return tqdm(total=total, unit=unit, disable=not show, file=sys.stderr, dynamic_ncols=True)
 
 
-def _tag_reports(paths: list[str], config: dict, output: str | None, fmt: str, meta_path: str | None,
-                 dask_address: str | None, progress: bool | None) -> dict[str, int]:
-    from ..batch import tag_many
+class _Sink:
+    """Where finished inputs go: stdout directly, or a checkpoint that becomes OUT at the end."""
+
+    def __init__(self, output: str | None, fmt: str, labels: list[str], settings: str, resume: bool) -> None:
+        self.output, self.fmt, self.labels = output, fmt, labels
+        self.stats = {"files": 0, "paragraphs": 0, "failed": 0}
+        self.checkpoint: Checkpoint | None = None
+        self.writer: RecordWriter | None = None
+        if output is None:
+            self.writer = RecordWriter(None, fmt, labels)
+            return
+        self.checkpoint = Checkpoint(output, settings, resume)
+        path = self.checkpoint.path
+        if self.checkpoint.replaced:
+            click.echo(f"policytag: note: replacing {path} left by an interrupted run (--resume continues one)",
+                       err=True)
+        elif resume and not self.checkpoint.resumed:
+            click.echo(f"policytag: note: nothing to resume ({path} not found); starting from the beginning",
+                       err=True)
+
+    @property
+    def done(self) -> dict[str, list[str]]:
+        return self.checkpoint.done if self.checkpoint else {}
+
+    def replay(self, sources: list[str]) -> None:
+        """Count (and report again) what the interrupted run already finished."""
+        self.stats["files"] = len(sources)
+        for source in sources:
+            if source in self.done:
+                for message in self.done[source]:
+                    _report(message)
+                self.stats["failed"] += len(self.done[source])
+                self.stats["paragraphs"] += self.checkpoint.counts[source]
+        if self.checkpoint and self.checkpoint.resumed:
+            n = sum(s in self.done for s in sources)
+            click.echo(f"policytag: resuming: {n} of {len(sources)} file(s) already done", err=True)
+
+    def add(self, source: str, records: list[dict[str, Any]] | None, errors: list[InputError]) -> None:
+        for exc in errors:
+            _report(exc)
+        self.stats["failed"] += len(errors)
+        if records is None:  # the whole input failed: not stored, so --resume tries it again
+            return
+        if self.checkpoint is not None:
+            self.checkpoint.add(source, records, [str(e) for e in errors])
+        else:
+            for record in records:
+                self.writer.write(record)
+        self.stats["paragraphs"] += len(records)
+
+    def finish(self, sources: list[str]) -> None:
+        """Write OUT (atomically) from the checkpoint, then drop the checkpoint."""
+        if self.checkpoint is None:
+            self.writer.close(True)
+            return
+        writer = RecordWriter(self.output, self.fmt, self.labels)
+        ok = False
+        try:
+            for record in self.checkpoint.records(set(sources)):
+                writer.write(record)
+            ok = True
+        finally:
+            writer.close(ok)
+        self.checkpoint.remove()
+
+    def abort(self, interrupted: bool) -> None:
+        if self.checkpoint is None:
+            self.writer.close(False)
+            if interrupted:
+                click.echo("policytag: interrupted", err=True)
+            return
+        self.checkpoint.close()
+        path, n = self.checkpoint.path, len(self.checkpoint.done)
+        if not n:
+            self.checkpoint.remove()
+            if interrupted:
+                click.echo(f"policytag: interrupted before any file was finished; {self.output} was not written",
+                           err=True)
+        elif interrupted:
+            click.echo(f"policytag: interrupted; {self.output} was not written. {n} finished file(s) are kept in "
+                       f"{path}: run the same command with --resume to continue", err=True)
+        else:
+            click.echo(f"policytag: {n} finished file(s) are kept in {path} (--resume continues)", err=True)
+
+
+def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_address: str | None,
+                  done: dict[str, list[str]]) -> tuple[list[str], Iterator[Item]]:
     from ..read import iter_paths
 
     sources = iter_paths(paths)
@@ -89,62 +248,60 @@ def _tag_reports(paths: list[str], config: dict, output: str | None, fmt: str, m
         from ..meta import load_sidecar
 
         sidecar = load_sidecar(meta_path)
-    stats = {"files": len(sources), "paragraphs": 0, "failed": 0}
-    writer = RecordWriter(output, fmt, _labels(config))
-    ok = False
-    try:
-        with _progress_bar(len(sources), progress, "file") as bar, _dask_client(dask_address):
+    todo = [s for s in sources if s not in done]
+
+    def items() -> Iterator[Item]:
+        from ..batch import tag_many
+
+        if not todo:
+            return
+        with _dask_client(dask_address):
             backend = "dask" if dask_address else "loky"
-            for _source, result in tag_many(sources, config, int(config["output"]["jobs"]), backend, sidecar):
-                bar.update(1)
+            for source, result in tag_many(todo, config, int(config["output"]["jobs"]), backend, sidecar):
                 if isinstance(result, InputError):
-                    stats["failed"] += 1
-                    bar.clear()
-                    _report(result)
-                    continue
-                for record in result:
-                    writer.write(record)
-                stats["paragraphs"] += len(result)
-        ok = True
-    finally:
-        writer.close(ok)
-    return stats
+                    yield source, None, [result]
+                else:
+                    yield source, result, []
+
+    return sources, items()
 
 
-def _tag_precut(paths: list[str], config: dict, output: str | None, fmt: str, input_format: str,
-                text_field: str) -> dict[str, int]:
+def _precut_items(paths: list[str], config: dict, input_format: str, text_field: str,
+                  done: dict[str, list[str]]) -> tuple[list[str], Iterator[Item]]:
     from ..read import iter_paths, read_precut
-    from ..tagger import Tagger
 
-    tagger = Tagger(config)
-    stats = {"files": 0, "paragraphs": 0, "failed": 0}
-    writer = RecordWriter(output, fmt, list(tagger.classifier.labels))
-    ok = False
-    try:
-        for path in iter_paths(paths, extensions={f".{input_format}"}):
-            stats["files"] += 1
+    sources = iter_paths(paths, extensions={f".{input_format}"})
+    if not sources:
+        raise ConfigError(f"no input files found in: {' '.join(paths)}")
+
+    def items() -> Iterator[Item]:
+        from ..tagger import Tagger
+
+        tagger = Tagger(config)
+        for path in sources:
+            if path in done:
+                continue
+            errors: list[InputError] = []
             try:
                 batch = []
                 for item in read_precut(path, input_format, config, text_field=text_field):
                     if isinstance(item, InputError):
-                        stats["failed"] += 1
-                        _report(item)
+                        errors.append(item)
                     else:
                         batch.append(item)
-                for p in tagger.annotate(batch):
-                    writer.write(p.to_dict())
-                stats["paragraphs"] += len(batch)
+                records = [p.to_dict() for p in tagger.annotate(batch)]
             except InputError as exc:
-                stats["failed"] += 1
-                _report(exc)
-        ok = True
-    finally:
-        writer.close(ok)
-    return stats
+                yield path, None, [*errors, exc]
+                continue
+            yield path, records, errors
+
+    return sources, items()
 
 
 class _dask_client:
     """Connect joblib to a Dask scheduler for the duration of the run."""
+
+    timeout = "10s"  # to reach the scheduler
 
     def __init__(self, address: str | None) -> None:
         self.address = address
@@ -159,7 +316,7 @@ class _dask_client:
             from joblib import parallel_config
 
             try:
-                client = Client(self.address, timeout="10s")
+                client = Client(self.address, timeout=self.timeout)
             except OSError as exc:
                 raise ConfigError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
             ctx = parallel_config(backend="dask")

@@ -1,0 +1,86 @@
+"""``tag --jobs N`` (loky processes) and ``tag --dask ADDRESS``: the same records as one process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_resume import make_corpus
+from test_robustness import REPORT, run_cli
+
+from pipeline.batch import tag_many
+from pipeline.config import load_config
+from pipeline.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("parallel") / "reports", 12, items=5)
+
+
+@pytest.fixture(scope="module")
+def single(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, str]:
+    out = tmp_path_factory.mktemp("single") / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(corpus), "-o", str(out), "--jobs", "1")
+    assert code == 1
+    return out.read_bytes(), stderr
+
+
+def _errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("policytag: skipped")]
+
+
+def test_jobs_2_gives_the_same_output_and_errors(corpus: Path, single: tuple[bytes, str], tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(corpus), "-o", str(out), "--jobs", "2")
+    assert code == 1
+    assert out.read_bytes() == single[0]
+    assert _errors(stderr) == _errors(single[1]) and len(_errors(stderr)) == 1
+    paths = [json.loads(line)["path"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert paths == sorted(paths)  # input order
+
+
+def test_stdin_is_read_by_the_parent(tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    one = run_cli("tag", "-", str(report), "--jobs", "1", stdin=REPORT)
+    two = run_cli("tag", "-", str(report), "--jobs", "2", stdin=REPORT)
+    assert one[0] == two[0] == 0
+    assert one[1] == two[1]
+    rows = [json.loads(line) for line in two[1].splitlines()]
+    assert rows[0]["path"] == "-" and rows[0]["doc_id"].startswith("stdin#")
+    assert {r["path"] for r in rows} == {"-", str(report)}
+
+
+def test_tag_many_returns_errors_from_workers(tmp_path: Path) -> None:
+    good, bad = tmp_path / "a.txt", tmp_path / "b.txt"
+    good.write_text(REPORT, encoding="utf-8")
+    bad.write_bytes(b"")
+    results = list(tag_many([str(bad), str(good)], load_config(), jobs=2))
+    assert [s for s, _ in results] == [str(bad), str(good)]
+    assert isinstance(results[0][1], InputError) and results[0][1].source == str(bad)
+    assert str(results[0][1]) == f"{bad}: empty file"
+    assert isinstance(results[1][1], list) and results[1][1]
+
+
+def test_dask_cluster_gives_the_same_output(corpus: Path, single: tuple[bytes, str], tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        out = tmp_path / "out.jsonl"
+        code, _, stderr = run_cli("tag", str(corpus), "-o", str(out), "--dask", cluster.scheduler_address)
+    assert code == 1, stderr
+    assert out.read_bytes() == single[0]
+    assert _errors(stderr) == _errors(single[1])
+
+
+def test_unreachable_dask_scheduler_is_a_usage_error(corpus: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.cli.tag as tag_cli
+
+    monkeypatch.setattr(tag_cli._dask_client, "timeout", "1s")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(corpus), "-o", str(out), "--dask", "tcp://127.0.0.1:9")
+    assert code == 2
+    assert stderr.startswith("policytag: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert list(tmp_path.iterdir()) == []  # neither output nor checkpoint
