@@ -1,8 +1,9 @@
 """Tagging many inputs: in this process, in a local process pool, or on Dask.
 
-Workers read their own documents and send back finished records (plain dicts),
-never token lists or models: shipping less between processes is what makes
-more processes pay (see FACTS.md). Results always come back in input order,
+Workers read their own documents and send back finished records already
+encoded as JSON lines, never token lists or models: the parent then only
+writes, and shipping and encoding less in the parent is what makes more
+processes pay (FACTS.md; measured in bench/). Results always come back in input order,
 and a bad input comes back as its error, exactly as in a single process.
 Standard input (``-``) cannot be read by a worker: the parent reads it and
 ships its bytes with the task.
@@ -16,7 +17,8 @@ from typing import Any
 from .config import Config
 from .errors import InputError, PolicytagError
 
-Result = tuple[str, list[dict[str, Any]] | InputError]
+# (source, records or the input's error); records are dicts, or JSON lines with ``encoded=True``
+Result = tuple[str, list[dict[str, Any]] | list[str] | InputError]
 
 _WORKER_TAGGER: dict[str, Any] = {}
 
@@ -45,8 +47,11 @@ def _read(tagger, source: str, data: bytes | None):  # noqa: ANN001, ANN202
 
 
 def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
-            data: bytes | None = None) -> Result:
-    """Tag one input (``data``: its bytes, already read); an input problem is returned, not raised."""
+            data: bytes | None = None, encoded: bool = False) -> Result:
+    """Tag one input (``data``: its bytes, already read); an input problem is returned, not raised.
+
+    With ``encoded`` the records come back as JSON lines (``pipeline.write.dumps``).
+    """
     tagger = _tagger_for(config)
     try:
         doc = _read(tagger, source, data)
@@ -54,7 +59,12 @@ def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
             from .meta import apply_sidecar
 
             apply_sidecar(doc, sidecar)
-        return source, [p.to_dict() for p in tagger.tag_document(doc)]
+        records = [p.to_dict() for p in tagger.tag_document(doc)]
+        if encoded:
+            from .write import dumps
+
+            return source, [dumps(r) for r in records]
+        return source, records
     except InputError as exc:
         return source, exc
     except PolicytagError:
@@ -69,18 +79,21 @@ def tag_many(
     jobs: int = 1,
     backend: str = "loky",
     sidecar: dict[str, dict] | None = None,
+    encoded: bool = False,
 ) -> Iterator[Result]:
     """Yield ``(source, records or error)`` for every input, in input order."""
     sources = list(sources)
     if jobs == 1 and backend != "dask":
         for source in sources:
-            yield tag_one(source, config, sidecar)
+            yield tag_one(source, config, sidecar, encoded=encoded)
         return
     from joblib import Parallel, delayed
 
     stdin = _stdin_bytes() if "-" in sources else None
     parallel = Parallel(n_jobs=jobs, backend=None if backend == "dask" else backend, return_as="generator")
-    yield from parallel(delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None) for s in sources)
+    yield from parallel(
+        delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None, encoded) for s in sources
+    )
 
 
 def _stdin_bytes() -> bytes | None:

@@ -8,13 +8,14 @@ temporary file is removed and an existing output is left untouched.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 
 @contextlib.contextmanager
@@ -48,8 +49,12 @@ def open_output(path: str | Path | None, encoding: str = "utf-8", newline: str |
 
 
 def dumps(record: dict[str, Any]) -> str:
-    """One JSON line, real UTF-8 (no \\uXXXX escapes)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    """One compact JSON line, real UTF-8 (no \\uXXXX escapes).
+
+    orjson writes the same text as ``json.dumps(ensure_ascii=False, separators=(",", ":"))``
+    several times faster; encoding is a quarter of the tag path otherwise.
+    """
+    return orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> int:
@@ -141,6 +146,14 @@ class RecordWriter:
         else:
             self._rows.append(record)
 
+    def write_line(self, line: str) -> None:
+        """A record already encoded by ``dumps``: copied as it is to jsonl, decoded for the others."""
+        if self.fmt == "jsonl":
+            self.count += 1
+            self._fh.write(line + "\n")
+        else:
+            self.write(orjson.loads(line))
+
     def _write_csv(self, row: dict[str, Any]) -> None:
         import csv
 
@@ -186,21 +199,26 @@ def checkpoint_path(output: str | Path) -> Path:
 class Checkpoint:
     """Finished documents of one ``tag`` run, kept until the output is complete.
 
-    One JSON line per input, written and flushed when the input is done, so an
-    interrupted run leaves only whole documents (a line torn by a hard kill is
-    cut off when the checkpoint is resumed). The first line records the
-    settings, so a run with another model, lexicon or options cannot resume it.
+    The file holds the records of each finished input as JSON lines, then one
+    marker line for that input (``{"policytag_done": source, "n": …, "errors": […]}``),
+    written and flushed together. Records after the last marker belong to an
+    input that did not finish: resuming cuts them off, so only whole documents
+    count. The first line records the settings, so a run with another model,
+    lexicon or options cannot resume it. Records stay encoded: making a jsonl
+    output from the checkpoint copies lines without decoding them.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
     >>> ck = Checkpoint(out, "settings-1")
-    >>> ck.add("a.txt", [{"text": "甲"}], [])
+    >>> ck.add("a.txt", [dumps({"text": "甲"})], [])
     >>> ck.close()
     >>> again = Checkpoint(out, "settings-1", resume=True)
-    >>> sorted(again.done), [r["text"] for r in again.records()]
-    (['a.txt'], ['甲'])
+    >>> sorted(again.done), list(again.lines())
+    (['a.txt'], ['{"text":"甲"}'])
     >>> again.remove()
     """
+
+    MARK = '{"policytag_done":'
 
     def __init__(self, output: str | Path, settings: str, resume: bool = False) -> None:
         self.path = checkpoint_path(output)
@@ -214,31 +232,31 @@ class Checkpoint:
             self._fh = self._reopen()
         else:
             self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
-            self._write_line({"policytag_checkpoint": CHECKPOINT_VERSION, "settings": settings})
+            self._fh.write(dumps({"policytag_checkpoint": CHECKPOINT_VERSION, "settings": settings}) + "\n")
+            self._fh.flush()
 
     def _reopen(self) -> IO[str]:
-        """Read the finished inputs; cut off anything after the last whole line, then append."""
+        """Read the finished inputs; cut off everything after the last whole marker, then append."""
         from .errors import ConfigError
 
-        data = self.path.read_bytes()
         good = 0
-        for n, line in enumerate(data.split(b"\n")[:-1]):  # the piece after the last \n is torn
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                break  # a damaged line: it and everything after it is redone
-            if n == 0:
-                if not isinstance(entry, dict) or entry.get("policytag_checkpoint") != CHECKPOINT_VERSION:
-                    raise ConfigError(f"{self.path}: not a policytag checkpoint; delete it or run without --resume")
-                if entry.get("settings") != self.settings:
-                    raise ConfigError(f"{self.path}: written by a run with other settings (model, lexicon or "
-                                      "options); run the same command as before, or without --resume to start over")
-            elif isinstance(entry, dict) and isinstance(entry.get("source"), str):
-                self.done[entry["source"]] = [str(e) for e in entry.get("errors", [])]
-                self.counts[entry["source"]] = len(entry.get("records", []))
-            else:
-                break
-            good += len(line) + 1
+        with open(self.path, "rb") as fh:
+            header = fh.readline()
+            self._check_header(header)
+            pos = len(header)
+            good = pos
+            for line in fh:
+                pos += len(line)
+                if not line.endswith(b"\n"):
+                    break  # torn by a hard kill
+                if line.startswith(self.MARK.encode()):
+                    try:
+                        mark = orjson.loads(line)
+                    except orjson.JSONDecodeError:
+                        break
+                    self.done[mark["policytag_done"]] = [str(e) for e in mark.get("errors", [])]
+                    self.counts[mark["policytag_done"]] = int(mark.get("n", 0))
+                    good = pos
         if good == 0:
             raise ConfigError(f"{self.path}: empty or damaged checkpoint; run without --resume to start over")
         fh = open(self.path, "r+", encoding="utf-8")  # noqa: SIM115 - closed in close()
@@ -246,27 +264,42 @@ class Checkpoint:
         fh.seek(good)
         return fh
 
-    def _write_line(self, entry: dict[str, Any]) -> None:
-        self._fh.write(dumps(entry) + "\n")
-        self._fh.flush()
+    def _check_header(self, header: bytes) -> None:
+        from .errors import ConfigError
 
-    def add(self, source: str, records: list[dict[str, Any]], errors: list[str]) -> None:
-        """Record one finished input (its records and the problems found in some of its rows)."""
-        self._write_line({"source": source, "records": records, "errors": errors})
+        try:
+            entry = orjson.loads(header) if header.endswith(b"\n") else None
+        except orjson.JSONDecodeError:
+            entry = None
+        if not isinstance(entry, dict) or entry.get("policytag_checkpoint") != CHECKPOINT_VERSION:
+            raise ConfigError(f"{self.path}: not a policytag checkpoint; delete it or run without --resume")
+        if entry.get("settings") != self.settings:
+            raise ConfigError(f"{self.path}: written by a run with other settings (model, lexicon or "
+                              "options); run the same command as before, or without --resume to start over")
+
+    def add(self, source: str, lines: list[str], errors: list[str]) -> None:
+        """Record one finished input: its records (encoded with ``dumps``) and its row problems."""
+        mark = dumps({"policytag_done": source, "n": len(lines), "errors": errors})
+        self._fh.write("".join(line + "\n" for line in lines) + mark + "\n")
+        self._fh.flush()
         self.done[source] = errors
-        self.counts[source] = len(records)
+        self.counts[source] = len(lines)
 
-    def records(self, sources: set[str] | None = None) -> Iterator[dict[str, Any]]:
-        """Every stored record, in the order the inputs finished (only those of ``sources``)."""
+    def lines(self, sources: set[str] | None = None) -> Iterator[str]:
+        """Every stored record line, in the order the inputs finished (only those of ``sources``)."""
         self._fh.flush()
+        pending: list[str] = []
         with open(self.path, encoding="utf-8") as fh:
             next(fh, None)  # the settings line
             for line in fh:
                 if not line.endswith("\n"):
                     break
-                entry = json.loads(line)
-                if sources is None or entry["source"] in sources:
-                    yield from entry["records"]
+                if line.startswith(self.MARK):
+                    if sources is None or orjson.loads(line)["policytag_done"] in sources:
+                        yield from pending
+                    pending = []
+                else:
+                    pending.append(line[:-1])
 
     def close(self) -> None:
         if not self._fh.closed:

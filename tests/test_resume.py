@@ -43,7 +43,7 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
     ckpt = checkpoint_of(out)
     proc = subprocess.Popen([POLICYTAG, "tag", str(src), "-o", str(out)], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
-    while not (ckpt.exists() and ckpt.read_bytes().count(b"\n") >= 6):
+    while not (ckpt.exists() and ckpt.read_bytes().count(b'{"policytag_done":') >= 6):
         assert proc.poll() is None, "the run ended before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.01)
@@ -53,11 +53,16 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
     assert not out.exists()
     assert "Traceback" not in stderr
     assert f"{out} was not written" in stderr and "--resume" in stderr
-    kept = ckpt.read_text(encoding="utf-8").splitlines()
-    assert 6 <= len(kept) < 151
-    for line in kept[1:]:  # whole documents only
-        entry = json.loads(line)
-        assert len(entry["records"]) == 1 + 1 + 120 + 2
+    lines = ckpt.read_text(encoding="utf-8").splitlines()[1:]
+    marks = [i for i, line in enumerate(lines) if line.startswith('{"policytag_done":')]
+    assert 5 <= len(marks) < 151
+    previous = -1
+    for i in marks:  # each finished document: its whole records, then its marker
+        mark = json.loads(lines[i])
+        assert mark["n"] == i - previous - 1 == 1 + 1 + 120 + 2
+        assert all(json.loads(r)["path"] == mark["policytag_done"] for r in lines[previous + 1 : i])
+        previous = i
+    kept = ["header"] + [lines[i] for i in marks]
 
     resumed = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out), "--resume"], capture_output=True,
                              text=True, timeout=600)
@@ -126,11 +131,12 @@ def test_a_torn_last_line_is_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert run_cli("tag", str(src), "-o", str(out))[0] == 130
     ckpt = checkpoint_of(out)
     lines = ckpt.read_text(encoding="utf-8").splitlines(keepends=True)
-    # a hard kill in the middle of the last document: its line is cut short
+    finished = sum(line.startswith('{"policytag_done":') for line in lines)
+    # a hard kill while the last document was written: its marker line is cut short
     ckpt.write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2], encoding="utf-8")
     code, _, stderr = run_cli("tag", str(src), "-o", str(out), "--resume")
     assert code == 1
-    assert f"resuming: {len(lines) - 2} of 7 file(s) already done" in stderr
+    assert f"resuming: {finished - 1} of 7 file(s) already done" in stderr
     assert out.read_bytes() == reference.read_bytes()
 
 

@@ -20,10 +20,10 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from ..write import FORMATS, Checkpoint, RecordWriter, format_for
+from ..write import FORMATS, Checkpoint, RecordWriter, dumps, format_for
 
-# (source, records or None when the whole input failed, problems with single rows)
-Item = tuple[str, list[dict[str, Any]] | None, list[InputError]]
+# (source, records as JSON lines or None when the whole input failed, problems with single rows)
+Item = tuple[str, list[str] | None, list[InputError]]
 
 
 @click.command("tag")
@@ -188,7 +188,7 @@ class _Sink:
             n = sum(s in self.done for s in sources)
             click.echo(f"policytag: resuming: {n} of {len(sources)} file(s) already done", err=True)
 
-    def add(self, source: str, records: list[dict[str, Any]] | None, errors: list[InputError]) -> None:
+    def add(self, source: str, records: list[str] | None, errors: list[InputError]) -> None:
         for exc in errors:
             _report(exc)
         self.stats["failed"] += len(errors)
@@ -197,8 +197,8 @@ class _Sink:
         if self.checkpoint is not None:
             self.checkpoint.add(source, records, [str(e) for e in errors])
         else:
-            for record in records:
-                self.writer.write(record)
+            for line in records:
+                self.writer.write_line(line)
         self.stats["paragraphs"] += len(records)
 
     def finish(self, sources: list[str]) -> None:
@@ -209,8 +209,8 @@ class _Sink:
         writer = RecordWriter(self.output, self.fmt, self.labels)
         ok = False
         try:
-            for record in self.checkpoint.records(set(sources)):
-                writer.write(record)
+            for line in self.checkpoint.lines(set(sources)):
+                writer.write_line(line)
             ok = True
         finally:
             writer.close(ok)
@@ -257,7 +257,8 @@ def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_ad
             return
         with _dask_client(dask_address):
             backend = "dask" if dask_address else "loky"
-            for source, result in tag_many(todo, config, int(config["output"]["jobs"]), backend, sidecar):
+            jobs = int(config["output"]["jobs"])
+            for source, result in tag_many(todo, config, jobs, backend, sidecar, encoded=True):
                 if isinstance(result, InputError):
                     yield source, None, [result]
                 else:
@@ -289,7 +290,7 @@ def _precut_items(paths: list[str], config: dict, input_format: str, text_field:
                         errors.append(item)
                     else:
                         batch.append(item)
-                records = [p.to_dict() for p in tagger.annotate(batch)]
+                records = [dumps(p.to_dict()) for p in tagger.annotate(batch)]
             except InputError as exc:
                 yield path, None, [*errors, exc]
                 continue
