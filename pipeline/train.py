@@ -22,6 +22,7 @@ import numpy as np
 
 from .classify import FunctionClassifier, Texts, featurize, inputs_of
 from .errors import ConfigError
+from .normalize import normalize
 
 GROUP_FIELDS = ("report", "doc", "doc_id", "group")
 LABEL_DELIMITERS = re.compile(r"[、,;|，；]")
@@ -112,11 +113,15 @@ def _read_rows(path: Path, sheet: str | None = None) -> tuple[list[dict[str, Any
 
 
 def load_labeled(path: str | Path, labels: Sequence[str] | None = None, text_field: str = "text",
-                 label_field: str = "labels", require_labels: bool = True) -> list[Example]:
+                 label_field: str = "labels", require_labels: bool = True, normalize_text: bool = True
+                 ) -> list[Example]:
     """Labeled paragraphs from JSONL, CSV or XLSX.
 
     Labels are a list, a delimited string (、,;|，；) or one 0/1 column per label.
     With ``labels`` given, any other label is an error naming file and line.
+    Texts go through ``pipeline.normalize`` (traditional -> simplified, pinyin
+    glosses and full-width digits out), as the read stage does before classifying,
+    so a model trains and is evaluated on what it will see.
     """
     path = Path(path)
     rows, first = _read_rows(path)
@@ -140,6 +145,7 @@ def load_labeled(path: str | Path, labels: Sequence[str] | None = None, text_fie
         text = row.get(text_field)
         if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
             raise ConfigError(f"{where}: empty {text_field!r}")
+        text = normalize(str(text)).text if normalize_text else str(text)
         if label_field in columns:
             if require_labels and label_field not in row:
                 raise ConfigError(f"{where}: no {label_field!r} field")
@@ -207,6 +213,15 @@ def label_matrix(Y: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarra
     return out
 
 
+# liblinear's dual coordinate-descent epochs. The few-hundred-row real data converges in fewer;
+# on 20,000 near-separable rows C=30 would take 170-300 epochs (≈4 s a fit) for no gain in
+# cross-validated F1 (measured: bench/, docs/sections/bench.md).
+MAX_EPOCHS = 15
+# Folds of the out-of-fold predictions the per-label thresholds are tuned on (3 instead of 5:
+# 20 fits instead of 30, same CV macro-F1 within its spread).
+THRESHOLD_FOLDS = 3
+
+
 # --------------------------------------------------------------------------- folds
 def group_folds(groups: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
     """Test-row indices of each fold; whole groups go to one fold, folds of similar size.
@@ -248,7 +263,7 @@ def _fit_linear(X, y: np.ndarray, C: float, class_weight: str | None, seed: int)
     from sklearn.linear_model import LogisticRegression
 
     lr = LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", dual=True, random_state=seed,
-                            max_iter=300, tol=1e-3)
+                            max_iter=MAX_EPOCHS, tol=1e-3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         lr.fit(X, y)
@@ -301,8 +316,13 @@ def oof_probabilities(X, Y: np.ndarray, groups: Sequence[str], params: dict[str,
 
 
 def fit_classifier(model: FunctionClassifier, X: Texts, Y: Sequence[Sequence[str]],
-                   groups: Sequence[str] | None = None, labels: Sequence[str] | None = None) -> FunctionClassifier:
-    """``FunctionClassifier.fit``: weights on all rows, thresholds from grouped out-of-fold probabilities."""
+                   groups: Sequence[str] | None = None, labels: Sequence[str] | None = None,
+                   tune_mask: Sequence[bool] | None = None) -> FunctionClassifier:
+    """``FunctionClassifier.fit``: weights on all rows, thresholds from grouped out-of-fold probabilities.
+
+    ``tune_mask`` picks the rows thresholds are tuned on (default all): written or
+    weakly labeled rows help the weights but should not set the cut-offs for real text.
+    """
     if len(X) != len(Y):
         raise ConfigError(f"fit: {len(X)} texts but {len(Y)} label lists")
     if len(X) == 0:
@@ -322,7 +342,8 @@ def fit_classifier(model: FunctionClassifier, X: Texts, Y: Sequence[Sequence[str
     groups = list(groups) if groups is not None else [str(i) for i in range(len(texts))]
     if model.tune_thresholds and len(set(groups)) >= 2:
         probs, _ = oof_probabilities(Xm, Ym, groups, params, model.folds, model.seed)
-        thresholds = best_thresholds(probs, Ym)
+        mask = np.ones(len(texts), dtype=bool) if tune_mask is None else np.asarray(tune_mask, dtype=bool)
+        thresholds = best_thresholds(probs[mask], Ym[mask])
     model.labels_ = labels
     model.coef_ = coef
     model.intercept_ = intercept
@@ -334,7 +355,7 @@ def fit_classifier(model: FunctionClassifier, X: Texts, Y: Sequence[Sequence[str
 
 def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[str]], groups: Sequence[str],
                    labels: Sequence[str], folds: int = 5, seed: int = 0, extra: tuple | None = None,
-                   inner_folds: int = 4) -> dict[str, Any]:
+                   inner_folds: int = THRESHOLD_FOLDS) -> dict[str, Any]:
     """Grouped CV with thresholds tuned inside each training part (no peeking at the test report).
 
     ``extra`` = (texts, Y, groups) of rows used for training only (team or weak
@@ -611,12 +632,12 @@ def paragraphs_from_texts(texts: Sequence[str], sections: Sequence[Sequence[str]
 
 
 # --------------------------------------------------------------------------- the train command
-def model_params(config: dict[str, Any], seed: int, folds: int) -> dict[str, Any]:
+def model_params(config: dict[str, Any], seed: int) -> dict[str, Any]:
     c = config["classify"]
     return {"C": float(c.get("C", 30.0)), "ngram_max": int(c.get("ngram_max", 3)), "bits": int(c.get("hash_bits", 18)),
             "section_weight": float(c.get("section_weight", 0.0)),
             "lexicon_weight": float(c.get("lexicon_weight", 0.5)) if c.get("lexicon_features", False) else 0.0,
-            "seed": seed, "folds": folds}
+            "seed": seed, "folds": THRESHOLD_FOLDS}
 
 
 def as_inputs(examples: Sequence[Example], lexicon: str | None, use_lexicon: bool) -> list[Any]:
@@ -631,14 +652,21 @@ def as_inputs(examples: Sequence[Example], lexicon: str | None, use_lexicon: boo
 
 def train_bundle(paths: Sequence[str], output: str | Path, config: dict[str, Any], seed: int = 0, folds: int = 5,
                  labels: Sequence[str] | None = None, text_field: str = "text", cv: bool = True,
-                 card_extra: str = "") -> dict[str, Any]:
-    """Load data, report grouped CV, fit on everything, write the bundle with its model card."""
-    examples = load_for_training(paths, labels=labels, text_field=text_field)
+                 card_extra: str = "", extra_paths: Sequence[str] = ()) -> dict[str, Any]:
+    """Load data, report grouped CV, fit on everything, write the bundle with its model card.
+
+    Rows of ``extra_paths`` (written or weakly labeled data) are used for training
+    only: CV scores and thresholds come from the rows of ``paths`` alone.
+    """
+    real = load_for_training(paths, labels=labels, text_field=text_field)
+    added = load_for_training(extra_paths, labels=labels, text_field=text_field) if extra_paths else []
+    examples = real + added
     order = list(labels) if labels else label_order(examples, config["classify"].get("labels", ()))
-    params = model_params(config, seed, folds)
+    params = model_params(config, seed)
     X = as_inputs(examples, config["match"]["lexicon"], params["lexicon_weight"] > 0)
     Y = [e.labels for e in examples]
     groups = [e.group for e in examples]
+    n = len(real)
     for lab in order:
         if not any(lab in y for y in Y):
             raise ConfigError(f"label {lab!r} has no example in {', '.join(map(str, paths))}")
@@ -647,11 +675,16 @@ def train_bundle(paths: Sequence[str], output: str | Path, config: dict[str, Any
         raise ConfigError(f"{', '.join(map(str, paths))}: all rows come from one report; cross-validation and "
                           f"threshold tuning need a 'report' or 'doc' column naming at least two")
     if cv:
-        result["cv"] = cross_validate(params, X, Y, groups, order, folds=folds, seed=seed)["metrics"]
-    model = FunctionClassifier(**params).fit(X, Y, groups=groups, labels=order)
+        extra = (X[n:], Y[n:], groups[n:]) if added else None
+        result["cv"] = cross_validate(params, X[:n], Y[:n], groups[:n], order, folds=folds, seed=seed,
+                                      extra=extra)["metrics"]
+    model = fit_classifier(FunctionClassifier(**params), X, Y, groups=groups, labels=order,
+                           tune_mask=[i < n for i in range(len(examples))])
     info = {
         "training": {"rows": len(examples), "reports": len(set(groups)), "sha256": data_digest(examples),
-                     "files": [Path(p).name for p in paths],
+                     "files": [Path(p).name for p in [*paths, *extra_paths]],
+                     "sources": [*(_source_info(p, "train+cv") for p in paths),
+                                 *(_source_info(p, "train only") for p in extra_paths)],
                      "label_counts": {lab: sum(lab in y for y in Y) for lab in order},
                      "no_label": sum(not y for y in Y)},
         "cv": _cv_summary(result.get("cv"), folds),
@@ -660,6 +693,15 @@ def train_bundle(paths: Sequence[str], output: str | Path, config: dict[str, Any
     }
     model.save(output, info, model_card(info, order, model, card_extra))
     return result
+
+
+def _source_info(path: str | Path, role: str) -> dict[str, Any]:
+    """Name, role, row count and file sha256 of one training file (for model.json and the card)."""
+    data = Path(path).read_bytes()
+    rows = sum(1 for line in data.decode("utf-8-sig", "replace").splitlines() if line.strip())
+    if Path(path).suffix.lower() not in (".jsonl", ".ndjson", ".json"):
+        rows = None  # a table's line count is not its row count
+    return {"file": Path(path).name, "role": role, "rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def _cv_summary(m: dict[str, Any] | None, folds: int) -> dict[str, Any] | None:
@@ -685,7 +727,14 @@ def model_card(info: dict[str, Any], labels: Sequence[str], model: FunctionClass
     lines += ["", "## Training data", "",
               f"- {t['rows']} paragraphs from {t['reports']} reports ({t['no_label']} with no label); "
               f"files: {', '.join(t['files'])}",
-              f"- sha256 of the rows (text, labels, group): `{t['sha256']}`", "",
+              f"- sha256 of the rows (text, labels, group): `{t['sha256']}`"]
+    for src in t.get("sources", []):
+        rows = f"{src['rows']} rows, " if src.get("rows") is not None else ""
+        lines.append(f"- `{src['file']}` ({src['role']}): {rows}file sha256 `{src['sha256'][:16]}…`")
+    if any(src["role"] == "train only" for src in t.get("sources", [])):
+        lines.append("- rows of \"train only\" files help fit the weights; "
+                     "CV scores and thresholds use the other rows only")
+    lines += ["",
               "## Features and model", "",
               f"- hashed character {model.ngram_min}–{model.ngram_max}-grams, 2^{model.bits} buckets, "
               f"section weight {model.section_weight}, lexicon-category weight {model.lexicon_weight}",
