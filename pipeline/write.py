@@ -191,7 +191,10 @@ CHECKPOINT_VERSION = 1
 
 
 def checkpoint_path(output: str | Path) -> Path:
-    """Where ``tag -o OUT`` keeps finished documents until OUT is complete: ``.OUT.partial.jsonl``."""
+    """Where ``tag -o OUT`` keeps finished documents until OUT is complete: ``.OUT.partial.jsonl``.
+
+    Beside it, ``.OUT.partial.done`` lists the finished inputs.
+    """
     target = Path(output)
     return target.with_name(f".{target.name}.partial.jsonl")
 
@@ -199,13 +202,14 @@ def checkpoint_path(output: str | Path) -> Path:
 class Checkpoint:
     """Finished documents of one ``tag`` run, kept until the output is complete.
 
-    The file holds the records of each finished input as JSON lines, then one
-    marker line for that input (``{"policytag_done": source, "n": …, "errors": […]}``),
-    written and flushed together. Records after the last marker belong to an
-    input that did not finish: resuming cuts them off, so only whole documents
-    count. The first line records the settings, so a run with another model,
-    lexicon or options cannot resume it. Records stay encoded: making a jsonl
-    output from the checkpoint copies lines without decoding them.
+    Two files next to OUT. ``.OUT.partial.jsonl`` holds the records of the
+    finished inputs exactly as a jsonl output would, so a jsonl OUT is this file
+    moved into place, not a copy. ``.OUT.partial.done`` holds the run's settings
+    and then one line per finished input (source, record count, row problems,
+    and the size of the records file after its records), written after the
+    records are flushed. Records past the last listed size belong to an input
+    that did not finish: resuming cuts them off, so only whole documents count.
+    A run with another model, lexicon or options cannot resume the checkpoint.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
@@ -218,51 +222,53 @@ class Checkpoint:
     >>> again.remove()
     """
 
-    MARK = '{"policytag_done":'
-
     def __init__(self, output: str | Path, settings: str, resume: bool = False) -> None:
         self.path = checkpoint_path(output)
+        self.index_path = self.path.with_suffix(".done")
         self.settings = settings
-        self.done: dict[str, list[str]] = {}  # source -> error messages stored with it
+        self.done: dict[str, list[str]] = {}  # source -> error messages stored with it (in finishing order)
         self.counts: dict[str, int] = {}  # source -> number of records
-        self.resumed = resume and self.path.is_file()
-        self.replaced = not resume and self.path.is_file()
+        exists = self.path.is_file() or self.index_path.is_file()
+        self.resumed = resume and exists
+        self.replaced = not resume and exists
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.resumed:
-            self._fh = self._reopen()
+            self._size = self._reopen()
+            self._records = open(self.path, "ab")  # noqa: SIM115 - closed in close()
+            self._index = open(self.index_path, "ab")  # noqa: SIM115
         else:
-            self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
-            self._fh.write(dumps({"policytag_checkpoint": CHECKPOINT_VERSION, "settings": settings}) + "\n")
-            self._fh.flush()
+            self._size = 0
+            self._records = open(self.path, "wb")  # noqa: SIM115
+            self._index = open(self.index_path, "wb")  # noqa: SIM115
+            self._index.write(orjson.dumps({"policytag_checkpoint": CHECKPOINT_VERSION, "settings": settings}) + b"\n")
+            self._index.flush()
 
-    def _reopen(self) -> IO[str]:
-        """Read the finished inputs; cut off everything after the last whole marker, then append."""
+    def _reopen(self) -> int:
+        """Read the finished inputs; cut both files back to the last whole document."""
         from .errors import ConfigError
 
-        good = 0
-        with open(self.path, "rb") as fh:
-            header = fh.readline()
-            self._check_header(header)
-            pos = len(header)
-            good = pos
+        if not (self.path.is_file() and self.index_path.is_file()):
+            raise ConfigError(f"{self.path}: incomplete checkpoint; run without --resume to start over")
+        size, index_good = 0, 0
+        with open(self.index_path, "rb") as fh:
+            self._check_header(fh.readline())
+            index_good = fh.tell()
             for line in fh:
-                pos += len(line)
-                if not line.endswith(b"\n"):
-                    break  # torn by a hard kill
-                if line.startswith(self.MARK.encode()):
-                    try:
-                        mark = orjson.loads(line)
-                    except orjson.JSONDecodeError:
-                        break
-                    self.done[mark["policytag_done"]] = [str(e) for e in mark.get("errors", [])]
-                    self.counts[mark["policytag_done"]] = int(mark.get("n", 0))
-                    good = pos
-        if good == 0:
-            raise ConfigError(f"{self.path}: empty or damaged checkpoint; run without --resume to start over")
-        fh = open(self.path, "r+", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        fh.truncate(good)
-        fh.seek(good)
-        return fh
+                try:
+                    entry = orjson.loads(line) if line.endswith(b"\n") else None
+                except orjson.JSONDecodeError:
+                    entry = None
+                if not isinstance(entry, dict) or "source" not in entry:
+                    break  # torn by a hard kill: it and what follows is redone
+                self.done[entry["source"]] = [str(e) for e in entry.get("errors", [])]
+                self.counts[entry["source"]] = int(entry["n"])
+                size = int(entry["end"])
+                index_good += len(line)
+        if self.path.stat().st_size < size:
+            raise ConfigError(f"{self.path}: damaged checkpoint (records missing); run without --resume")
+        os.truncate(self.path, size)
+        os.truncate(self.index_path, index_good)
+        return size
 
     def _check_header(self, header: bytes) -> None:
         from .errors import ConfigError
@@ -272,39 +278,49 @@ class Checkpoint:
         except orjson.JSONDecodeError:
             entry = None
         if not isinstance(entry, dict) or entry.get("policytag_checkpoint") != CHECKPOINT_VERSION:
-            raise ConfigError(f"{self.path}: not a policytag checkpoint; delete it or run without --resume")
+            raise ConfigError(f"{self.index_path}: not a policytag checkpoint; delete it or run without --resume")
         if entry.get("settings") != self.settings:
-            raise ConfigError(f"{self.path}: written by a run with other settings (model, lexicon or "
+            raise ConfigError(f"{self.index_path}: written by a run with other settings (model, lexicon or "
                               "options); run the same command as before, or without --resume to start over")
 
     def add(self, source: str, lines: list[str], errors: list[str]) -> None:
         """Record one finished input: its records (encoded with ``dumps``) and its row problems."""
-        mark = dumps({"policytag_done": source, "n": len(lines), "errors": errors})
-        self._fh.write("".join(line + "\n" for line in lines) + mark + "\n")
-        self._fh.flush()
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
+        self._records.write(data)
+        self._records.flush()
+        self._size += len(data)
+        entry = {"source": source, "n": len(lines), "errors": errors, "end": self._size}
+        self._index.write(orjson.dumps(entry) + b"\n")
+        self._index.flush()
         self.done[source] = errors
         self.counts[source] = len(lines)
 
     def lines(self, sources: set[str] | None = None) -> Iterator[str]:
         """Every stored record line, in the order the inputs finished (only those of ``sources``)."""
-        self._fh.flush()
-        pending: list[str] = []
+        self._records.flush()
         with open(self.path, encoding="utf-8") as fh:
-            next(fh, None)  # the settings line
-            for line in fh:
-                if not line.endswith("\n"):
-                    break
-                if line.startswith(self.MARK):
-                    if sources is None or orjson.loads(line)["policytag_done"] in sources:
-                        yield from pending
-                    pending = []
-                else:
-                    pending.append(line[:-1])
+            for source, n in self.counts.items():
+                keep = sources is None or source in sources
+                for _ in range(n):
+                    line = fh.readline()
+                    if keep:
+                        yield line[:-1]
+
+    def move_to(self, output: str | Path, sources: set[str]) -> bool:
+        """Make the records file the jsonl ``output`` (atomic rename) when it holds just ``sources``."""
+        if not set(self.done) <= sources:
+            return False
+        self.close()
+        os.replace(self.path, output)
+        self.index_path.unlink(missing_ok=True)
+        return True
 
     def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        for fh in (self._records, self._index):
+            if not fh.closed:
+                fh.close()
 
     def remove(self) -> None:
         self.close()
         self.path.unlink(missing_ok=True)
+        self.index_path.unlink(missing_ok=True)

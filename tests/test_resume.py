@@ -32,6 +32,10 @@ def checkpoint_of(out: Path) -> Path:
     return out.with_name(f".{out.name}.partial.jsonl")
 
 
+def index_of(out: Path) -> Path:
+    return out.with_name(f".{out.name}.partial.done")
+
+
 def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     src = make_corpus(tmp_path / "reports", 150, items=120)
     reference = tmp_path / "reference.jsonl"
@@ -43,7 +47,8 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
     ckpt = checkpoint_of(out)
     proc = subprocess.Popen([POLICYTAG, "tag", str(src), "-o", str(out)], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
-    while not (ckpt.exists() and ckpt.read_bytes().count(b'{"policytag_done":') >= 6):
+    index = index_of(out)
+    while not (index.exists() and index.read_bytes().count(b"\n") >= 7):
         assert proc.poll() is None, "the run ended before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.01)
@@ -53,16 +58,15 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
     assert not out.exists()
     assert "Traceback" not in stderr
     assert f"{out} was not written" in stderr and "--resume" in stderr
-    lines = ckpt.read_text(encoding="utf-8").splitlines()[1:]
-    marks = [i for i, line in enumerate(lines) if line.startswith('{"policytag_done":')]
-    assert 5 <= len(marks) < 151
-    previous = -1
-    for i in marks:  # each finished document: its whole records, then its marker
-        mark = json.loads(lines[i])
-        assert mark["n"] == i - previous - 1 == 1 + 1 + 120 + 2
-        assert all(json.loads(r)["path"] == mark["policytag_done"] for r in lines[previous + 1 : i])
-        previous = i
-    kept = ["header"] + [lines[i] for i in marks]
+    entries = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()[1:]]
+    assert 6 <= len(entries) < 151
+    data, previous = ckpt.read_bytes(), 0
+    for entry in entries:  # each finished document: all its records, ending where the index says
+        assert entry["n"] == 1 + 1 + 120 + 2
+        rows = data[previous : entry["end"]].decode("utf-8").splitlines()
+        assert len(rows) == entry["n"] and all(json.loads(r)["path"] == entry["source"] for r in rows)
+        previous = entry["end"]
+    kept = ["header"] + entries
 
     resumed = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out), "--resume"], capture_output=True,
                              text=True, timeout=600)
@@ -130,14 +134,15 @@ def test_a_torn_last_line_is_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         _interrupt_at(m, 5)
         assert run_cli("tag", str(src), "-o", str(out))[0] == 130
     ckpt = checkpoint_of(out)
-    lines = ckpt.read_text(encoding="utf-8").splitlines(keepends=True)
-    finished = sum(line.startswith('{"policytag_done":') for line in lines)
-    # a hard kill while the last document was written: its marker line is cut short
-    ckpt.write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2], encoding="utf-8")
+    lines = index_of(out).read_text(encoding="utf-8").splitlines(keepends=True)
+    finished = len(lines) - 1
+    # a hard kill while the last document was listed: its index line is cut short
+    index_of(out).write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2], encoding="utf-8")
     code, _, stderr = run_cli("tag", str(src), "-o", str(out), "--resume")
     assert code == 1
     assert f"resuming: {finished - 1} of 7 file(s) already done" in stderr
     assert out.read_bytes() == reference.read_bytes()
+    assert not ckpt.exists() and not index_of(out).exists()
 
 
 def test_without_resume_a_checkpoint_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -206,6 +206,8 @@ class _Sink:
         if self.checkpoint is None:
             self.writer.close(True)
             return
+        if self.fmt == "jsonl" and self.checkpoint.move_to(self.output, set(sources)):
+            return  # the records file already is the jsonl output
         writer = RecordWriter(self.output, self.fmt, self.labels)
         ok = False
         try:
