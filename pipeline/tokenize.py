@@ -29,7 +29,7 @@ USER_WORD_FREQ = 20000  # high enough that a user word beats its pieces in jieba
 _WORDLIKE = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
 INSTALL = {
     "jieba-py": "pip install 'policytag[jieba]'",
-    "pkuseg": "pip install numpy cython && pip install --no-build-isolation pkuseg",
+    "pkuseg": "pip install numpy cython wheel setuptools && pip install --no-build-isolation pkuseg",
     "spacy": "pip install 'policytag[spacy]'",
 }
 
