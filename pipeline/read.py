@@ -250,6 +250,9 @@ def decode_html(data: bytes, source: str) -> str:
     return decode_text(data, source)[0]
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _has_body_text(html: str) -> bool:
     """Any text left in <body> once menus, headers, footers and scripts are dropped."""
     import lxml.html
@@ -272,7 +275,8 @@ def _read_html(data: bytes, source: str) -> str:
     import trafilatura
     from trafilatura.settings import use_config
 
-    html = decode_html(data, source)
+    # Control characters are never text, and lxml refuses strings that hold them.
+    html = _XML_ILLEGAL.sub("", decode_html(data, source))
     if not html.strip():
         raise InputError(source, "empty file")
     if not _has_body_text(html):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import load_config
@@ -387,6 +387,7 @@ def sample_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["a.pdf", "a.docx", "a.html", "a.txt"]), cut=st.floats(0, 1),
        flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8))
+@example(name="a.html", cut=0.5078125, flips=[(0.25, 1)])  # a control byte in the markup (found in CI)
 def test_damaged_files_give_input_errors_not_tracebacks(sample_files: dict[str, bytes], name: str, cut: float,
                                                          flips: list[tuple[float, int]]) -> None:
     data = bytearray(sample_files[name][: max(1, int(len(sample_files[name]) * cut))])
@@ -407,3 +408,12 @@ def test_short_big5_file_is_not_taken_for_shift_jis(tmp_path) -> None:
     doc = read_path(path)
     assert "雙聯" in doc.raw
     assert "双联" in doc.norm.text
+
+
+def test_html_with_control_characters_is_read(tmp_path) -> None:
+    # a damaged page: a control byte inside the markup must not become a traceback
+    page = "<html><body><p>常委会开展执法检查\x01，听取专项工作报告。</p></body></html>"
+    path = tmp_path / "damaged.html"
+    path.write_bytes(page.encode("utf-8"))
+    doc = read_path(path)
+    assert "执法检查" in doc.norm.text and "\x01" not in doc.raw
