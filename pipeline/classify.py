@@ -175,12 +175,6 @@ class Features:
 
         return csr_matrix((self.vals, (self.rows, self.cols)), shape=(self.n_rows, dim), dtype=np.float64)
 
-    def dense_rows(self, dim: int) -> list[dict[int, float]]:
-        out: list[dict[int, float]] = [{} for _ in range(self.n_rows)]
-        for r, c, v in zip(self.rows.tolist(), self.cols.tolist(), self.vals.tolist(), strict=True):
-            out[r][c] = v
-        return out
-
 
 def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence[Sequence[str]] | None = None,
               categories: Sequence[Iterable[str]] | None = None) -> Features:
