@@ -17,8 +17,11 @@ from typing import Any
 from .config import Config
 from .errors import InputError, PolicytagError
 
-# (source, records or the input's error); records are dicts, or JSON lines with ``encoded=True``
-Result = tuple[str, list[dict[str, Any]] | list[str] | InputError]
+# (start, end, number of records) of a block a worker appended to a checkpoint file
+Block = tuple[int, int, int]
+# (source, records or the input's error); records are dicts, JSON lines with ``encoded=True``,
+# or the Block where they were written with ``append_to``
+Result = tuple[str, list[dict[str, Any]] | list[str] | Block | InputError]
 
 _WORKER_TAGGER: dict[str, Any] = {}
 
@@ -47,10 +50,12 @@ def _read(tagger, source: str, data: bytes | None):  # noqa: ANN001, ANN202
 
 
 def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
-            data: bytes | None = None, encoded: bool = False) -> Result:
+            data: bytes | None = None, encoded: bool = False, append_to: str | None = None) -> Result:
     """Tag one input (``data``: its bytes, already read); an input problem is returned, not raised.
 
-    With ``encoded`` the records come back as JSON lines (``pipeline.write.dumps``).
+    With ``encoded`` the records come back as JSON lines (``pipeline.write.dumps``); with
+    ``append_to`` they are appended to that file (``pipeline.write.append_block``) and only
+    their place comes back.
     """
     tagger = _tagger_for(config)
     try:
@@ -60,10 +65,14 @@ def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
 
             apply_sidecar(doc, sidecar)
         records = [p.to_dict() for p in tagger.tag_document(doc)]
-        if encoded:
-            from .write import dumps
+        if encoded or append_to:
+            from .write import append_block, dumps
 
-            return source, [dumps(r) for r in records]
+            lines = [dumps(r) for r in records]
+            if append_to:
+                start, end = append_block(append_to, lines)
+                return source, (start, end, len(lines))
+            return source, lines
         return source, records
     except InputError as exc:
         return source, exc
@@ -80,8 +89,13 @@ def tag_many(
     backend: str = "loky",
     sidecar: dict[str, dict] | None = None,
     encoded: bool = False,
+    append_to: str | None = None,
 ) -> Iterator[Result]:
-    """Yield ``(source, records or error)`` for every input, in input order."""
+    """Yield ``(source, records or error)`` for every input, in input order.
+
+    ``append_to`` (a checkpoint's records file) is used by local worker processes only: a Dask
+    worker may run on another machine, and one process gains nothing from it.
+    """
     sources = list(sources)
     if jobs == 1 and backend != "dask":
         for source in sources:
@@ -91,8 +105,9 @@ def tag_many(
 
     stdin = _stdin_bytes() if "-" in sources else None
     parallel = Parallel(n_jobs=jobs, backend=None if backend == "dask" else backend, return_as="generator")
+    local = append_to if backend != "dask" else None
     yield from parallel(
-        delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None, encoded) for s in sources
+        delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None, encoded, local) for s in sources
     )
 
 

@@ -199,17 +199,37 @@ def checkpoint_path(output: str | Path) -> Path:
     return target.with_name(f".{target.name}.partial.jsonl")
 
 
+def append_block(path: str | Path, lines: list[str]) -> tuple[int, int]:
+    """Append encoded records to ``path`` in one write; return where they landed (start, end).
+
+    The file is opened with O_APPEND, so several processes can add whole blocks
+    to one file: each write lands at the end, in one piece.
+    """
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        if os.write(fd, data) != len(data):
+            raise OSError(f"{path}: short write (disk full?)")
+        end = os.lseek(fd, 0, os.SEEK_CUR)
+    finally:
+        os.close(fd)
+    return end - len(data), end
+
+
 class Checkpoint:
     """Finished documents of one ``tag`` run, kept until the output is complete.
 
-    Two files next to OUT. ``.OUT.partial.jsonl`` holds the records of the
-    finished inputs exactly as a jsonl output would, so a jsonl OUT is this file
-    moved into place, not a copy. ``.OUT.partial.done`` holds the run's settings
-    and then one line per finished input (source, record count, row problems,
-    and the size of the records file after its records), written after the
-    records are flushed. Records past the last listed size belong to an input
-    that did not finish: resuming cuts them off, so only whole documents count.
-    A run with another model, lexicon or options cannot resume the checkpoint.
+    Two files next to OUT. ``.OUT.partial.jsonl`` holds blocks of encoded
+    records, one block per finished input, appended by this process or by
+    worker processes (``append_block``), so records cross between processes
+    only as a few numbers. ``.OUT.partial.done`` holds the run's settings and
+    then one line per finished input, in input order: source, record count, row
+    problems and the byte range of its block, written after the block is on
+    disk. Bytes no line points to belong to an input that did not finish and
+    are never read: only whole documents count. A jsonl OUT is the records file
+    renamed into place when its blocks already stand in order, else the blocks
+    copied in order by the kernel (``os.copy_file_range``). A run with another
+    model, lexicon or options cannot resume the checkpoint.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
@@ -226,33 +246,32 @@ class Checkpoint:
         self.path = checkpoint_path(output)
         self.index_path = self.path.with_suffix(".done")
         self.settings = settings
-        self.done: dict[str, list[str]] = {}  # source -> error messages stored with it (in finishing order)
+        self.done: dict[str, list[str]] = {}  # source -> error messages stored with it (in input order)
         self.counts: dict[str, int] = {}  # source -> number of records
+        self.blocks: dict[str, tuple[int, int]] = {}  # source -> (start, end) in the records file
         exists = self.path.is_file() or self.index_path.is_file()
         self.resumed = resume and exists
         self.replaced = not resume and exists
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.resumed:
-            self._size = self._reopen()
-            self._records = open(self.path, "ab")  # noqa: SIM115 - closed in close()
-            self._index = open(self.index_path, "ab")  # noqa: SIM115
+            self._reopen()
+            self._index = open(self.index_path, "ab")  # noqa: SIM115 - closed in close()
         else:
-            self._size = 0
-            self._records = open(self.path, "wb")  # noqa: SIM115
+            open(self.path, "wb").close()
             self._index = open(self.index_path, "wb")  # noqa: SIM115
             self._index.write(orjson.dumps({"policytag_checkpoint": CHECKPOINT_VERSION, "settings": settings}) + b"\n")
             self._index.flush()
 
-    def _reopen(self) -> int:
-        """Read the finished inputs; cut both files back to the last whole document."""
+    def _reopen(self) -> None:
+        """Read the finished inputs; cut the index back to its last whole line."""
         from .errors import ConfigError
 
         if not (self.path.is_file() and self.index_path.is_file()):
             raise ConfigError(f"{self.path}: incomplete checkpoint; run without --resume to start over")
-        size, index_good = 0, 0
+        size = self.path.stat().st_size
         with open(self.index_path, "rb") as fh:
             self._check_header(fh.readline())
-            index_good = fh.tell()
+            good = fh.tell()
             for line in fh:
                 try:
                     entry = orjson.loads(line) if line.endswith(b"\n") else None
@@ -260,15 +279,12 @@ class Checkpoint:
                     entry = None
                 if not isinstance(entry, dict) or "source" not in entry:
                     break  # torn by a hard kill: it and what follows is redone
-                self.done[entry["source"]] = [str(e) for e in entry.get("errors", [])]
-                self.counts[entry["source"]] = int(entry["n"])
-                size = int(entry["end"])
-                index_good += len(line)
-        if self.path.stat().st_size < size:
-            raise ConfigError(f"{self.path}: damaged checkpoint (records missing); run without --resume")
-        os.truncate(self.path, size)
-        os.truncate(self.index_path, index_good)
-        return size
+                if int(entry["end"]) > size:
+                    raise ConfigError(f"{self.path}: damaged checkpoint (records missing); run without --resume")
+                self._note(entry["source"], int(entry["n"]), [str(e) for e in entry.get("errors", [])],
+                           (int(entry["start"]), int(entry["end"])))
+                good += len(line)
+        os.truncate(self.index_path, good)
 
     def _check_header(self, header: bytes) -> None:
         from .errors import ConfigError
@@ -283,44 +299,61 @@ class Checkpoint:
             raise ConfigError(f"{self.index_path}: written by a run with other settings (model, lexicon or "
                               "options); run the same command as before, or without --resume to start over")
 
+    def _note(self, source: str, n: int, errors: list[str], block: tuple[int, int]) -> None:
+        self.done[source] = errors
+        self.counts[source] = n
+        self.blocks[source] = block
+
     def add(self, source: str, lines: list[str], errors: list[str]) -> None:
         """Record one finished input: its records (encoded with ``dumps``) and its row problems."""
-        data = "".join(line + "\n" for line in lines).encode("utf-8")
-        self._records.write(data)
-        self._records.flush()
-        self._size += len(data)
-        entry = {"source": source, "n": len(lines), "errors": errors, "end": self._size}
+        self.add_block(source, append_block(self.path, lines), len(lines), errors)
+
+    def add_block(self, source: str, block: tuple[int, int], n: int, errors: list[str]) -> None:
+        """Record one finished input whose records a worker already appended at ``block``."""
+        entry = {"source": source, "n": n, "errors": errors, "start": block[0], "end": block[1]}
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
-        self.done[source] = errors
-        self.counts[source] = len(lines)
+        self._note(source, n, errors, block)
+
+    def _ranges(self, sources: set[str] | None) -> list[tuple[int, int]]:
+        return [self.blocks[s] for s in self.done if sources is None or s in sources]
 
     def lines(self, sources: set[str] | None = None) -> Iterator[str]:
-        """Every stored record line, in the order the inputs finished (only those of ``sources``)."""
-        self._records.flush()
-        with open(self.path, encoding="utf-8") as fh:
-            for source, n in self.counts.items():
-                keep = sources is None or source in sources
-                for _ in range(n):
-                    line = fh.readline()
-                    if keep:
-                        yield line[:-1]
+        """Every stored record line, in input order (only those of ``sources``)."""
+        with open(self.path, "rb") as fh:
+            for start, end in self._ranges(sources):
+                fh.seek(start)
+                yield from fh.read(end - start).decode("utf-8").splitlines()
 
-    def move_to(self, output: str | Path, sources: set[str]) -> bool:
-        """Make the records file the jsonl ``output`` (atomic rename) when it holds just ``sources``."""
-        if not set(self.done) <= sources:
-            return False
+    def move_to(self, output: str | Path, sources: set[str]) -> None:
+        """Make the jsonl ``output`` from the blocks of ``sources``, in order; atomic."""
+        ranges = self._ranges(sources)
         self.close()
-        os.replace(self.path, output)
-        self.index_path.unlink(missing_ok=True)
-        return True
+        in_order = all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+        if in_order and (not ranges or ranges[0][0] == 0) and self.path.stat().st_size == (ranges[-1][1] if ranges
+                                                                                          else 0):
+            os.replace(self.path, output)  # the blocks already are the output
+        else:
+            with atomic_path(output) as tmp, open(self.path, "rb") as src, open(tmp, "wb") as dst:
+                for start, end in ranges:
+                    _copy_range(src.fileno(), dst.fileno(), start, end - start)
+        self.remove()
 
     def close(self) -> None:
-        for fh in (self._records, self._index):
-            if not fh.closed:
-                fh.close()
+        if not self._index.closed:
+            self._index.close()
 
     def remove(self) -> None:
         self.close()
         self.path.unlink(missing_ok=True)
         self.index_path.unlink(missing_ok=True)
+
+
+def _copy_range(src: int, dst: int, offset: int, count: int) -> None:
+    """Copy bytes between files inside the kernel (no Python-level buffers)."""
+    while count > 0:
+        copied = os.copy_file_range(src, dst, count, offset)
+        if copied <= 0:
+            raise OSError("copy_file_range made no progress")
+        offset += copied
+        count -= copied

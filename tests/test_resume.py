@@ -60,12 +60,11 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
     assert f"{out} was not written" in stderr and "--resume" in stderr
     entries = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()[1:]]
     assert 6 <= len(entries) < 151
-    data, previous = ckpt.read_bytes(), 0
-    for entry in entries:  # each finished document: all its records, ending where the index says
+    data = ckpt.read_bytes()
+    for entry in entries:  # each finished document: all its records, where the index says
         assert entry["n"] == 1 + 1 + 120 + 2
-        rows = data[previous : entry["end"]].decode("utf-8").splitlines()
+        rows = data[entry["start"] : entry["end"]].decode("utf-8").splitlines()
         assert len(rows) == entry["n"] and all(json.loads(r)["path"] == entry["source"] for r in rows)
-        previous = entry["end"]
     kept = ["header"] + entries
 
     resumed = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out), "--resume"], capture_output=True,
@@ -214,3 +213,46 @@ def test_sigterm_handler_is_restored(tmp_path: Path) -> None:
     run_cli("tag", str(tmp_path / "r.txt"), "-o", str(tmp_path / "o.jsonl"))
     assert signal.getsignal(signal.SIGTERM) is before
     assert os.path.exists(tmp_path / "o.jsonl")
+
+
+def test_blocks_of_unfinished_inputs_are_left_out_and_order_is_input_order(tmp_path: Path) -> None:
+    """Workers append blocks in the order they finish; the output keeps input order and whole inputs only."""
+    from pipeline.write import Checkpoint, append_block, dumps
+
+    out = tmp_path / "out.jsonl"
+    ck = Checkpoint(out, "s")
+    late = append_block(ck.path, [dumps({"doc": "b", "i": 0})])  # b finished first, in a worker
+    append_block(ck.path, [dumps({"doc": "x", "i": 0})])  # an input that never finished
+    ck.add("a", [dumps({"doc": "a", "i": 0}), dumps({"doc": "a", "i": 1})], [])
+    ck.add_block("b", late, 1, [])
+    ck.close()
+    resumed = Checkpoint(out, "s", resume=True)
+    assert list(resumed.done) == ["a", "b"]
+    resumed.move_to(out, {"a", "b"})
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["doc"], r["i"]) for r in rows] == [("a", 0), ("a", 1), ("b", 0)]
+    assert not ck.path.exists() and not ck.index_path.exists()
+
+
+def test_sigterm_and_resume_with_two_worker_processes(tmp_path: Path) -> None:
+    src = make_corpus(tmp_path / "reports", 120, items=120)
+    reference = tmp_path / "reference.jsonl"
+    assert subprocess.run([POLICYTAG, "tag", str(src), "-o", str(reference)], capture_output=True,
+                          timeout=600).returncode == 1
+    out = tmp_path / "out.jsonl"
+    index = index_of(out)
+    proc = subprocess.Popen([POLICYTAG, "tag", str(src), "-o", str(out), "--jobs", "2"], stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 300
+    while not (index.exists() and index.read_bytes().count(b"\n") >= 4):
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and not out.exists(), stderr
+    resumed = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out), "--resume", "--jobs", "2"],
+                             capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 1 and "resuming:" in resumed.stderr
+    assert out.read_bytes() == reference.read_bytes()
+    assert not checkpoint_of(out).exists() and not index.exists()

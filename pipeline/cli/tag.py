@@ -23,7 +23,7 @@ from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, I
 from ..write import FORMATS, Checkpoint, RecordWriter, dumps, format_for
 
 # (source, records as JSON lines or None when the whole input failed, problems with single rows)
-Item = tuple[str, list[str] | None, list[InputError]]
+Item = tuple[str, list[str] | tuple[int, int, int] | None, list[InputError]]
 
 
 @click.command("tag")
@@ -81,7 +81,8 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     try:
         with _sigterm_as_interrupt():
             if input_format == "report":
-                sources, items = _report_items(list(paths), config, meta_path, dask_address, sink.done)
+                append_to = str(sink.checkpoint.path) if sink.checkpoint else None
+                sources, items = _report_items(list(paths), config, meta_path, dask_address, sink.done, append_to)
             else:
                 sources, items = _precut_items(list(paths), config, input_format, text_field, sink.done)
             sink.replay(sources)
@@ -188,11 +189,16 @@ class _Sink:
             n = sum(s in self.done for s in sources)
             click.echo(f"policytag: resuming: {n} of {len(sources)} file(s) already done", err=True)
 
-    def add(self, source: str, records: list[str] | None, errors: list[InputError]) -> None:
+    def add(self, source: str, records: list[str] | tuple[int, int, int] | None, errors: list[InputError]) -> None:
         for exc in errors:
             _report(exc)
         self.stats["failed"] += len(errors)
         if records is None:  # the whole input failed: not stored, so --resume tries it again
+            return
+        if isinstance(records, tuple):  # a worker appended them to the checkpoint already
+            start, end, n = records
+            self.checkpoint.add_block(source, (start, end), n, [str(e) for e in errors])
+            self.stats["paragraphs"] += n
             return
         if self.checkpoint is not None:
             self.checkpoint.add(source, records, [str(e) for e in errors])
@@ -206,8 +212,9 @@ class _Sink:
         if self.checkpoint is None:
             self.writer.close(True)
             return
-        if self.fmt == "jsonl" and self.checkpoint.move_to(self.output, set(sources)):
-            return  # the records file already is the jsonl output
+        if self.fmt == "jsonl":  # records are copied (or renamed) as they are, never decoded
+            self.checkpoint.move_to(self.output, set(sources))
+            return
         writer = RecordWriter(self.output, self.fmt, self.labels)
         ok = False
         try:
@@ -239,7 +246,7 @@ class _Sink:
 
 
 def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_address: str | None,
-                  done: dict[str, list[str]]) -> tuple[list[str], Iterator[Item]]:
+                  done: dict[str, list[str]], append_to: str | None = None) -> tuple[list[str], Iterator[Item]]:
     from ..read import iter_paths
 
     sources = iter_paths(paths)
@@ -260,7 +267,7 @@ def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_ad
         with _dask_client(dask_address):
             backend = "dask" if dask_address else "loky"
             jobs = int(config["output"]["jobs"])
-            for source, result in tag_many(todo, config, jobs, backend, sidecar, encoded=True):
+            for source, result in tag_many(todo, config, jobs, backend, sidecar, encoded=True, append_to=append_to):
                 if isinstance(result, InputError):
                     yield source, None, [result]
                 else:
