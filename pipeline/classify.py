@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import math
 import zipfile
@@ -432,13 +433,8 @@ class Classifier:
         return next(iter(self.pipe([paragraph])))
 
     def pipe(self, paragraphs: Iterable[Paragraph], batch_size: int = 1024) -> Iterator[Paragraph]:
-        batch: list[Paragraph] = []
-        for p in paragraphs:
-            batch.append(p)
-            if len(batch) >= batch_size:
-                yield from self._annotate(batch)
-                batch = []
-        if batch:
+        it = iter(paragraphs)
+        while batch := list(itertools.islice(it, batch_size)):  # vectorized per batch, memory stays flat
             yield from self._annotate(batch)
 
     def _annotate(self, batch: list[Paragraph]) -> list[Paragraph]:

@@ -52,15 +52,17 @@ _SPACE = " \t\u3000\xa0"
 # ------------------------------------------------------------------- patterns
 # Markers at the start of a line: markdown heading, bullet, markdown list dash/star.
 _LEAD = re.compile(r"(?P<md>#{1,6})[ \t]*|(?P<bullet>[●■◆◇•▪▫○◎□★☆►▶➢➤✦✧❖◼◾⚫·・][ \t\u3000]*|[-*+][ \t]+)")
+# A page-jump note: （下转第四版）, (上接第1版) ...
+_JUMP_NOTE = r"[（(]\s*(?:下转|上接|紧接|转第|接第|续第|转下|接上|下接|转自|转\d|接\d)[^（）()\n]{0,12}[）)]"
 # Whole lines that are page furniture: page numbers and page-jump notes.
 _PAGE_LINE = re.compile(
     r"[-—–－~\s]*\d{1,3}[-—–－~\s]*"
     r"|[-—–－\s]*第\s*\d{1,4}\s*页(?:\s*[/／,，]?\s*共\s*\d{1,4}\s*页)?[-—–－\s]*"
     r"|\d{1,4}\s*[/／]\s*\d{1,4}"
-    r"|[（(]\s*(?:下转|上接|紧接|转第|接第|续第|转下|接上|下接|转自|转\d|接\d)[^（）()]{0,12}[）)]"
+    rf"|{_JUMP_NOTE}"
 )
 # Page-jump notes inside a line.
-_PAGE_NOTE = re.compile(r"[（(]\s*(?:下转|上接|紧接|转第|接第|续第|转下|接上|下接|转\d|接\d)[^（）()\n]{0,12}[）)]")
+_PAGE_NOTE = re.compile(_JUMP_NOTE)
 _BOLD = re.compile(r"\*\*|__")
 # A line (or paragraph) that starts with a numbered item marker.
 _NUMBERED = re.compile(

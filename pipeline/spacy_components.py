@@ -26,6 +26,7 @@ from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from .classify import load_model
 from .lexicon import DEFAULT_LEXICON, load_lexicon
@@ -110,14 +111,8 @@ class PolicyFunctions:
 
     def pipe(self, docs: Any, batch_size: int = 256) -> Any:
         """Classify docs in batches (what ``nlp.pipe`` calls)."""
-        batch: list[Doc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield from self._annotate(batch)
-                batch = []
-        if batch:
-            yield from self._annotate(batch)
+        for batch in minibatch(docs, size=batch_size):
+            yield from self._annotate(list(batch))
 
     def _annotate(self, docs: list[Doc]) -> list[Doc]:
         paragraphs = list(self.classifier.pipe([self._paragraph(d) for d in docs]))

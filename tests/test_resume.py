@@ -35,6 +35,19 @@ def checkpoint_of(out: Path) -> Path:
 def index_of(out: Path) -> Path:
     return out.with_name(f".{out.name}.partial.done")
 
+def sigterm_after(args: list[str], index: Path, finished: int) -> tuple[subprocess.Popen, str]:
+    """Run policytag, send SIGTERM once the checkpoint index lists ``finished`` documents."""
+    proc = subprocess.Popen([POLICYTAG, *args], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (index.exists() and index.read_bytes().count(b"\n") >= finished + 1):  # + the settings line
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    return proc, stderr
+
+
 
 def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     src = make_corpus(tmp_path / "reports", 150, items=120)
@@ -45,15 +58,8 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
 
     out = tmp_path / "out.jsonl"
     ckpt = checkpoint_of(out)
-    proc = subprocess.Popen([POLICYTAG, "tag", str(src), "-o", str(out)], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
     index = index_of(out)
-    while not (index.exists() and index.read_bytes().count(b"\n") >= 7):
-        assert proc.poll() is None, "the run ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=120)
+    proc, stderr = sigterm_after(["tag", str(src), "-o", str(out)], index, finished=6)
     assert proc.returncode == 130, stderr
     assert not out.exists()
     assert "Traceback" not in stderr
@@ -241,15 +247,7 @@ def test_sigterm_and_resume_with_two_worker_processes(tmp_path: Path) -> None:
                           timeout=600).returncode == 1
     out = tmp_path / "out.jsonl"
     index = index_of(out)
-    proc = subprocess.Popen([POLICYTAG, "tag", str(src), "-o", str(out), "--jobs", "2"], stderr=subprocess.PIPE,
-                            text=True)
-    deadline = time.monotonic() + 300
-    while not (index.exists() and index.read_bytes().count(b"\n") >= 4):
-        assert proc.poll() is None, "the run ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=120)
+    proc, stderr = sigterm_after(["tag", str(src), "-o", str(out), "--jobs", "2"], index, finished=3)
     assert proc.returncode == 130 and not out.exists(), stderr
     resumed = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out), "--resume", "--jobs", "2"],
                              capture_output=True, text=True, timeout=600)
