@@ -57,6 +57,16 @@ def dumps(record: dict[str, Any]) -> str:
     return orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
 
 
+def encode(records: Iterable[dict[str, Any]]) -> bytes:
+    """Records as JSON lines, each ending in a newline: one block of bytes (as ``dumps``).
+
+    Tagged documents travel and are stored as such blocks: a worker sends one
+    back to the parent, which appends it to the checkpoint as it is.
+    """
+    option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
+    return b"".join(orjson.dumps(record, option=option) for record in records)
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> int:
     n = 0
     with open_output(path) as fh:
@@ -146,13 +156,14 @@ class RecordWriter:
         else:
             self._rows.append(record)
 
-    def write_line(self, line: str) -> None:
-        """A record already encoded by ``dumps``: copied as it is to jsonl, decoded for the others."""
+    def write_block(self, block: bytes) -> None:
+        """Records already encoded by ``encode``: copied as they are to jsonl, decoded for the others."""
         if self.fmt == "jsonl":
-            self.count += 1
-            self._fh.write(line + "\n")
+            self.count += block.count(b"\n")
+            self._fh.write(block.decode("utf-8"))
         else:
-            self.write(orjson.loads(line))
+            for line in block.splitlines():
+                self.write(orjson.loads(line))
 
     def _write_csv(self, row: dict[str, Any]) -> None:
         import csv
@@ -199,46 +210,29 @@ def checkpoint_path(output: str | Path) -> Path:
     return target.with_name(f".{target.name}.partial.jsonl")
 
 
-def append_block(path: str | Path, lines: list[str]) -> tuple[int, int]:
-    """Append encoded records to ``path`` in one write; return where they landed (start, end).
-
-    The file is opened with O_APPEND, so several processes can add whole blocks
-    to one file: each write lands at the end, in one piece.
-    """
-    data = "".join(line + "\n" for line in lines).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    try:
-        if os.write(fd, data) != len(data):
-            raise OSError(f"{path}: short write (disk full?)")
-        end = os.lseek(fd, 0, os.SEEK_CUR)
-    finally:
-        os.close(fd)
-    return end - len(data), end
-
-
 class Checkpoint:
     """Finished documents of one ``tag`` run, kept until the output is complete.
 
-    Two files next to OUT. ``.OUT.partial.jsonl`` holds blocks of encoded
-    records, one block per finished input, appended by this process or by
-    worker processes (``append_block``), so records cross between processes
-    only as a few numbers. ``.OUT.partial.done`` holds the run's settings and
-    then one line per finished input, in input order: source, record count, row
+    Two files next to OUT. ``.OUT.partial.jsonl`` holds the encoded records
+    (``encode``), one block per finished input, appended by this process in
+    input order as the inputs finish. ``.OUT.partial.done`` holds the run's
+    settings and then one line per finished input: source, record count, row
     problems and the byte range of its block, written after the block is on
     disk. Bytes no line points to belong to an input that did not finish and
     are never read: only whole documents count. A jsonl OUT is the records file
-    renamed into place when its blocks already stand in order, else the blocks
-    copied in order by the kernel (``os.copy_file_range``). A run with another
-    model, lexicon or options cannot resume the checkpoint.
+    renamed into place when its blocks stand in order (so a finished run copies
+    nothing); after a resumed run retried some inputs, the blocks are copied in
+    order by the kernel (``os.copy_file_range``). A run with another model,
+    lexicon or options cannot resume the checkpoint.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
     >>> ck = Checkpoint(out, "settings-1")
-    >>> ck.add("a.txt", [dumps({"text": "甲"})], [])
+    >>> ck.add("a.txt", encode([{"text": "甲"}]), [])
     >>> ck.close()
     >>> again = Checkpoint(out, "settings-1", resume=True)
-    >>> sorted(again.done), list(again.lines())
-    (['a.txt'], ['{"text":"甲"}'])
+    >>> sorted(again.done), [orjson.loads(b) for b in again.read_blocks()]
+    (['a.txt'], [{'text': '甲'}])
     >>> again.remove()
     """
 
@@ -261,6 +255,8 @@ class Checkpoint:
             self._index = open(self.index_path, "wb")  # noqa: SIM115
             self._index.write(orjson.dumps({"policytag_checkpoint": CHECKPOINT_VERSION, "settings": settings}) + b"\n")
             self._index.flush()
+        self._records = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        self._end = os.fstat(self._records).st_size
 
     def _reopen(self) -> None:
         """Read the finished inputs; cut the index back to its last whole line."""
@@ -304,29 +300,32 @@ class Checkpoint:
         self.counts[source] = n
         self.blocks[source] = block
 
-    def add(self, source: str, lines: list[str], errors: list[str]) -> None:
-        """Record one finished input: its records (encoded with ``dumps``) and its row problems."""
-        self.add_block(source, append_block(self.path, lines), len(lines), errors)
-
-    def add_block(self, source: str, block: tuple[int, int], n: int, errors: list[str]) -> None:
-        """Record one finished input whose records a worker already appended at ``block``."""
-        entry = {"source": source, "n": n, "errors": errors, "start": block[0], "end": block[1]}
+    def add(self, source: str, block: bytes, errors: list[str]) -> None:
+        """Record one finished input: its records (a block made by ``encode``) and its row problems."""
+        start = self._end
+        view = memoryview(block)
+        while view:
+            view = view[os.write(self._records, view):]
+        self._end = start + len(block)
+        n = block.count(b"\n")
+        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end}
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
-        self._note(source, n, errors, block)
+        self._note(source, n, errors, (start, self._end))
 
-    def _ranges(self, sources: set[str] | None) -> list[tuple[int, int]]:
-        return [self.blocks[s] for s in self.done if sources is None or s in sources]
+    def _ranges(self, sources: list[str] | None) -> list[tuple[int, int]]:
+        """Where the blocks of ``sources`` are, in that order (default: the order they were added)."""
+        return [self.blocks[s] for s in (self.done if sources is None else sources) if s in self.blocks]
 
-    def lines(self, sources: set[str] | None = None) -> Iterator[str]:
-        """Every stored record line, in input order (only those of ``sources``)."""
+    def read_blocks(self, sources: list[str] | None = None) -> Iterator[bytes]:
+        """The stored blocks of ``sources`` (those finished), in that order."""
         with open(self.path, "rb") as fh:
             for start, end in self._ranges(sources):
                 fh.seek(start)
-                yield from fh.read(end - start).decode("utf-8").splitlines()
+                yield fh.read(end - start)
 
-    def move_to(self, output: str | Path, sources: set[str]) -> None:
-        """Make the jsonl ``output`` from the blocks of ``sources``, in order; atomic."""
+    def move_to(self, output: str | Path, sources: list[str]) -> None:
+        """Make the jsonl ``output`` from the blocks of ``sources``, in that order; atomic."""
         ranges = self._ranges(sources)
         self.close()
         in_order = all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
@@ -342,6 +341,9 @@ class Checkpoint:
     def close(self) -> None:
         if not self._index.closed:
             self._index.close()
+        if self._records >= 0:
+            os.close(self._records)
+            self._records = -1
 
     def remove(self) -> None:
         self.close()

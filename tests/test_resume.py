@@ -222,22 +222,36 @@ def test_sigterm_handler_is_restored(tmp_path: Path) -> None:
 
 
 def test_blocks_of_unfinished_inputs_are_left_out_and_order_is_input_order(tmp_path: Path) -> None:
-    """Workers append blocks in the order they finish; the output keeps input order and whole inputs only."""
-    from pipeline.write import Checkpoint, append_block, dumps
+    """A resumed run appends an input it retried (say, a file fixed since) after the others; the
+    output keeps input order and whole inputs only (bytes a hard kill left behind are never copied)."""
+    from pipeline.write import Checkpoint, encode
 
     out = tmp_path / "out.jsonl"
     ck = Checkpoint(out, "s")
-    late = append_block(ck.path, [dumps({"doc": "b", "i": 0})])  # b finished first, in a worker
-    append_block(ck.path, [dumps({"doc": "x", "i": 0})])  # an input that never finished
-    ck.add("a", [dumps({"doc": "a", "i": 0}), dumps({"doc": "a", "i": 1})], [])
-    ck.add_block("b", late, 1, [])
+    ck.add("b", encode([{"doc": "b", "i": 0}]), [])  # b finished first: a was retried by a resume
     ck.close()
+    with open(ck.path, "ab") as fh:  # an input a hard kill stopped halfway
+        fh.write(encode([{"doc": "x", "i": 0}])[:7])
     resumed = Checkpoint(out, "s", resume=True)
-    assert list(resumed.done) == ["a", "b"]
-    resumed.move_to(out, {"a", "b"})
+    resumed.add("a", encode([{"doc": "a", "i": 0}, {"doc": "a", "i": 1}]), [])
+    assert list(resumed.done) == ["b", "a"]
+    resumed.move_to(out, ["a", "b"])
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["doc"], r["i"]) for r in rows] == [("a", 0), ("a", 1), ("b", 0)]
     assert not ck.path.exists() and not ck.index_path.exists()
+
+
+def test_blocks_in_order_become_the_output_without_a_copy(tmp_path: Path) -> None:
+    from pipeline.write import Checkpoint, encode
+
+    out = tmp_path / "out.jsonl"
+    ck = Checkpoint(out, "s")
+    for doc in "abc":
+        ck.add(doc, encode([{"doc": doc}]), [])
+    inode = os.stat(ck.path).st_ino
+    ck.move_to(out, ["a", "b", "c"])
+    assert os.stat(out).st_ino == inode  # renamed, not copied
+    assert [json.loads(line)["doc"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a", "b", "c"]
 
 
 def test_sigterm_and_resume_with_two_worker_processes(tmp_path: Path) -> None:

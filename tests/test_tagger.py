@@ -140,7 +140,7 @@ def test_labels_and_lazy_exports(tagger: Tagger) -> None:
         pipeline.no_such_thing  # noqa: B018
 
 
-@pytest.mark.parametrize("module", ["pipeline", "pipeline.tagger"])
+@pytest.mark.parametrize("module", ["pipeline", "pipeline.tagger", "pipeline.batch"])
 def test_docstring_examples_run(module: str) -> None:
     import importlib
 

@@ -18,12 +18,13 @@ from typing import Any
 
 import click
 
+from ..batch import Workers
 from ..config import load_config
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from ..write import FORMATS, Checkpoint, RecordWriter, dumps, format_for
+from ..write import FORMATS, Checkpoint, RecordWriter, encode, format_for
 
-# (source, records as JSON lines or None when the whole input failed, problems with single rows)
-Item = tuple[str, list[str] | tuple[int, int, int] | None, list[InputError]]
+# (source, records as a block of JSON lines or None when the whole input failed, problems with single rows)
+Item = tuple[str, bytes | None, list[InputError]]
 
 
 @click.command("tag")
@@ -75,16 +76,24 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
         raise ConfigError("--resume cannot continue standard input (-): it cannot be read a second time")
     out_format = format_for(output, fmt or (None if output else config["output"]["format"]))
     started = time.perf_counter()
-    labels = _labels(config)  # a bad model stops the run here, before any file is touched
-    settings = _settings_key(config, input_format, text_field, meta_path)
-    sink = _Sink(output if to_file else None, out_format, labels, settings, resume)
+    with _workers(config, input_format, dask_address) as workers:  # they start up while we list the inputs
+        labels = _labels(config)  # a bad model stops the run here, before any file is touched
+        settings = _settings_key(config, input_format, text_field, meta_path)
+        sink = _Sink(output if to_file else None, out_format, labels, settings, resume)
+        _run(ctx, sink, workers, list(paths), config, input_format, text_field, meta_path, progress)
+    _summary(sink.stats, time.perf_counter() - started, output)
+    return EXIT_SOME_FAILED if sink.stats["failed"] else EXIT_OK
+
+
+def _run(ctx: click.Context, sink: _Sink, workers: Workers | None, paths: list[str], config: dict,
+         input_format: str, text_field: str, meta_path: str | None, progress: bool | None) -> None:
+    """Tag every input into the sink; an interruption keeps what is finished (exit 130)."""
     try:
         with _sigterm_as_interrupt():
-            if input_format == "report":
-                append_to = str(sink.checkpoint.path) if sink.checkpoint else None
-                sources, items = _report_items(list(paths), config, meta_path, dask_address, sink.done, append_to)
+            if workers is not None:
+                sources, items = _report_items(paths, meta_path, sink.done, workers)
             else:
-                sources, items = _precut_items(list(paths), config, input_format, text_field, sink.done)
+                sources, items = _precut_items(paths, config, input_format, text_field, sink.done)
             sink.replay(sources)
             with _progress_bar(len(sources), progress, "file") as bar:
                 bar.update(len([s for s in sources if s in sink.done]))
@@ -100,8 +109,17 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     except BaseException:
         sink.abort(interrupted=False)
         raise
-    _summary(sink.stats, time.perf_counter() - started, output)
-    return EXIT_SOME_FAILED if sink.stats["failed"] else EXIT_OK
+
+
+@contextlib.contextmanager
+def _workers(config: dict, input_format: str, dask_address: str | None) -> Iterator[Workers | None]:
+    """The pool that tags whole reports (pre-cut paragraphs are tagged here, in order)."""
+    if input_format != "report":
+        yield None
+        return
+    with _dask_client(dask_address), Workers(config, int(config["output"]["jobs"]),
+                                             "dask" if dask_address else "loky") as workers:
+        yield workers
 
 
 def _labels(config: dict[str, Any]) -> list[str]:
@@ -189,23 +207,17 @@ class _Sink:
             n = sum(s in self.done for s in sources)
             click.echo(f"policytag: resuming: {n} of {len(sources)} file(s) already done", err=True)
 
-    def add(self, source: str, records: list[str] | tuple[int, int, int] | None, errors: list[InputError]) -> None:
+    def add(self, source: str, block: bytes | None, errors: list[InputError]) -> None:
         for exc in errors:
             _report(exc)
         self.stats["failed"] += len(errors)
-        if records is None:  # the whole input failed: not stored, so --resume tries it again
-            return
-        if isinstance(records, tuple):  # a worker appended them to the checkpoint already
-            start, end, n = records
-            self.checkpoint.add_block(source, (start, end), n, [str(e) for e in errors])
-            self.stats["paragraphs"] += n
+        if block is None:  # the whole input failed: not stored, so --resume tries it again
             return
         if self.checkpoint is not None:
-            self.checkpoint.add(source, records, [str(e) for e in errors])
+            self.checkpoint.add(source, block, [str(e) for e in errors])
         else:
-            for line in records:
-                self.writer.write_line(line)
-        self.stats["paragraphs"] += len(records)
+            self.writer.write_block(block)
+        self.stats["paragraphs"] += block.count(b"\n")
 
     def finish(self, sources: list[str]) -> None:
         """Write OUT (atomically) from the checkpoint, then drop the checkpoint."""
@@ -213,13 +225,13 @@ class _Sink:
             self.writer.close(True)
             return
         if self.fmt == "jsonl":  # records are copied (or renamed) as they are, never decoded
-            self.checkpoint.move_to(self.output, set(sources))
+            self.checkpoint.move_to(self.output, sources)
             return
         writer = RecordWriter(self.output, self.fmt, self.labels)
         ok = False
         try:
-            for line in self.checkpoint.lines(set(sources)):
-                writer.write_line(line)
+            for block in self.checkpoint.read_blocks(sources):
+                writer.write_block(block)
             ok = True
         finally:
             writer.close(ok)
@@ -245,8 +257,8 @@ class _Sink:
             click.echo(f"policytag: {n} finished file(s) are kept in {path} (--resume continues)", err=True)
 
 
-def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_address: str | None,
-                  done: dict[str, list[str]], append_to: str | None = None) -> tuple[list[str], Iterator[Item]]:
+def _report_items(paths: list[str], meta_path: str | None, done: dict[str, list[str]],
+                  workers: Workers) -> tuple[list[str], Iterator[Item]]:
     from ..read import iter_paths
 
     sources = iter_paths(paths)
@@ -260,18 +272,13 @@ def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_ad
     todo = [s for s in sources if s not in done]
 
     def items() -> Iterator[Item]:
-        from ..batch import tag_many
-
         if not todo:
             return
-        with _dask_client(dask_address):
-            backend = "dask" if dask_address else "loky"
-            jobs = int(config["output"]["jobs"])
-            for source, result in tag_many(todo, config, jobs, backend, sidecar, encoded=True, append_to=append_to):
-                if isinstance(result, InputError):
-                    yield source, None, [result]
-                else:
-                    yield source, result, []
+        for source, result in workers.tag(todo, sidecar, encoded=True):
+            if isinstance(result, InputError):
+                yield source, None, [result]
+            else:
+                yield source, result, []
 
     return sources, items()
 
@@ -299,11 +306,11 @@ def _precut_items(paths: list[str], config: dict, input_format: str, text_field:
                         errors.append(item)
                     else:
                         batch.append(item)
-                records = [dumps(p.to_dict()) for p in tagger.annotate(batch)]
+                block = encode(p.to_dict() for p in tagger.annotate(batch))
             except InputError as exc:
                 yield path, None, [*errors, exc]
                 continue
-            yield path, records, errors
+            yield path, block, errors
 
     return sources, items()
 
