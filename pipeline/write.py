@@ -156,14 +156,19 @@ class RecordWriter:
         else:
             self._rows.append(record)
 
-    def write_block(self, block: bytes) -> None:
-        """Records already encoded by ``encode``: copied as they are to jsonl, decoded for the others."""
+    def write_block(self, block: bytes) -> int:
+        """Records already encoded by ``encode``: copied as they are to jsonl, decoded for the others.
+
+        Returns the number of records.
+        """
+        before = self.count
         if self.fmt == "jsonl":
             self.count += block.count(b"\n")
             self._fh.write(block.decode("utf-8"))
         else:
             for line in block.splitlines():
                 self.write(orjson.loads(line))
+        return self.count - before
 
     def _write_csv(self, row: dict[str, Any]) -> None:
         import csv
@@ -300,8 +305,11 @@ class Checkpoint:
         self.counts[source] = n
         self.blocks[source] = block
 
-    def add(self, source: str, block: bytes, errors: list[str]) -> None:
-        """Record one finished input: its records (a block made by ``encode``) and its row problems."""
+    def add(self, source: str, block: bytes, errors: list[str]) -> int:
+        """Record one finished input: its records (a block made by ``encode``) and its row problems.
+
+        Returns the number of records.
+        """
         start = self._end
         view = memoryview(block)
         while view:
@@ -312,6 +320,7 @@ class Checkpoint:
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
         self._note(source, n, errors, (start, self._end))
+        return n
 
     def _ranges(self, sources: list[str] | None) -> list[tuple[int, int]]:
         """Where the blocks of ``sources`` are, in that order (default: the order they were added)."""

@@ -84,3 +84,38 @@ def test_unreachable_dask_scheduler_is_a_usage_error(corpus: Path, tmp_path: Pat
     assert code == 2
     assert stderr.startswith("policytag: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
     assert list(tmp_path.iterdir()) == []  # neither output nor checkpoint
+
+
+def test_a_pool_serves_several_runs_each_in_input_order(corpus: Path) -> None:
+    from pipeline.batch import Workers, tag_one
+
+    config = load_config()
+    files = sorted(str(p) for p in corpus.rglob("*.txt"))[:4]
+    expected = {s: tag_one(s, config, encoded=True)[1] for s in files}
+    with Workers(config, jobs=2) as workers:
+        first = list(workers.tag(files, encoded=True))
+        second = list(workers.tag(files[::-1], encoded=True))
+    assert [s for s, _ in first] == files and [s for s, _ in second] == files[::-1]
+    assert all(block == expected[s] for s, block in first + second)
+
+
+def test_an_encoded_block_holds_the_records_as_json_lines(corpus: Path) -> None:
+    from pipeline.batch import tag_one
+
+    source = sorted(str(p) for p in corpus.rglob("*.txt"))[0]
+    config = load_config()
+    _, records = tag_one(source, config)
+    _, block = tag_one(source, config, encoded=True)
+    assert isinstance(block, bytes) and block.endswith(b"\n")
+    assert [json.loads(line) for line in block.decode("utf-8").splitlines()] == json.loads(json.dumps(records))
+
+
+def test_a_tagger_that_cannot_be_built_stops_the_pool_with_its_error(tmp_path: Path) -> None:
+    from pipeline.batch import Workers
+    from pipeline.errors import ConfigError
+
+    report = tmp_path / "r.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    config = load_config(None, {"classify.model": str(tmp_path / "no_model")})
+    with pytest.raises(ConfigError, match="model not found"), Workers(config, jobs=2) as workers:
+        list(workers.tag([str(report)]))

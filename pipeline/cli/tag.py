@@ -214,10 +214,9 @@ class _Sink:
         if block is None:  # the whole input failed: not stored, so --resume tries it again
             return
         if self.checkpoint is not None:
-            self.checkpoint.add(source, block, [str(e) for e in errors])
+            self.stats["paragraphs"] += self.checkpoint.add(source, block, [str(e) for e in errors])
         else:
-            self.writer.write_block(block)
-        self.stats["paragraphs"] += block.count(b"\n")
+            self.stats["paragraphs"] += self.writer.write_block(block)
 
     def finish(self, sources: list[str]) -> None:
         """Write OUT (atomically) from the checkpoint, then drop the checkpoint."""
