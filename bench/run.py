@@ -250,9 +250,15 @@ def bench_cold(res: Results, seeds: Path, work: Path, runs: int) -> None:
     report = max(seed_files(seeds), key=lambda p: p.stat().st_size)
     one = work / "one_report.txt"
     shutil.copyfile(report, one)
+    pair = work / "two_reports"  # --jobs 2 starts no more workers than there are inputs
+    pair.mkdir(exist_ok=True)
+    for i in (1, 2):
+        shutil.copyfile(report, pair / f"report_{i}.txt")
+    tag = [*policytag_cmd(), "tag", "-o", str(work / "x.jsonl"), "--no-progress"]
     cmds = {
-        "tag": [*policytag_cmd(), "tag", str(one), "-o", str(work / "x.jsonl"), "--no-progress"],
-        "tag_jobs2": [*policytag_cmd(), "tag", str(one), "-o", str(work / "x.jsonl"), "--no-progress", "--jobs", "2"],
+        "tag": [*tag, str(one)],
+        "tag_two": [*tag, str(pair)],
+        "tag_two_jobs2": [*tag, str(pair), "--jobs", "2"],
         "jieba": [sys.executable, "-c", JIEBA_COLD, str(one)],
         "python": [sys.executable, "-c", "pass"],
     }
@@ -270,8 +276,8 @@ def bench_cold(res: Results, seeds: Path, work: Path, runs: int) -> None:
     res.add("cold_jieba_s", "cold start: import jieba; jieba.lcut(report)", med["jieba"], "s")
     res.add("cold_python_s", "cold start: python -c pass (floor)", med["python"], "s")
     res.add("cold_ratio", "cold start ratio tag / jieba", ratio, "×", "≤ 0.6×", ratio <= 0.6)
-    res.add("cold_tag_jobs2_s", "cold start: policytag tag --jobs 2, same report", med["tag_jobs2"], "s",
-            note=f"pool start-up: {med['tag_jobs2'] - med['tag']:+.2f} s against one job")
+    res.add("cold_tag_jobs2_s", "cold start: two such reports, --jobs 2", med["tag_two_jobs2"], "s",
+            note=f"one job: {med['tag_two']:.2f} s; the pool's start-up shows in the difference")
 
 
 def bench_rss(res: Results, seeds: Path, work: Path, sizes: list[float]) -> None:

@@ -33,7 +33,6 @@ from .record import Document, Paragraph
 
 TEXT_NAME = "<text>"  # the ``path`` of a document given as a string
 _MAX_PATH = 4096
-_WARM_UP_TEXT = "一、监督工作\n常委会开展执法检查，听取审议专项工作报告。"
 
 
 def looks_like_path(value: str) -> bool:
@@ -97,15 +96,6 @@ class Tagger:
         from .classify import load_model
 
         return load_model(self.config["classify"]["model"])
-
-    def warm_up(self) -> Tagger:
-        """Build every component this config uses now, instead of on the first document.
-
-        Tags a two-line report, so the stage modules are imported and their patterns
-        compiled too. A pool worker does this while the parent lists the inputs.
-        """
-        self.tag_text(_WARM_UP_TEXT, name="warm-up.txt")
-        return self
 
     @property
     def labels(self) -> list[str]:

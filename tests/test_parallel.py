@@ -86,15 +86,14 @@ def test_unreachable_dask_scheduler_is_a_usage_error(corpus: Path, tmp_path: Pat
     assert list(tmp_path.iterdir()) == []  # neither output nor checkpoint
 
 
-def test_a_pool_serves_several_runs_each_in_input_order(corpus: Path) -> None:
-    from pipeline.batch import Workers, tag_one
+def test_consecutive_runs_each_come_back_in_input_order(corpus: Path) -> None:
+    from pipeline.batch import tag_one
 
     config = load_config()
     files = sorted(str(p) for p in corpus.rglob("*.txt"))[:4]
     expected = {s: tag_one(s, config, encoded=True)[1] for s in files}
-    with Workers(config, jobs=2) as workers:
-        first = list(workers.tag(files, encoded=True))
-        second = list(workers.tag(files[::-1], encoded=True))
+    first = list(tag_many(files, config, jobs=2, encoded=True))
+    second = list(tag_many(files[::-1], config, jobs=2, encoded=True))  # the same loky workers, reused
     assert [s for s, _ in first] == files and [s for s, _ in second] == files[::-1]
     assert all(block == expected[s] for s, block in first + second)
 
@@ -111,11 +110,25 @@ def test_an_encoded_block_holds_the_records_as_json_lines(corpus: Path) -> None:
 
 
 def test_a_tagger_that_cannot_be_built_stops_the_pool_with_its_error(tmp_path: Path) -> None:
-    from pipeline.batch import Workers
     from pipeline.errors import ConfigError
 
     report = tmp_path / "r.txt"
     report.write_text(REPORT, encoding="utf-8")
     config = load_config(None, {"classify.model": str(tmp_path / "no_model")})
-    with pytest.raises(ConfigError, match="model not found"), Workers(config, jobs=2) as workers:
-        list(workers.tag([str(report)]))
+    with pytest.raises(ConfigError, match="model not found"):
+        list(tag_many([str(report), str(report)], config, jobs=2))
+
+
+def test_one_input_with_jobs_runs_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pool is started for fewer inputs than --jobs asks for: one report costs what one job costs."""
+    import pipeline.batch as batch
+
+    seen: list[int] = []
+    real = batch.tag_many
+    monkeypatch.setattr(batch, "tag_many", lambda sources, config, jobs, *a, **k: seen.append(jobs) or
+                        real(sources, config, jobs, *a, **k))
+    report = tmp_path / "r.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    code, _, stderr = run_cli("tag", str(report), "-o", str(tmp_path / "o.jsonl"), "--jobs", "4")
+    assert code == 0, stderr
+    assert seen == [1]

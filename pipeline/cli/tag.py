@@ -18,7 +18,6 @@ from typing import Any
 
 import click
 
-from ..batch import Workers
 from ..config import load_config
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..write import FORMATS, Checkpoint, RecordWriter, encode, format_for
@@ -76,24 +75,15 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
         raise ConfigError("--resume cannot continue standard input (-): it cannot be read a second time")
     out_format = format_for(output, fmt or (None if output else config["output"]["format"]))
     started = time.perf_counter()
-    with _workers(config, input_format, dask_address) as workers:  # they start up while we list the inputs
-        labels = _labels(config)  # a bad model stops the run here, before any file is touched
-        settings = _settings_key(config, input_format, text_field, meta_path)
-        sink = _Sink(output if to_file else None, out_format, labels, settings, resume)
-        _run(ctx, sink, workers, list(paths), config, input_format, text_field, meta_path, progress)
-    _summary(sink.stats, time.perf_counter() - started, output)
-    return EXIT_SOME_FAILED if sink.stats["failed"] else EXIT_OK
-
-
-def _run(ctx: click.Context, sink: _Sink, workers: Workers | None, paths: list[str], config: dict,
-         input_format: str, text_field: str, meta_path: str | None, progress: bool | None) -> None:
-    """Tag every input into the sink; an interruption keeps what is finished (exit 130)."""
+    labels = _labels(config)  # a bad model stops the run here, before any file is touched
+    settings = _settings_key(config, input_format, text_field, meta_path)
+    sink = _Sink(output if to_file else None, out_format, labels, settings, resume)
     try:
         with _sigterm_as_interrupt():
-            if workers is not None:
-                sources, items = _report_items(paths, meta_path, sink.done, workers)
+            if input_format == "report":
+                sources, items = _report_items(list(paths), config, meta_path, dask_address, sink.done)
             else:
-                sources, items = _precut_items(paths, config, input_format, text_field, sink.done)
+                sources, items = _precut_items(list(paths), config, input_format, text_field, sink.done)
             sink.replay(sources)
             with _progress_bar(len(sources), progress, "file") as bar:
                 bar.update(len([s for s in sources if s in sink.done]))
@@ -109,17 +99,8 @@ def _run(ctx: click.Context, sink: _Sink, workers: Workers | None, paths: list[s
     except BaseException:
         sink.abort(interrupted=False)
         raise
-
-
-@contextlib.contextmanager
-def _workers(config: dict, input_format: str, dask_address: str | None) -> Iterator[Workers | None]:
-    """The pool that tags whole reports (pre-cut paragraphs are tagged here, in order)."""
-    if input_format != "report":
-        yield None
-        return
-    with _dask_client(dask_address), Workers(config, int(config["output"]["jobs"]),
-                                             "dask" if dask_address else "loky") as workers:
-        yield workers
+    _summary(sink.stats, time.perf_counter() - started, output)
+    return EXIT_SOME_FAILED if sink.stats["failed"] else EXIT_OK
 
 
 def _labels(config: dict[str, Any]) -> list[str]:
@@ -256,8 +237,8 @@ class _Sink:
             click.echo(f"policytag: {n} finished file(s) are kept in {path} (--resume continues)", err=True)
 
 
-def _report_items(paths: list[str], meta_path: str | None, done: dict[str, list[str]],
-                  workers: Workers) -> tuple[list[str], Iterator[Item]]:
+def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_address: str | None,
+                  done: dict[str, list[str]]) -> tuple[list[str], Iterator[Item]]:
     from ..read import iter_paths
 
     sources = iter_paths(paths)
@@ -271,13 +252,19 @@ def _report_items(paths: list[str], meta_path: str | None, done: dict[str, list[
     todo = [s for s in sources if s not in done]
 
     def items() -> Iterator[Item]:
+        from ..batch import tag_many
+
         if not todo:
             return
-        for source, result in workers.tag(todo, sidecar, encoded=True):
-            if isinstance(result, InputError):
-                yield source, None, [result]
-            else:
-                yield source, result, []
+        # no more local processes than inputs: one report with --jobs 4 costs what one job costs
+        jobs = int(config["output"]["jobs"]) if dask_address else min(int(config["output"]["jobs"]), len(todo))
+        with _dask_client(dask_address):
+            backend = "dask" if dask_address else "loky"
+            for source, result in tag_many(todo, config, jobs, backend, sidecar, encoded=True):
+                if isinstance(result, InputError):
+                    yield source, None, [result]
+                else:
+                    yield source, result, []
 
     return sources, items()
 
