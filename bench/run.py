@@ -190,6 +190,11 @@ def one_and_two_jobs(corpus_dir: Path, work: Path, repeat: int) -> dict[str, Any
     runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     for _ in range(repeat):
         for jobs in (1, 2):  # interleaved, so drift in machine load hits both alike
+            # Each run starts clean: without the previous run's output to delete, nor its hundreds of
+            # MB of dirty pages being written back meanwhile - kernel work that a one-job run absorbs
+            # on the idle core and a two-job run pays for.
+            out.unlink(missing_ok=True)
+            os.sync()
             cmd = [*policytag_cmd(), "tag", str(corpus_dir), "-o", str(out), "--no-progress", "--jobs", str(jobs)]
             r = checked(cmd)
             with open(out, "rb") as fh:
