@@ -32,9 +32,10 @@ PHRASE = st.sampled_from(SIMPLIFIED + TRADITIONAL + LATIN + DIGITS + PUNCT + QUO
 LINE = st.builds(lambda prefix, words, end: prefix + "".join(words) + end,
                  st.sampled_from(PREFIXES), st.lists(PHRASE, min_size=1, max_size=12),
                  st.sampled_from(["", "", "。", "；", "：", "**"]))
+# A report has some text: a blank one is an input error (empty file), tested in test_read.
 REPORT = st.builds(lambda lines, breaks: "".join(line + br for line, br in zip(lines, breaks, strict=False)),
                    st.lists(LINE, min_size=1, max_size=10), st.lists(st.sampled_from(BREAKS), min_size=10,
-                                                                     max_size=10))
+                                                                     max_size=10)).filter(str.strip)
 # Characters segmentation may drop: line markers (bullets, markdown, bold) besides whitespace.
 MARKERS = set("#●■◆◇•▪▫○◎□★☆►▶➢➤✦✧❖◼◾⚫·・-*+_")
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
