@@ -39,7 +39,8 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--lexicon", default=None, help="Lexicon file (default: the shipped lexicon).")
 @click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default=None, help="Tag paragraphs or sentences.")
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path -> place, year, ... for each report.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default 1).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default 1; no more than there are inputs).")
 @click.option("--dask", "dask_address", default=None, help="Run on a Dask cluster at this scheduler address.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
