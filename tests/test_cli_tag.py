@@ -75,6 +75,15 @@ def test_precut_paragraphs_keep_their_id_and_fields(tmp_path: Path, fmt: str) ->
     assert out[0]["labels"] == ["监督"]
 
 
+def test_precut_paragraphs_with_jobs_say_they_run_in_one_process(tmp_path: Path) -> None:
+    path = tmp_path / "paragraphs.jsonl"
+    path.write_text(json.dumps({"text": "常委会开展执法检查。"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = policytag("tag", str(path), "--input-format", "jsonl", "--jobs", "2")
+    assert "pre-cut paragraphs are tagged in this process" in result.stderr
+    assert records(result.stdout)[0]["labels"] == ["监督"]
+    assert "pre-cut" not in policytag("tag", str(path), "--input-format", "jsonl").stderr
+
+
 def test_sentence_unit(report: Path) -> None:
     rows = records(policytag("tag", str(report), "--unit", "sentence").stdout)
     texts = [r["text"] for r in rows]

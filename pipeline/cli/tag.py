@@ -84,6 +84,9 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
             if input_format == "report":
                 sources, items = _report_items(list(paths), config, meta_path, dask_address, sink.done)
             else:
+                if int(config["output"]["jobs"]) > 1 or dask_address:
+                    click.echo("policytag: note: --jobs and --dask split whole reports; pre-cut paragraphs are "
+                               "tagged in this process", err=True)
                 sources, items = _precut_items(list(paths), config, input_format, text_field, sink.done)
             sink.replay(sources)
             with _progress_bar(len(sources), progress, "file") as bar:
