@@ -13,10 +13,10 @@ import statistics
 import time
 from pathlib import Path
 
-from pipeline.lexicon import load_lexicon
-from pipeline.match import Matcher
-from pipeline.record import MappedText
-from pipeline.tokenize import get_tokenizer
+from policytag.lexicon import load_lexicon
+from policytag.match import Matcher
+from policytag.record import MappedText
+from policytag.tokenizer import get_tokenizer
 
 
 def _median(fn, runs: int = 3) -> float:

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.read import read_path
-from pipeline.record import Document, MappedText
-from pipeline.segment import segment
+from policytag.read import read_path
+from policytag.record import Document, MappedText
+from policytag.segment import segment
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

@@ -69,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # ---------------------------------------------------------------------------------------- processes
 def policytag_cmd() -> list[str]:
     exe = Path(sys.executable).parent / "policytag"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "pipeline"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "policytag"]
 
 
 # Runs the command as its grandchild and reports that process's own rusage. Measuring a direct
@@ -306,12 +306,12 @@ def bench_rss(res: Results, seeds: Path, work: Path, sizes: list[float]) -> None
 
 
 def bench_training(res: Results, seeds: Path, work: Path, n: int) -> None:
-    """`policytag train --no-cv` (pipeline.train.train_bundle) on ``n`` paragraphs cut from the seeds."""
-    from pipeline.config import load_config
-    from pipeline.read import read_path
-    from pipeline.segment import segment
-    from pipeline.tagger import Tagger
-    from pipeline.train import train_bundle
+    """`policytag train --no-cv` (policytag.train.train_bundle) on ``n`` paragraphs cut from the seeds."""
+    from policytag.config import load_config
+    from policytag.read import read_path
+    from policytag.segment import segment
+    from policytag.tagger import Tagger
+    from policytag.train import train_bundle
 
     config = load_config()
     paras = [p.text for f in seed_files(seeds) for p in segment(read_path(f, config), config)
@@ -331,7 +331,7 @@ def bench_training(res: Results, seeds: Path, work: Path, n: int) -> None:
     secs = time.perf_counter() - t0
     res.details["training"] = {"n": n, "labels": source, "s": secs, "chars": sum(map(len, texts)),
                                "label_counts": {lab: sum(lab in y for y in labels) for lab in model.labels_}}
-    from pipeline.train import THRESHOLD_FOLDS
+    from policytag.train import THRESHOLD_FOLDS
 
     judged = n >= 20000  # the target is stated for 20,000 paragraphs
     res.add("train_s", f"train on {n:,} paragraphs (policytag train --no-cv)", secs, "s",
@@ -363,9 +363,9 @@ def bench_profile(res: Results, files: list[Path], work: Path) -> None:
     import cProfile
     import pstats
 
-    from pipeline.batch import tag_many
-    from pipeline.config import load_config
-    from pipeline.write import RecordWriter
+    from policytag.batch import tag_many
+    from policytag.config import load_config
+    from policytag.write import RecordWriter
 
     config = load_config()
 
@@ -416,9 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     DATA = args.data
     started = time.perf_counter()
     try:
-        import pipeline  # noqa: F401
+        import policytag  # noqa: F401
     except ImportError:
-        print("bench: cannot import policytag's `pipeline`: run with the project's .venv/bin/python",
+        print("bench: cannot import policytag: run with the project's .venv/bin/python",
               file=sys.stderr)
         return 2
     try:

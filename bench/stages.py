@@ -1,8 +1,8 @@
 """Per-stage timing through the library API, over the whole corpus, one document at a time.
 
-read (pipeline.read.read_path) → segment (pipeline.segment.segment) → tokenize
+read (policytag.read.read_path) → segment (policytag.segment.segment) → tokenize
 (the Tagger's tokenizer) → match (its matcher) → classify (its classifier) →
-write (pipeline.write.RecordWriter, JSONL, with Paragraph.to_dict). Each document
+write (policytag.write.RecordWriter, JSONL, with Paragraph.to_dict). Each document
 goes through every stage before the next is read, as in `policytag tag`, so memory
 stays as small as there and garbage-collection costs are those of the real run;
 each stage's clock runs only around its own call. Building the components
@@ -22,11 +22,11 @@ DEFAULT_PATH = {"read", "segment", "match", "classify", "write"}
 
 def measure_stages(files: list[Path], mb: float, out_path: Path) -> dict[str, Any]:
     """Seconds and MB/s of every stage over ``files`` (``mb`` = their size)."""
-    from pipeline.config import load_config
-    from pipeline.read import read_path
-    from pipeline.segment import segment
-    from pipeline.tagger import Tagger
-    from pipeline.write import RecordWriter
+    from policytag.config import load_config
+    from policytag.read import read_path
+    from policytag.segment import segment
+    from policytag.tagger import Tagger
+    from policytag.write import RecordWriter
 
     config = load_config()
     tagger = Tagger(config)

@@ -23,9 +23,9 @@ sys.path.insert(0, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 
-from pipeline.classify import FunctionClassifier  # noqa: E402
-from pipeline.config import load_config  # noqa: E402
-from pipeline.train import (  # noqa: E402
+from policytag.classify import FunctionClassifier  # noqa: E402
+from policytag.config import load_config  # noqa: E402
+from policytag.train import (  # noqa: E402
     Example,
     add_terms,
     as_inputs,
@@ -51,7 +51,7 @@ def train_to_web(train: list[Example], web: list[Example], config: dict) -> dict
     """Train on ``train`` (thresholds tuned on its seed rows only), score the web paragraphs."""
     labels = list(config["classify"]["labels"])
     clf = FunctionClassifier(**model_params(config, 0))
-    from pipeline.train import fit_classifier
+    from policytag.train import fit_classifier
 
     fit_classifier(clf, _inputs(train, config), [e.labels for e in train], groups=[e.group for e in train],
                    labels=labels, tune_mask=[e.source != "extra" for e in train])

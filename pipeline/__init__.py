@@ -2,15 +2,15 @@
 
 Stages, one module each: ``read`` → ``segment`` → ``tokenize`` → ``match`` → ``classify``.
 
->>> import pipeline
->>> tagger = pipeline.load()                      # shipped lexicon and model
+>>> import policytag
+>>> tagger = policytag.load()                      # shipped lexicon and model
 >>> records = tagger.tag("examples/report.txt")   # doctest: +SKIP
 >>> records = tagger.tag_text("常委会开展专题询问。")
 >>> records[0]["terms"][0]["canonical"], records[0]["labels"]
 ('专题询问', ['监督'])
 
 spaCy users: ``nlp.add_pipe("policy_terms")`` and ``nlp.add_pipe("policy_functions")``
-(see ``pipeline.spacy_components``).
+(see ``policytag.spacy_components``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def load(config_path: str | Path | None = None, **overrides: Any) -> Tagger:
     """The default pipeline, optionally with a config file and ``section__key`` overrides.
 
-    ``pipeline.load().tag("report.txt")``; ``pipeline.load(classify__model="my_model")``.
+    ``policytag.load().tag("report.txt")``; ``policytag.load(classify__model="my_model")``.
     """
     from .tagger import load as _load
 
@@ -37,9 +37,9 @@ def load(config_path: str | Path | None = None, **overrides: Any) -> Tagger:
 
 
 def __getattr__(name: str) -> Any:
-    # Tagger is imported on first use so `import pipeline` stays cheap (the CLI imports it too).
+    # Tagger is imported on first use so `import policytag` stays cheap (the CLI imports it too).
     if name == "Tagger":
         from .tagger import Tagger
 
         return Tagger
-    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+    raise AttributeError(f"module 'policytag' has no attribute {name!r}")

@@ -18,7 +18,7 @@ from .config import Config
 from .errors import InputError, PolicytagError
 
 # (source, records or the input's error); records are dicts, or with ``encoded=True`` one
-# block of JSON lines (``pipeline.write.encode``)
+# block of JSON lines (``policytag.write.encode``)
 Result = tuple[str, list[dict[str, Any]] | bytes | InputError]
 
 _WORKER_TAGGER: dict[str, Any] = {}
@@ -51,7 +51,7 @@ def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
             data: bytes | None = None, encoded: bool = False) -> Result:
     """Tag one input (``data``: its bytes, already read); an input problem is returned, not raised.
 
-    With ``encoded`` the records come back as one block of JSON lines (``pipeline.write.encode``).
+    With ``encoded`` the records come back as one block of JSON lines (``policytag.write.encode``).
     """
     tagger = _tagger_for(config)
     try:
@@ -87,7 +87,7 @@ def tag_many(
     With ``jobs`` > 1 (or ``backend="dask"``) a joblib pool tags them. loky keeps its worker
     processes, and each keeps its tagger, for the next call with the same config.
 
-    >>> from pipeline.config import load_config
+    >>> from policytag.config import load_config
     >>> [type(r).__name__ for _, r in tag_many(["no/such/file.txt"], load_config())]
     ['InputError']
     """

@@ -438,7 +438,7 @@ def extract(doc: Document, config: dict[str, Any] | None = None, indicators: lis
             first: bool = False) -> list[Hit]:
     """Every indicator stated in a document, each with its evidence and period.
 
-    The period (review/plan) comes from ``pipeline.segment`` when that stage is
+    The period (review/plan) comes from ``policytag.segment`` when that stage is
     available, else from the report's section headings.
     """
     indicators = indicators if indicators is not None else load_patterns()

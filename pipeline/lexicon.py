@@ -393,7 +393,7 @@ def discover(paragraphs: Iterable[tuple[str, int | None, str]], lexicon: Lexicon
     Quoted phrases and formulas are kept from one occurrence; n-grams need ``min_freq``.
     """
     if tokenize is None:
-        from .tokenize import get_tokenizer
+        from .tokenizer import get_tokenizer
 
         tokenize = get_tokenizer("jieba", lexicon=lexicon).tokenize
     known = lexicon.keys()

@@ -6,7 +6,7 @@ full-width ASCII folded), so “一府一委两院”, 一府一委两院 and a 
 joined line all match; positions in the key map back to the paragraph text and from
 there, through ``MappedText``, to the original document.
 
->>> from pipeline.lexicon import load_lexicon
+>>> from policytag.lexicon import load_lexicon
 >>> matcher = Matcher(load_lexicon())
 >>> [(t.canonical, t.quoted) for t in matcher.find("做到“两个维护”，推进双联工作")]
 [('两个维护', True), ('双联', False)]

@@ -5,7 +5,7 @@ non-blank lines); ``load_sidecar`` / ``apply_sidecar`` fill in or override them
 from a CSV or JSON file supplied by the user. ``segment`` copies the result onto
 every paragraph (``Paragraph.meta``); sidecar values always win.
 
->>> from pipeline.record import Document, MappedText
+>>> from policytag.record import Document, MappedText
 >>> raw = ("某某县人民代表大会常务委员会工作报告\\n"
 ...        "——2023年1月5日在某某县第九届人民代表大会第二次会议上\\n县人大常委会主任 李明\\n")
 >>> m = extract_meta(Document("a.txt", "a", raw, MappedText.identity(raw)))

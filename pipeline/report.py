@@ -33,7 +33,7 @@ def esc(value: Any) -> str:
 
 
 def _template(name: str) -> str:
-    return resources.files("pipeline").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("policytag").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- lexicon definitions

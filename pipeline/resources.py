@@ -1,6 +1,6 @@
 """Where the shipped data lives: the default config, lexicon and model.
 
-In a built wheel they sit in ``pipeline/_data/``; in a source checkout (or an
+In a built wheel they sit in ``policytag/_data/``; in a source checkout (or an
 editable install) they are the top-level ``configs/``, ``lexicons/`` and
 ``models/`` folders.
 """

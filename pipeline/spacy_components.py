@@ -49,7 +49,7 @@ class PolicyTerms:
     """Finds lexicon phrases; assigns ``doc.spans[spans_key]`` (label = lexicon category).
 
     Each span carries ``span._.canonical`` and ``span._.quoted``. Matching uses
-    the project's Aho-Corasick ``Matcher`` on ``pipeline.normalize``'d text, so
+    the project's Aho-Corasick ``Matcher`` on ``policytag.normalize``'d text, so
     results are those of ``policytag tag``; a match that ends inside a token is
     widened to whole tokens (``alignment_mode="expand"``).
     """

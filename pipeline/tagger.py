@@ -1,7 +1,7 @@
 """The whole pipeline as one object: read → segment → tokenize → match → classify.
 
->>> import pipeline
->>> tagger = pipeline.load()
+>>> import policytag
+>>> tagger = policytag.load()
 >>> records = tagger.tag_text("一、监督工作\\n常委会开展专题询问，听取审议专项工作报告。")
 >>> [(r["text"][:6], r["is_heading"]) for r in records]
 [('一、监督工作', True), ('常委会开展专', False)]
@@ -73,7 +73,7 @@ class Tagger:
 
     # -- components, built on first use ------------------------------------
     @functools.cached_property
-    def lexicon(self):  # noqa: ANN201 - type lives in pipeline.lexicon
+    def lexicon(self):  # noqa: ANN201 - type lives in policytag.lexicon
         from .lexicon import load_lexicon
 
         return load_lexicon(self.config["match"]["lexicon"])
@@ -86,7 +86,7 @@ class Tagger:
 
     @functools.cached_property
     def tokenizer(self):  # noqa: ANN201
-        from .tokenize import get_tokenizer
+        from .tokenizer import get_tokenizer
 
         cfg = self.config["tokenize"]
         return get_tokenizer(cfg["backend"], lexicon=self.lexicon, hmm=bool(cfg.get("hmm", True)))
@@ -169,7 +169,7 @@ class Tagger:
         A bad input (unreadable, empty, undecodable) yields its ``InputError`` and
         the rest go on, as in ``policytag tag``. Paragraphs are ``Paragraph``
         objects; ``p.to_dict()`` is the record. For several processes use
-        ``pipeline.batch.tag_many(sources, tagger.config, jobs=2)``.
+        ``policytag.batch.tag_many(sources, tagger.config, jobs=2)``.
 
         >>> for source, result in Tagger().pipe(["no/such/file.txt"]):
         ...     print(type(result).__name__)

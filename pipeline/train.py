@@ -1,6 +1,6 @@
 """Training, cross-validation, thresholds, evaluation, active learning and weak labels.
 
-This module may import scikit-learn and scipy; ``pipeline.classify`` (what
+This module may import scikit-learn and scipy; ``policytag.classify`` (what
 ``policytag tag`` loads) never does. Cross-validation always splits by report
 (the ``report``/``doc`` column): paragraphs of one report share wording, so a
 row split would report numbers that do not hold on a new report.
@@ -119,7 +119,7 @@ def load_labeled(path: str | Path, labels: Sequence[str] | None = None, text_fie
 
     Labels are a list, a delimited string (、,;|，；) or one 0/1 column per label.
     With ``labels`` given, any other label is an error naming file and line.
-    Texts go through ``pipeline.normalize`` (traditional -> simplified, pinyin
+    Texts go through ``policytag.normalize`` (traditional -> simplified, pinyin
     glosses and full-width digits out), as the read stage does before classifying,
     so a model trains and is evaluated on what it will see.
     """

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.classify import Classifier, FunctionClassifier, featurize, load_model
-from pipeline.errors import ConfigError
-from pipeline.record import MappedText, Paragraph
+from policytag.classify import Classifier, FunctionClassifier, featurize, load_model
+from policytag.errors import ConfigError
+from policytag.record import MappedText, Paragraph
 
 LABELS = ["监督", "立法", "代表工作", "自身建设", "决定任免"]
 # Small labeled paragraphs written for the tests (not taken from any real report).
@@ -60,7 +60,7 @@ def test_recovers_labels_of_new_paragraphs(fitted: FunctionClassifier) -> None:
 
 
 def test_punctuation_width_does_not_change_features() -> None:
-    from pipeline.classify import DEFAULT_FEATURES
+    from policytag.classify import DEFAULT_FEATURES
 
     a = featurize(["听取审议报告，开展执法检查；督促整改。"], DEFAULT_FEATURES)
     b = featurize(["听取审议报告,开展执法检查;督促整改."], DEFAULT_FEATURES)
@@ -140,7 +140,7 @@ def test_odd_model_json_is_refused(fitted: FunctionClassifier, tmp_path: Path, e
 
 
 def test_edited_weights_fail_the_checksum(fitted: FunctionClassifier, tmp_path: Path) -> None:
-    from pipeline.classify import write_npz
+    from policytag.classify import write_npz
 
     folder = _bundle(fitted, tmp_path)
     with np.load(folder / "weights.npz") as npz:

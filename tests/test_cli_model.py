@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import cli
+from policytag.cli import cli
 
 TEXTS = {
     "监督": ["常委会听取审议{x}专项工作报告并开展满意度测评。", "组织开展{x}执法检查，督促整改落实。"],

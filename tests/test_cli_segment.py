@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from pipeline.cli import cli
+from policytag.cli import cli
 
 REPORT_A = "过去一年的主要工作\n一、加强监督\n常委会听取审议专项工作报告六个。\n2024年主要任务\n继续加强监督工作。\n"
 REPORT_B = "东岭市人大常委会工作报告\n各位代表：\n常委会依法履职，成效明显。\n"

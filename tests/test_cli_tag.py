@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import COMMANDS, cli
+from policytag.cli import COMMANDS, cli
 
 POLICYTAG = str(Path(sys.executable).with_name("policytag"))
 REPORT = ("东岭县人大常委会工作报告\n一、监督工作\n常委会开展执法检查。听取审议专项工作报告四个！\n"

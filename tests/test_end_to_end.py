@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.normalize import normalize
-from pipeline.read import read_path
-from pipeline.stats import compute_stats, load_tagged
+from policytag.normalize import normalize
+from policytag.read import read_path
+from policytag.stats import compute_stats, load_tagged
 
 POLICYTAG = str(Path(sys.executable).with_name("policytag"))
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.indicators import extract, extract_text, load_patterns, parse_number, parse_patterns
-from pipeline.record import Document, MappedText
+from policytag.errors import ConfigError
+from policytag.indicators import extract, extract_text, load_patterns, parse_number, parse_patterns
+from policytag.record import Document, MappedText
 
 
 def found(text: str) -> dict[str, tuple]:
@@ -167,7 +167,7 @@ SEED_002 = {"sessions": 6, "reports_heard": 13, "inspections_surveys": 19, "laws
 
 
 def test_seed_002_summary(seeds_dir):
-    from pipeline.read import read_path
+    from policytag.read import read_path
 
     (path,) = seeds_dir.glob("002_*.txt")
     doc = read_path(path)
@@ -179,7 +179,7 @@ def test_seed_002_summary(seeds_dir):
 
 
 def test_seeds_have_no_party_or_upper_level_counts(seeds_dir):
-    from pipeline.read import read_path
+    from policytag.read import read_path
 
     for path in sorted(seeds_dir.glob("*.txt")):
         for hit in extract(read_path(path)):
@@ -192,7 +192,7 @@ def test_seeds_have_no_party_or_upper_level_counts(seeds_dir):
 def test_cli_tables(tmp_path):
     from click.testing import CliRunner
 
-    from pipeline.cli import cli
+    from policytag.cli import cli
 
     good = tmp_path / "a.txt"
     good.write_text("过去一年的主要工作\n召开常委会会议十次，听取和审议专项工作报告12个。\n", encoding="utf-8")
@@ -217,7 +217,7 @@ def test_cli_tables(tmp_path):
 def test_cli_bad_pattern_file_is_a_usage_error(tmp_path):
     from click.testing import CliRunner
 
-    from pipeline.cli import cli
+    from policytag.cli import cli
 
     (tmp_path / "a.txt").write_text("召开常委会会议十次。", encoding="utf-8")
     bad = tmp_path / "p.yaml"

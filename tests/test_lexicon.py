@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.cli import main
-from pipeline.errors import ConfigError
-from pipeline.lexicon import CATEGORIES, check_lexicon, load_lexicon, match_key, parse_lexicon
+from policytag.cli import main
+from policytag.errors import ConfigError
+from policytag.lexicon import CATEGORIES, check_lexicon, load_lexicon, match_key, parse_lexicon
 
 GOOD = """\
 - term: 双联

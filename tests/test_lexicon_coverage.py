@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.lexicon import load_lexicon
-from pipeline.match import Matcher
+from policytag.lexicon import load_lexicon
+from policytag.match import Matcher
 
 
 @pytest.fixture(scope="module")

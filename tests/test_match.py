@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.lexicon import Entry, Lexicon, load_lexicon
-from pipeline.match import Matcher, kwic
-from pipeline.record import MappedText, Paragraph
+from policytag.lexicon import Entry, Lexicon, load_lexicon
+from policytag.match import Matcher, kwic
+from policytag.record import MappedText, Paragraph
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_paragraph_component_and_pipe() -> None:
 
 
 def test_traditional_input_through_the_read_stage(tmp_path: Path) -> None:
-    from pipeline.read import read_path
+    from policytag.read import read_path
 
     path = tmp_path / "trad.txt"
     path.write_text("常委會堅持「一府一委兩院」報告制度，推進雙聯工作。\n", encoding="utf-8")

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.meta import apply_sidecar, extract_meta, level_of, load_sidecar
-from pipeline.record import Document, MappedText
-from pipeline.segment import segment
+from policytag.errors import ConfigError
+from policytag.meta import apply_sidecar, extract_meta, level_of, load_sidecar
+from policytag.record import Document, MappedText
+from policytag.segment import segment
 
 
 def make_doc(raw: str, path: str = "reports/demo.txt") -> Document:
@@ -73,7 +73,7 @@ def test_county_level_city_from_context() -> None:
 
 
 def test_seed_metadata(seeds_dir) -> None:  # noqa: ANN001
-    from pipeline.read import read_path
+    from policytag.read import read_path
 
     def meta(prefix: str) -> dict:
         return extract_meta(read_path(next(seeds_dir.glob(f"{prefix}_*.txt"))))

@@ -7,15 +7,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import ConfigError
-from pipeline.normalize import (
+from policytag.errors import ConfigError
+from policytag.normalize import (
     convert_script,
     get_converter,
     is_pinyin_gloss,
     normalize,
     pinyin_spans,
 )
-from pipeline.record import MappedText
+from policytag.record import MappedText
 
 t2s = get_converter("t2s")
 

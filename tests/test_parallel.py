@@ -9,9 +9,9 @@ import pytest
 from test_resume import make_corpus
 from test_robustness import REPORT, run_cli
 
-from pipeline.batch import tag_many
-from pipeline.config import load_config
-from pipeline.errors import InputError
+from policytag.batch import tag_many
+from policytag.config import load_config
+from policytag.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_dask_cluster_gives_the_same_output(corpus: Path, single: tuple[bytes, s
 
 def test_unreachable_dask_scheduler_is_a_usage_error(corpus: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.cli.tag as tag_cli
+    import policytag.cli.tag as tag_cli
 
     monkeypatch.setattr(tag_cli._dask_client, "timeout", "1s")
     out = tmp_path / "out.jsonl"
@@ -87,7 +87,7 @@ def test_unreachable_dask_scheduler_is_a_usage_error(corpus: Path, tmp_path: Pat
 
 
 def test_consecutive_runs_each_come_back_in_input_order(corpus: Path) -> None:
-    from pipeline.batch import tag_one
+    from policytag.batch import tag_one
 
     config = load_config()
     files = sorted(str(p) for p in corpus.rglob("*.txt"))[:4]
@@ -99,7 +99,7 @@ def test_consecutive_runs_each_come_back_in_input_order(corpus: Path) -> None:
 
 
 def test_an_encoded_block_holds_the_records_as_json_lines(corpus: Path) -> None:
-    from pipeline.batch import tag_one
+    from policytag.batch import tag_one
 
     source = sorted(str(p) for p in corpus.rglob("*.txt"))[0]
     config = load_config()
@@ -110,7 +110,7 @@ def test_an_encoded_block_holds_the_records_as_json_lines(corpus: Path) -> None:
 
 
 def test_a_tagger_that_cannot_be_built_stops_the_pool_with_its_error(tmp_path: Path) -> None:
-    from pipeline.errors import ConfigError
+    from policytag.errors import ConfigError
 
     report = tmp_path / "r.txt"
     report.write_text(REPORT, encoding="utf-8")
@@ -121,7 +121,7 @@ def test_a_tagger_that_cannot_be_built_stops_the_pool_with_its_error(tmp_path: P
 
 def test_one_input_with_jobs_runs_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No pool is started for fewer inputs than --jobs asks for: one report costs what one job costs."""
-    import pipeline.batch as batch
+    import policytag.batch as batch
 
     seen: list[int] = []
     real = batch.tag_many

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pipeline
-from pipeline.normalize import normalize
-from pipeline.segment import _PAGE_LINE, _PAGE_NOTE
+import policytag
+from policytag.normalize import normalize
+from policytag.segment import _PAGE_LINE, _PAGE_NOTE
 
 SIMPLIFIED = ["常委会", "开展", "执法检查", "听取审议", "专项工作报告", "审议通过", "条例草案", "代表", "工作",
               "双联", "监督", "立法", "预算", "人大", "依法", "推进", "民生实事项目人大代表票决制", "专题询问"]
@@ -42,11 +42,11 @@ PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 
 
 @pytest.fixture(scope="module")
-def tagger() -> pipeline.Tagger:
-    return pipeline.load()
+def tagger() -> policytag.Tagger:
+    return policytag.load()
 
 
-def _tag(tagger: pipeline.Tagger, text: str):  # noqa: ANN202
+def _tag(tagger: policytag.Tagger, text: str):  # noqa: ANN202
     doc = tagger.read_text(text)
     return doc, tagger.tag_document(doc)
 
@@ -57,7 +57,7 @@ def _char_norm(ch: str) -> str:
 
 @PROPS
 @given(text=REPORT)
-def test_every_paragraph_character_comes_from_its_offset(tagger: pipeline.Tagger, text: str) -> None:
+def test_every_paragraph_character_comes_from_its_offset(tagger: policytag.Tagger, text: str) -> None:
     doc, paragraphs = _tag(tagger, text)
     raw = doc.raw
     for p in paragraphs:
@@ -74,7 +74,7 @@ def test_every_paragraph_character_comes_from_its_offset(tagger: pipeline.Tagger
 
 @PROPS
 @given(text=REPORT)
-def test_every_term_spans_a_lexicon_form_in_the_original(tagger: pipeline.Tagger, text: str) -> None:
+def test_every_term_spans_a_lexicon_form_in_the_original(tagger: policytag.Tagger, text: str) -> None:
     doc, paragraphs = _tag(tagger, text)
     for p in paragraphs:
         for t in p.terms:
@@ -101,7 +101,7 @@ def _droppable(norm_text: str) -> set[int]:
 
 @PROPS
 @given(text=REPORT)
-def test_segmentation_drops_only_whitespace_and_markers(tagger: pipeline.Tagger, text: str) -> None:
+def test_segmentation_drops_only_whitespace_and_markers(tagger: policytag.Tagger, text: str) -> None:
     doc, paragraphs = _tag(tagger, text)
     covered = {int(o) for p in paragraphs for o in p.body.offsets}
     droppable = _droppable(doc.norm.text)
@@ -113,7 +113,7 @@ def test_segmentation_drops_only_whitespace_and_markers(tagger: pipeline.Tagger,
 
 @settings(max_examples=25, deadline=None)
 @given(text=REPORT)
-def test_tagging_twice_gives_the_same_records(tagger: pipeline.Tagger, text: str) -> None:
+def test_tagging_twice_gives_the_same_records(tagger: policytag.Tagger, text: str) -> None:
     first = tagger.tag_text(text)
     assert tagger.tag_text(text) == first
-    assert pipeline.load().tag_text(text) == first
+    assert policytag.load().tag_text(text) == first

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import load_config
-from pipeline.errors import ConfigError, InputError
-from pipeline.normalize import get_converter
-from pipeline.read import SUPPORTED, decode_text, iter_paths, read_bytes, read_path, read_precut, read_stdin
-from pipeline.record import Document, Paragraph
+from policytag.config import load_config
+from policytag.errors import ConfigError, InputError
+from policytag.normalize import get_converter
+from policytag.read import SUPPORTED, decode_text, iter_paths, read_bytes, read_path, read_precut, read_stdin
+from policytag.record import Document, Paragraph
 
 # Written for these tests (not taken from real reports).
 TEXT = (
@@ -369,9 +369,9 @@ def test_every_seed_reads_with_a_correct_offset_map(seeds_dir: Path) -> None:
 @pytest.mark.parametrize("sample_bytes", [1000, 1001, 1002, 1003])
 def test_detection_sample_cut_inside_a_character(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  sample_bytes: int) -> None:
-    import pipeline.read
+    import policytag.read
 
-    monkeypatch.setattr(pipeline.read, "_DETECT_BYTES", sample_bytes)
+    monkeypatch.setattr(policytag.read, "_DETECT_BYTES", sample_bytes)
     text = TEXT.replace("\n", "") * 20  # no line breaks, ~4 KB: detection sees only the first KB
     doc = read_path(write(tmp_path, "gbk.txt", text.encode("gbk")))
     assert doc.raw == text and doc.meta["encoding"] == "gb18030"

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.record import MappedText, Paragraph
+from policytag.record import MappedText, Paragraph
 
 
 def test_drop_keeps_original_offsets() -> None:

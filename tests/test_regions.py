@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.regions import enrich_meta, lookup, normalize_level, short_name
+from policytag.regions import enrich_meta, lookup, normalize_level, short_name
 
 
 @pytest.mark.parametrize(("place", "code", "level", "province", "city"), [

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from test_stats import make_records, write_jsonl
 
-from pipeline import report, stats
-from pipeline.cli import cli
+from policytag import report, stats
+from policytag.cli import cli
 
 LEXICON = """\
 terms:

@@ -84,7 +84,7 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
 
 def _interrupt_at(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
     """Make the n-th document raise KeyboardInterrupt, as Ctrl-C would."""
-    import pipeline.batch as batch
+    import policytag.batch as batch
 
     real = batch.tag_one
     calls = {"n": 0}
@@ -188,7 +188,7 @@ def test_resume_with_nothing_to_resume_starts_over(tmp_path: Path) -> None:
 
 
 def test_precut_row_errors_are_reported_again_after_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.tagger import Tagger
+    from policytag.tagger import Tagger
 
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text('{"text": "常委会开展执法检查。"}\n{"text": 3}\n', encoding="utf-8")
@@ -224,7 +224,7 @@ def test_sigterm_handler_is_restored(tmp_path: Path) -> None:
 def test_blocks_of_unfinished_inputs_are_left_out_and_order_is_input_order(tmp_path: Path) -> None:
     """A resumed run appends an input it retried (say, a file fixed since) after the others; the
     output keeps input order and whole inputs only (bytes a hard kill left behind are never copied)."""
-    from pipeline.write import Checkpoint, encode
+    from policytag.write import Checkpoint, encode
 
     out = tmp_path / "out.jsonl"
     ck = Checkpoint(out, "s")
@@ -242,7 +242,7 @@ def test_blocks_of_unfinished_inputs_are_left_out_and_order_is_input_order(tmp_p
 
 
 def test_blocks_in_order_become_the_output_without_a_copy(tmp_path: Path) -> None:
-    from pipeline.write import Checkpoint, encode
+    from policytag.write import Checkpoint, encode
 
     out = tmp_path / "out.jsonl"
     ck = Checkpoint(out, "s")

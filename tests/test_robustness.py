@@ -1,6 +1,6 @@
 """Bad, odd and hostile inputs through the CLI: one clear line, the right exit code, no partial output.
 
-Every case runs ``pipeline.cli.main`` in this process (as the ``policytag``
+Every case runs ``policytag.cli.main`` in this process (as the ``policytag``
 script does), so exit codes and messages are exactly what a user sees; a few
 run the real ``policytag`` script in a subprocess.
 """
@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.resources import data_dir
+from policytag.cli import main
+from policytag.resources import data_dir
 
 POLICYTAG = str(Path(sys.executable).with_name("policytag"))
 REPORT = ("东岭县人大常委会工作报告\n一、监督工作\n常委会开展执法检查，听取审议专项工作报告。\n"
@@ -380,7 +380,7 @@ def test_the_payload_does_work_when_unpickled(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- exit codes, tracebacks
 def test_usage_errors_exit_2_for_every_command() -> None:
-    from pipeline.cli import COMMANDS
+    from policytag.cli import COMMANDS
 
     for name in COMMANDS:
         code, _, stderr = run_cli(name, "--no-such-option")
@@ -408,7 +408,7 @@ def test_no_tagged_files_is_a_usage_error(command: str, tmp_path: Path) -> None:
 
 
 def test_unexpected_errors_are_one_line_unless_debug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.cli.tag as tag_cli
+    import policytag.cli.tag as tag_cli
 
     def boom(config: dict) -> list[str]:
         raise RuntimeError("disk on fire")
@@ -426,7 +426,7 @@ def test_unexpected_errors_are_one_line_unless_debug(tmp_path: Path, monkeypatch
 
 def test_a_failure_while_writing_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Records are streamed, then something breaks: neither OUT nor a temporary file remains."""
-    import pipeline.write as write
+    import policytag.write as write
 
     report = tmp_path / "r.txt"
     report.write_text(REPORT, encoding="utf-8")

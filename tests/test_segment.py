@@ -10,8 +10,8 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from pipeline.record import Document, MappedText
-from pipeline.segment import segment, split_sentences
+from policytag.record import Document, MappedText
+from policytag.segment import segment, split_sentences
 
 # Short fake reports in different layouts (invented wording) imitating how real reports
 # reach us: PDF text, e-paper pages, markdown exports, newspaper columns.
@@ -317,7 +317,7 @@ def _norm(s: str) -> str:
 
 def seed_agreement(seeds_dir, data_dir) -> dict[str, tuple[int, int, int]]:  # noqa: ANN001
     """Per seed: (hand-cut units, units equal to one of our paragraphs, units inside one paragraph)."""
-    from pipeline.read import read_path
+    from policytag.read import read_path
 
     units: dict[str, list[str]] = defaultdict(list)
     with open(data_dir / "seed_paragraphs.jsonl", encoding="utf-8") as fh:
@@ -345,7 +345,7 @@ def test_agreement_with_hand_cut_seed_units(seeds_dir, data_dir) -> None:  # noq
 
 
 def test_seed_structure(seeds_dir) -> None:  # noqa: ANN001
-    from pipeline.read import read_path
+    from policytag.read import read_path
 
     paras = segment(read_path(next(seeds_dir.glob("004_*.txt"))))
     assert sum(p.is_glossary for p in paras) >= 9

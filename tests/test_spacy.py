@@ -13,8 +13,8 @@ import pytest
 
 spacy = pytest.importorskip("spacy")
 
-import pipeline  # noqa: E402
-import pipeline.spacy_components as components  # noqa: E402
+import policytag  # noqa: E402
+import policytag.spacy_components as components  # noqa: E402
 
 PARAGRAPH = "全面落实代表联系群众制度，推进“双联”工作，落实民生实事项目人大代表票决制。"
 TRADITIONAL = "常委會組織執法檢查，推進「雙聯」工作。"
@@ -43,7 +43,7 @@ def test_terms_become_spans_with_category_canonical_and_quotes(nlp) -> None:  # 
 
 
 def test_spans_are_the_terms_policytag_tag_finds(nlp) -> None:  # noqa: ANN001
-    record = pipeline.load().tag_text(PARAGRAPH)[0]
+    record = policytag.load().tag_text(PARAGRAPH)[0]
     doc = nlp(PARAGRAPH)
     assert [(s.start_char, s.end_char, s._.canonical) for s in doc.spans["policy_terms"]] == [
         (t["start"], t["end"], t["canonical"]) for t in record["terms"]]
@@ -95,7 +95,7 @@ def test_config_lexicon_spans_key_and_overlaps(tmp_path: Path) -> None:
 
 
 def test_bad_lexicon_is_a_config_error(tmp_path: Path) -> None:
-    from pipeline.errors import ConfigError
+    from policytag.errors import ConfigError
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("- term: 双联\n  category: 没有这个类\n", encoding="utf-8")
@@ -122,10 +122,10 @@ def test_saved_pipeline_loads_again(nlp, tmp_path: Path) -> None:  # noqa: ANN00
     assert _spans(again(PARAGRAPH)) == _spans(nlp(PARAGRAPH))
 
 
-def test_entry_points_find_the_components_without_importing_pipeline() -> None:
+def test_entry_points_find_the_components_without_importing_policytag() -> None:
     code = (
         "import json, sys, spacy\n"
-        "assert 'pipeline' not in sys.modules\n"
+        "assert 'policytag' not in sys.modules\n"
         "nlp = spacy.blank('zh')  # spaCy loads the spacy_factories entry points here\n"
         "nlp.add_pipe('policy_terms'); nlp.add_pipe('policy_functions')\n"
         f"doc = nlp({PARAGRAPH!r})\n"

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipeline import stats
-from pipeline.cli import cli, main
-from pipeline.config import load_config
-from pipeline.write import flatten
+from policytag import stats
+from policytag.cli import cli, main
+from policytag.config import load_config
+from policytag.write import flatten
 
 # (doc_id, place, province, level, year, paragraphs); a paragraph is
 # (text, labels, [(surface, canonical, category)], kind) with kind "" | "heading" | "glossary".
@@ -309,7 +309,7 @@ def _render(text: str, font: object) -> object:
 
 
 def test_chart_font_draws_chinese_not_boxes() -> None:
-    plot = pytest.importorskip("pipeline.plot")
+    plot = pytest.importorskip("policytag.plot")
     font = plot.cjk_font()
     chart_text = "各组段落功能构成段落占比多标签均分政策词语年度变化年份每万字出现次数全部" + "".join(
         DOC[1] + DOC[2] + DOC[3] for DOC in DOCS) + "监督立法代表工作自身建设决定任免票决制双联"

@@ -1,4 +1,4 @@
-"""The library API: ``pipeline.load()``, ``Tagger.tag`` / ``tag_text`` / ``tag_file`` / ``pipe``."""
+"""The library API: ``policytag.load()``, ``Tagger.tag`` / ``tag_text`` / ``tag_file`` / ``pipe``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import pipeline
-from pipeline.errors import ConfigError, InputError
-from pipeline.normalize import normalize
-from pipeline.read import read_path
-from pipeline.tagger import Tagger, looks_like_path
+import policytag
+from policytag.errors import ConfigError, InputError
+from policytag.normalize import normalize
+from policytag.read import read_path
+from policytag.tagger import Tagger, looks_like_path
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICYTAG = str(Path(sys.executable).with_name("policytag"))
@@ -30,7 +30,7 @@ TRADITIONAL = "西山區人大常委會工作報告\n" + "\n".join(_BODY[i : i +
 
 @pytest.fixture(scope="module")
 def tagger() -> Tagger:
-    return pipeline.load()
+    return policytag.load()
 
 
 def _cli_records(path: Path, tmp_path: Path) -> list[dict]:
@@ -121,26 +121,26 @@ def test_offsets_index_the_original_text(tagger: Tagger, tmp_path: Path) -> None
 
 
 def test_overrides_and_config_errors(tmp_path: Path) -> None:
-    sentences = pipeline.load(segment__unit="sentence").tag_text("常委会开展执法检查。听取专项工作报告。\n")
+    sentences = policytag.load(segment__unit="sentence").tag_text("常委会开展执法检查。听取专项工作报告。\n")
     assert [r["text"] for r in sentences] == ["常委会开展执法检查。", "听取专项工作报告。"]
-    with_tokens = pipeline.load(output__tokens=True).tag_text("推进民生实事项目人大代表票决制。")
+    with_tokens = policytag.load(output__tokens=True).tag_text("推进民生实事项目人大代表票决制。")
     assert with_tokens[0]["tokens"] == ["推进", "民生实事项目人大代表票决制", "。"]
-    assert "tokens" not in pipeline.load().tag_text("推进双联工作。")[0]
+    assert "tokens" not in policytag.load().tag_text("推进双联工作。")[0]
     with pytest.raises(ConfigError, match="unknown config key"):
-        pipeline.load(match__no_such_key=1)
+        policytag.load(match__no_such_key=1)
     config = tmp_path / "my.toml"
     config.write_text('[match]\noverlaps = true\n', encoding="utf-8")
-    assert pipeline.load(config).config["match"]["overlaps"] is True
+    assert policytag.load(config).config["match"]["overlaps"] is True
 
 
 def test_labels_and_lazy_exports(tagger: Tagger) -> None:
     assert tagger.labels == ["监督", "立法", "代表工作", "自身建设", "决定任免"]
-    assert pipeline.Tagger is Tagger
+    assert policytag.Tagger is Tagger
     with pytest.raises(AttributeError):
-        pipeline.no_such_thing  # noqa: B018
+        policytag.no_such_thing  # noqa: B018
 
 
-@pytest.mark.parametrize("module", ["pipeline", "pipeline.tagger", "pipeline.batch"])
+@pytest.mark.parametrize("module", ["policytag", "policytag.tagger", "policytag.batch"])
 def test_docstring_examples_run(module: str) -> None:
     import importlib
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.classify import FunctionClassifier
-from pipeline.config import load_config
-from pipeline.normalize import get_converter, normalize
-from pipeline.train import load_labeled
+from policytag.classify import FunctionClassifier
+from policytag.config import load_config
+from policytag.normalize import get_converter, normalize
+from policytag.train import load_labeled
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM = ROOT / "data" / "team_paragraphs.jsonl"

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.train import best_thresholds, group_folds, load_labeled, metrics, weak_labels
+from policytag.errors import ConfigError
+from policytag.train import best_thresholds, group_folds, load_labeled, metrics, weak_labels
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:

@@ -15,7 +15,7 @@ import click
 
 from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, PolicytagError
 
-# command name -> "module:function" inside pipeline.cli
+# command name -> "module:function" inside policytag.cli
 COMMANDS: dict[str, str] = {
     "segment": "segment:segment",
     "lexicon": "lexicon:lexicon",

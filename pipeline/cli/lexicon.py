@@ -57,7 +57,7 @@ def check(ctx: click.Context, file: str | None, tokenizer: str | None) -> int:
 
 
 def _report_splits(name: str, lex: Any, config: dict[str, Any]) -> None:
-    from ..tokenize import get_tokenizer, split_terms
+    from ..tokenizer import get_tokenizer, split_terms
 
     tok = get_tokenizer(name, lexicon=lex, hmm=bool(config["tokenize"].get("hmm", True)))
     split = split_terms(tok, lex)

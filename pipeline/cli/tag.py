@@ -1,7 +1,7 @@
 """``policytag tag``: raw reports (or pre-cut paragraphs) in, tagged paragraphs out.
 
 With ``-o OUT``, finished documents go to a checkpoint next to OUT (see
-``pipeline.write.Checkpoint``) and OUT appears, complete, only at the end. Ctrl-C
+``policytag.write.Checkpoint``) and OUT appears, complete, only at the end. Ctrl-C
 or SIGTERM keeps the checkpoint and exits 130; ``--resume`` continues from it.
 """
 

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.lexicon import Entry, Lexicon
-from pipeline.tokenize import get_tokenizer, lexicon_words, split_terms
+from policytag.errors import ConfigError
+from policytag.lexicon import Entry, Lexicon
+from policytag.tokenizer import get_tokenizer, lexicon_words, split_terms
 
 LONG = "民生实事项目人大代表票决制"
 
