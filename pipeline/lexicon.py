@@ -1,16 +1,22 @@
-"""The policy-phrase lexicon: loading, validation with line numbers, discovery of new phrases.
+"""The policy-phrase lexicon: entries, categories, loading any dictionary format, validation, discovery.
 
-The lexicon is a YAML list of mappings, one per phrase::
+A lexicon is a list of entries, one per phrase::
 
     - term: 双联
       category: 代表工作
       variants: [常委会组成人员联系代表、代表联系群众]
-      definition: 常委会组成人员联系代表、代表联系群众两项制度
-      since: 2012            # optional
+      definition: 常委会组成人员联系代表、代表联系群众两项制度   # optional (check warns when missing)
+      since: 2012                                               # optional
+      exclude: [总书记视察]                                     # optional: contexts where it is not this term
 
-Every form (term and variants) is compared through ``match_key``: quotes and
-whitespace are dropped and full-width ASCII is folded, so “一府一委两院” and
-一府一委两院 are the same form, and a curator never lists quoted variants.
+Categories are the user's: any names, nested paths such as ``经济/营商环境``. A lexicon may
+declare them (the mapping form, ``categories:`` + ``terms:``); otherwise they are taken from its
+entries. Forms are literals, globs (``优化营商*``) or regular expressions (``re:听取\\d+项``).
+
+Every literal form is compared through ``match_key``: quotes and whitespace are dropped and
+full-width ASCII is folded, so “一府一委两院” and 一府一委两院 are the same form, and a curator
+never lists quoted variants. Other formats (quanteda YAML, LIWC .dic, Lexicoder, CSV/TSV/XLSX)
+are read by ``policytag.lexicon_formats``; ``load_lexicon`` takes any of them, or several.
 
 >>> lex = load_lexicon()                 # the shipped lexicon
 >>> lex.lookup("“双联”").category
@@ -22,17 +28,22 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 
-CATEGORIES = ("监督", "立法", "代表工作", "自身建设", "决定任免", "政治", "政策")
+CATEGORIES = ("监督", "立法", "代表工作", "自身建设", "决定任免", "政治", "政策")  # the shipped lexicon's
 PENDING = "?"  # what `discover` writes where a curator must decide
-FIELDS = ("term", "category", "variants", "definition", "since")
+FIELDS = ("term", "category", "variants", "definition", "since", "exclude")
 DEFAULT_LEXICON = "policy_terms.yaml"
+SHIPPED_PREFIX = "+"  # --lexicon +mine.yaml: the shipped lexicon plus mine
+REGEX_PREFIX = "re:"
+GLOB = "*"
+MAX_LEXICON_BYTES = 50_000_000  # a dictionary is text a person curates; anything bigger is a mistake
+MAX_YAML_DEPTH = 12  # nesting of quanteda category paths (and of any YAML node)
 
 # Quote characters the matcher sees through; opening and closing sets decide `quoted`.
 OPEN_QUOTES = "“‘「『〝\"'＂＇"
@@ -65,6 +76,91 @@ def match_key(text: str) -> str:
     return text.translate(KEY_TABLE)
 
 
+# --------------------------------------------------------------------------- patterns
+
+
+def is_regex(form: str) -> bool:
+    return form.startswith(REGEX_PREFIX)
+
+
+def is_glob(form: str) -> bool:
+    return not is_regex(form) and form.endswith(GLOB)
+
+
+def is_pattern(form: str) -> bool:
+    return is_regex(form) or is_glob(form)
+
+
+def compile_regex(form: str) -> Any:
+    """The compiled ``re:`` pattern (the ``regex`` module: ``\\p{Han}`` works and matching has a timeout)."""
+    import regex
+
+    return regex.compile(form[len(REGEX_PREFIX):], regex.V0)
+
+
+PROBE_TEXT = ("常委会听取和审议专项工作报告12项，开展执法检查5次、专题询问2次，审查批准地方性法规8件，"
+              "任免国家机关工作人员96人次。坚持党的领导、人民当家作主、依法治国有机统一，优化营商环境。")
+PROBE_CHARS = 3000  # a long paragraph
+PROBE_SECONDS = 0.25
+
+
+def pattern_problem(form: str) -> str | None:
+    """Why a glob or regex form cannot be used (None when it can): empty, invalid, too slow."""
+    if is_glob(form):
+        prefix = form[: -len(GLOB)]
+        if GLOB in prefix:
+            return f"glob {form!r}: '*' is allowed only at the end of a term"
+        if not match_key(prefix):
+            return f"glob {form!r} has nothing before '*'"
+        if len(match_key(prefix)) < 2:
+            return f"glob {form!r} is too short to match safely (2+ characters before '*')"
+        return None
+    if not is_regex(form):
+        return None
+    body = form[len(REGEX_PREFIX):]
+    if not body:
+        return f"regex {form!r} is empty"
+    import regex
+
+    try:
+        compiled = compile_regex(form)
+    except (regex.error, ValueError, OverflowError) as exc:
+        return f"invalid regex {form!r}: {exc}"
+    if compiled.search("") is not None or _min_width(body) == 0:
+        return f"regex {form!r} can match the empty string"
+    for probe in _probes(body):
+        try:
+            for m in compiled.finditer(probe, timeout=PROBE_SECONDS):
+                if m.end() == m.start():
+                    return f"regex {form!r} can match the empty string"
+        except TimeoutError:
+            return (f"regex {form!r} takes too long on a {PROBE_CHARS:,}-character paragraph "
+                    "(nested repetition such as (a+)+ ?)")
+    return None
+
+
+def _min_width(body: str) -> int | None:
+    """Shortest match of a pattern Python's own parser understands (None: regex-only syntax)."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        return int(_parser.parse(body).getwidth()[0])
+    except Exception:  # \p{Han} and other regex-module syntax: the probes decide
+        return None
+
+
+def _probes(body: str) -> list[str]:
+    """Text to time a pattern on: a real-looking paragraph, and runs of the pattern's own characters."""
+    chars = [c for c in dict.fromkeys(body) if c.isalnum()] or ["a"]
+    probes = [(PROBE_TEXT * (PROBE_CHARS // len(PROBE_TEXT) + 1))[:PROBE_CHARS]]
+    probes += [c * PROBE_CHARS for c in chars[:8]]
+    probes.append(("".join(chars) * PROBE_CHARS)[:PROBE_CHARS] + "!")
+    return probes
+
+
+# --------------------------------------------------------------------------- entries and lexicons
+
+
 @dataclass(frozen=True)
 class Entry:
     term: str
@@ -73,31 +169,59 @@ class Entry:
     definition: str = ""
     since: int | None = None
     line: int = 0  # line of the entry in its file (1-based; 0 when built in code)
+    exclude: tuple[str, ...] = ()  # contexts (literal or re:) in which a match is not this term
+    dictionary: str = ""  # name of the dictionary the entry comes from
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)  # field -> line
 
     @property
     def forms(self) -> tuple[str, ...]:
         return (self.term, *self.variants)
+
+    @property
+    def literal_forms(self) -> tuple[str, ...]:
+        return tuple(f for f in self.forms if not is_pattern(f))
+
+    @property
+    def pattern_forms(self) -> tuple[str, ...]:
+        return tuple(f for f in self.forms if is_pattern(f))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"term": self.term, "category": self.category, "variants": list(self.variants),
                                "definition": self.definition}
         if self.since is not None:
             out["since"] = self.since
+        if self.exclude:
+            out["exclude"] = list(self.exclude)
         return out
+
+
+def category_path(category: str) -> tuple[str, ...]:
+    """``经济/营商环境`` -> ("经济", "营商环境")."""
+    return tuple(part.strip() for part in category.split("/"))
 
 
 @dataclass
 class Lexicon:
-    """Entries plus an index from every form's ``match_key`` to its entry."""
+    """Entries plus an index from every form's ``match_key`` to its entries.
+
+    ``categories`` maps each category to its definition ("" when none), in the order the
+    lexicon declares them (or meets them in its entries). A lexicon made of several
+    dictionaries (``Lexicon.combine``) keeps each entry's ``dictionary``.
+    """
 
     entries: list[Entry]
     source: str = "<memory>"
-    _index: dict[str, Entry] = field(default_factory=dict, repr=False)
+    name: str = ""
+    categories: dict[str, str] = field(default_factory=dict)
+    _index: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for entry in self.entries:
             for form in entry.forms:
-                self._index.setdefault(match_key(form), entry)
+                found = self._index.setdefault(match_key(form), [])
+                if entry not in found:
+                    found.append(entry)
+            self.categories.setdefault(entry.category, "")
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -106,20 +230,52 @@ class Lexicon:
         return iter(self.entries)
 
     def lookup(self, phrase: str) -> Entry | None:
-        """The entry whose term or variant is ``phrase`` (quotes and spaces ignored)."""
-        return self._index.get(match_key(phrase))
+        """The (first) entry whose term or variant is ``phrase`` (quotes and spaces ignored)."""
+        found = self._index.get(match_key(phrase))
+        return found[0] if found else None
+
+    def lookup_all(self, phrase: str) -> list[Entry]:
+        """Every entry with this form: a term may count for several categories or dictionaries."""
+        return list(self._index.get(match_key(phrase), ()))
 
     def keys(self) -> set[str]:
-        return set(self._index)
+        return {k for k in self._index if not is_pattern(k)}
+
+    @property
+    def dictionaries(self) -> list[str]:
+        return list(dict.fromkeys(e.dictionary for e in self.entries)) or [self.name]
+
+    def in_category(self, category: str) -> list[Entry]:
+        """Entries of a category and of its sub-categories (``经济`` takes in ``经济/营商环境``)."""
+        return [e for e in self.entries if e.category == category or e.category.startswith(category + "/")]
 
     def counts(self) -> dict[str, int]:
-        """Entries per category, in the order of CATEGORIES."""
+        """Entries per category: declared (or first-met) order, the shipped categories first."""
         counter = Counter(e.category for e in self.entries)
-        return {c: counter[c] for c in CATEGORIES if counter[c]} | {
-            c: n for c, n in counter.items() if c not in CATEGORIES}
+        order = [c for c in CATEGORIES if counter[c]] + [c for c in self.categories if c not in CATEGORIES]
+        order += [c for c in counter if c not in order]
+        return {c: counter[c] for c in order if counter[c]}
 
     def n_forms(self) -> int:
         return len(self._index)
+
+    def has_patterns(self) -> bool:
+        return any(e.pattern_forms for e in self.entries)
+
+    @staticmethod
+    def combine(lexicons: Sequence[Lexicon]) -> Lexicon:
+        """Several dictionaries as one lexicon; each entry keeps its dictionary's name."""
+        if len(lexicons) == 1:
+            return lexicons[0]
+        entries: list[Entry] = []
+        categories: dict[str, str] = {}
+        for lex in lexicons:
+            entries.extend(e if e.dictionary else replace(e, dictionary=lex.name) for e in lex.entries)
+            for cat, definition in lex.categories.items():
+                if definition or cat not in categories:
+                    categories[cat] = definition
+        return Lexicon(entries, " + ".join(lex.source for lex in lexicons), " + ".join(lex.name for lex in lexicons),
+                       categories)
 
 
 # --------------------------------------------------------------------------- loading and checking
@@ -127,15 +283,29 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem in a lexicon file; ``pending`` marks entries waiting for a curator."""
+    """One problem in a lexicon file; ``pending`` marks entries waiting for a curator.
+
+    ``severity`` is "error" (the lexicon cannot be used), "warning" (it can, but look) or
+    "note" (allowed, said so that the curator knows, e.g. a term in two categories).
+    """
 
     source: str
     line: int
     message: str
     pending: bool = False
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.message}"
+        tag = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{self.source}:{self.line}: {tag}{self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def errors_of(issues: Iterable[Issue]) -> list[Issue]:
+    return [i for i in issues if i.is_error]
 
 
 def lexicon_path(name_or_path: str | Path | None = None) -> Path:
@@ -145,33 +315,96 @@ def lexicon_path(name_or_path: str | Path | None = None) -> Path:
     return resolve(str(name_or_path or DEFAULT_LEXICON), "lexicons")
 
 
-def load_lexicon(name_or_path: str | Path | None = None) -> Lexicon:
-    """Load and validate a lexicon; any problem is a ConfigError naming file and line."""
-    path = lexicon_path(name_or_path)
-    lexicon, issues = parse_lexicon(_read(path), str(path))
-    if issues:
-        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-        raise ConfigError(f"{issues[0]}{more}; run: policytag lexicon check {path}")
-    return lexicon
+def lexicon_specs(spec: str | Path | Sequence[str | Path] | None) -> list[str]:
+    """``--lexicon`` values -> the files to load: ``+mine.yaml`` means the shipped lexicon and mine."""
+    if spec is None or spec == "" or (not isinstance(spec, str | Path) and not list(spec)):
+        return [DEFAULT_LEXICON]
+    items = [str(spec)] if isinstance(spec, str | Path) else [str(s) for s in spec]
+    out: list[str] = []
+    for item in items:
+        if item.startswith(SHIPPED_PREFIX) and len(item) > 1:
+            if DEFAULT_LEXICON not in out:
+                out.insert(0, DEFAULT_LEXICON)
+            item = item[len(SHIPPED_PREFIX):]
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def load_lexicon(spec: str | Path | Sequence[str | Path] | None = None) -> Lexicon:
+    """Load and validate one lexicon or several (``["a.yaml", "b.dic"]``, ``"+mine.yaml"``).
+
+    Any format ``policytag.lexicon_formats`` reads. Any error is a ConfigError naming file and
+    line; nothing is loaded then. Warnings and notes do not stop loading.
+    """
+    lexicons = []
+    for item in lexicon_specs(spec):
+        path = lexicon_path(item)
+        lexicon, issues = read_lexicon(path)
+        errors = errors_of(issues)
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise ConfigError(f"{errors[0]}{more}; run: policytag lexicon check {path}")
+        lexicons.append(lexicon)
+    _unique_names(lexicons)
+    return Lexicon.combine(lexicons)
 
 
 def check_lexicon(name_or_path: str | Path | None = None) -> tuple[Lexicon, list[Issue]]:
     """Validate a lexicon file; returns what could be loaded and every issue found."""
-    path = lexicon_path(name_or_path)
-    return parse_lexicon(_read(path), str(path))
+    return read_lexicon(lexicon_path(name_or_path))
 
 
-def _read(path: Path) -> str:
+def read_lexicon(path: Path) -> tuple[Lexicon, list[Issue]]:
+    """Read a dictionary in any supported format (by extension and content) and validate it."""
+    from .lexicon_formats import read_dictionary
+
+    return read_dictionary(path)
+
+
+def _unique_names(lexicons: list[Lexicon]) -> None:
+    """Two dictionaries called alike (a/terms.yaml, b/terms.yaml) get told apart by their file names."""
+    seen: Counter[str] = Counter(lex.name for lex in lexicons)
+    for i, lex in enumerate(lexicons):
+        if seen[lex.name] > 1:
+            lex.name = f"{lex.name}#{i + 1}"
+            lex.entries[:] = [replace(e, dictionary=lex.name) for e in lex.entries]
+
+
+def read_text(path: Path) -> str:
+    """A dictionary file's text: UTF-8 (BOM or not), UTF-16 with BOM, else GBK/GB18030."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_LEXICON_BYTES:
+            raise ConfigError(f"{path}: {size:,} bytes is too large for a lexicon (limit {MAX_LEXICON_BYTES:,})")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"lexicon not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read lexicon: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a lexicon file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read lexicon: {exc.strerror or exc}") from None
+    return decode(data, str(path))
 
 
-def parse_lexicon(text: str, source: str = "<string>") -> tuple[Lexicon, list[Issue]]:
-    """Parse YAML text into a Lexicon, collecting issues with line numbers (yaml nodes keep them)."""
+def decode(data: bytes, source: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: cannot read lexicon: neither UTF-8 nor GBK text") from None
+
+
+# --------------------------------------------------------------------------- the own YAML format
+
+
+def yaml_root(text: str, source: str) -> tuple[Any, list[Issue]]:
+    """The YAML node tree of ``text`` with the limits every lexicon gets: no aliases, bounded depth."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -181,22 +414,113 @@ def parse_lexicon(text: str, source: str = "<string>") -> tuple[Lexicon, list[Is
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return Lexicon([], source), [Issue(source, line, f"not valid YAML: {problem}")]
+        return None, [Issue(source, line, f"not valid YAML: {problem}")]
     if root is None:
-        return Lexicon([], source), [Issue(source, 1, "empty lexicon: expected a list of entries")]
+        return None, []
+    # An alias is the same node object met twice; refusing them keeps "billion laughs" files out.
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            use = re.search(r"(?:^|[\s\[,{])\*[^\s,\]}]+", text, re.M)  # where the first alias is written
+            line = text.count("\n", 0, use.start()) + 1 if use else node.start_mark.line + 1
+            return None, [Issue(source, line, "YAML aliases (*name) are not allowed in a lexicon")]
+        seen.add(id(node))
+        if depth > MAX_YAML_DEPTH:
+            return None, [Issue(source, node.start_mark.line + 1, f"nested deeper than {MAX_YAML_DEPTH} levels")]
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend(((key, depth + 1), (value, depth + 1)))
+    return root, []
+
+
+def is_own_mapping(root: Any) -> bool:
+    """The mapping form of the own format: ``terms:`` (a list of entries) with ``categories:``/``name:``."""
+    import yaml
+
+    if not isinstance(root, yaml.MappingNode):
+        return False
+    keys = {_scalar(k): v for k, v in root.value}
+    terms = keys.get("terms", keys.get("entries"))
+    if not isinstance(terms, yaml.SequenceNode) or not set(keys) <= {"terms", "entries", "categories", "name",
+                                                                      "description"}:
+        return False
+    return all(isinstance(item, yaml.MappingNode) for item in terms.value)
+
+
+def parse_lexicon(text: str, source: str = "<string>", name: str = "",
+                  parsed: tuple[Any, list[Issue]] | None = None) -> tuple[Lexicon, list[Issue]]:
+    """Parse the own YAML format (a list of entries, or ``categories:`` + ``terms:``) with line numbers.
+
+    ``parsed`` is ``yaml_root(text, source)`` when the caller has it already.
+    """
+    import yaml
+
+    name = name or Path(source).stem
+    root, issues = parsed if parsed is not None else yaml_root(text, source)
+    issues = list(issues)
+    if issues:
+        return Lexicon([], source, name), issues
+    if root is None:
+        return Lexicon([], source, name), [Issue(source, 1, "empty lexicon: expected a list of entries")]
+    declared: dict[str, str] | None = None
+    declared_lines: dict[str, int] = {}
+    if is_own_mapping(root):
+        fields = {_scalar(k): (k, v) for k, v in root.value}
+        if "name" in fields:
+            name = _scalar(fields["name"][1]) or name
+        if "categories" in fields:
+            declared = _declared_categories(fields["categories"][1], source, issues, declared_lines)
+        root = fields.get("terms", fields.get("entries"))[1]
     if not isinstance(root, yaml.SequenceNode):
         line = root.start_mark.line + 1
-        return Lexicon([], source), [Issue(source, line, "expected a list of entries (- term: ...)")]
-
-    issues: list[Issue] = []
+        return Lexicon([], source, name), [Issue(source, line, "expected a list of entries (- term: ...)")]
     entries: list[Entry] = []
     for node in root.value:
-        entry = _parse_entry(node, source, issues)
+        entry = _parse_entry(node, source, issues, name)
         if entry is not None:
             entries.append(entry)
-    issues.extend(_cross_check(entries, source))
+    issues.extend(validate(entries, source, declared, declared_lines))
     issues.sort(key=lambda i: i.line)
-    return Lexicon(entries, source), issues
+    return make_lexicon(entries, source, name, declared), issues
+
+
+def make_lexicon(entries: list[Entry], source: str, name: str, declared: dict[str, str] | None) -> Lexicon:
+    categories = dict(declared or {})
+    return Lexicon(entries, source, name, categories)
+
+
+def _declared_categories(node: Any, source: str, issues: list[Issue], lines: dict[str, int]) -> dict[str, str]:
+    """``categories:`` as a mapping (name: definition) or a list of names."""
+    import yaml
+
+    out: dict[str, str] = {}
+    if isinstance(node, yaml.MappingNode):
+        pairs = [(k, v) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        pairs = [(item, None) for item in node.value]
+    else:
+        issues.append(Issue(source, node.start_mark.line + 1,
+                            "categories must be a mapping (name: definition) or a list"))
+        return out
+    for key, value in pairs:
+        cat = _scalar(key)
+        line = key.start_mark.line + 1
+        if not cat:
+            issues.append(Issue(source, line, "a category needs a name"))
+            continue
+        definition = _scalar(value) if value is not None else ""
+        if definition is None:
+            issues.append(Issue(source, line, f"definition of category {cat!r} must be a single text value"))
+            definition = ""
+        if cat in out:
+            issues.append(Issue(source, line, f"category {cat!r} declared twice"))
+        out[cat] = definition
+        lines[cat] = line
+    return out
 
 
 def _scalar(node: Any) -> str | None:
@@ -207,7 +531,7 @@ def _scalar(node: Any) -> str | None:
     return None
 
 
-def _parse_entry(node: Any, source: str, issues: list[Issue]) -> Entry | None:
+def _parse_entry(node: Any, source: str, issues: list[Issue], dictionary: str) -> Entry | None:
     import yaml
 
     line = node.start_mark.line + 1
@@ -226,57 +550,44 @@ def _parse_entry(node: Any, source: str, issues: list[Issue]) -> Entry | None:
             issues.append(Issue(source, kline, f"field {key!r} given twice in one entry"))
         values[key], lines[key] = value_node, kline
 
-    def text_field(name: str) -> str:
+    def text_field(name: str, required: bool = True) -> str:
         value = _scalar(values[name]) if name in values else ""
         if value is None:
             issues.append(Issue(source, lines[name], f"{name} must be a single text value"))
             return ""
-        if not value:
+        if not value and required:
             issues.append(Issue(source, lines.get(name, line), f"empty field: {name}"))
         return value
 
     term = text_field("term")
-    where = f" of {term!r}" if term else ""
     category = text_field("category")
-    if category == PENDING:
-        issues.append(Issue(source, lines["category"], f"needs a curator: category{where} is '?'", pending=True))
-    elif category and category not in CATEGORIES:
-        issues.append(Issue(source, lines["category"],
-                            f"unknown category {category!r}{where} (use one of {' '.join(CATEGORIES)})"))
-    definition = text_field("definition")
-    if definition == PENDING:
-        issues.append(Issue(source, lines["definition"], f"needs a curator: definition{where} is '?'", pending=True))
-    variants = _variants(values.get("variants"), lines.get("variants", line), term, source, issues)
+    definition = text_field("definition", required=False)
+    variants = _text_list(values.get("variants"), lines.get("variants", line), "variants", term, source, issues)
+    exclude = _text_list(values.get("exclude"), lines.get("exclude", line), "exclude", term, source, issues)
     since = _since(values.get("since"), lines.get("since", line), source, issues)
-    if term and len(match_key(term)) < 2:
-        issues.append(Issue(source, lines["term"], f"term {term!r} is too short to match safely (2+ characters)"))
-    return Entry(term, category, variants, definition, since, line) if term else None
+    lines.setdefault("term", line)
+    if "variants" in values and hasattr(values["variants"], "value") and isinstance(values["variants"].value, list):
+        for item, value in zip(values["variants"].value, variants, strict=False):
+            lines.setdefault(f"variant:{value}", item.start_mark.line + 1)
+    return Entry(term, category, variants, definition, since, line, exclude, dictionary, lines) if term else None
 
 
-def _variants(node: Any, line: int, term: str, source: str, issues: list[Issue]) -> tuple[str, ...]:
+def _text_list(node: Any, line: int, what: str, term: str, source: str, issues: list[Issue]) -> tuple[str, ...]:
     import yaml
 
     if node is None or _scalar(node) == "":
         return ()
     if not isinstance(node, yaml.SequenceNode):
-        issues.append(Issue(source, line, f"variants of {term!r} must be a list, e.g. [A, B]"))
+        issues.append(Issue(source, line, f"{what} of {term!r} must be a list, e.g. [A, B]"))
         return ()
     out: list[str] = []
-    seen = {match_key(term)}
     for item in node.value:
         value = _scalar(item)
-        vline = item.start_mark.line + 1
         if not value:
-            issues.append(Issue(source, vline, f"empty variant in {term!r}"))
+            issues.append(Issue(source, item.start_mark.line + 1, f"empty {what[:-1] if what == 'variants' else what} "
+                                                                 f"in {term!r}"))
             continue
-        key = match_key(value)
-        if len(key) < 2:
-            issues.append(Issue(source, vline, f"variant {value!r} of {term!r} is too short to match safely"))
-        elif key in seen:
-            issues.append(Issue(source, vline, f"variant {value!r} repeats the term or another variant of {term!r}"))
-        else:
-            seen.add(key)
-            out.append(value)
+        out.append(value)
     return tuple(out)
 
 
@@ -290,24 +601,107 @@ def _since(node: Any, line: int, source: str, issues: list[Issue]) -> int | None
     return int(value)
 
 
-def _cross_check(entries: list[Entry], source: str) -> list[Issue]:
-    """Duplicate terms and variants claimed by two entries (compared through match_key)."""
+# --------------------------------------------------------------------------- validation (every format)
+
+
+def validate(entries: list[Entry], source: str, declared: dict[str, str] | None = None,
+             declared_lines: dict[str, int] | None = None) -> list[Issue]:
+    """Checks every format gets: categories, forms (length, patterns), excludes, duplicates, definitions."""
     issues: list[Issue] = []
-    owner: dict[str, Entry] = {}
+    for entry in entries:
+        issues.extend(_check_entry(entry, source, declared))
+    issues.extend(_cross_check(entries, source))
+    if declared is not None:
+        used = {e.category for e in entries}
+        for cat, line in (declared_lines or {}).items():
+            if cat not in used and not any(u.startswith(cat + "/") for u in used):
+                issues.append(Issue(source, line, f"category {cat!r} has no terms", severity="warning"))
+    return issues
+
+
+def _check_entry(entry: Entry, source: str, declared: dict[str, str] | None) -> Iterator[Issue]:
+    lines = entry.lines
+    where = f" of {entry.term!r}" if entry.term else ""
+    cline = lines.get("category", entry.line)
+    category = entry.category
+    if category == PENDING:
+        yield Issue(source, cline, f"needs a curator: category{where} is '?'", pending=True)
+    elif category:
+        parts = category_path(category)
+        if any(not p for p in parts):
+            yield Issue(source, cline, f"category {category!r}{where} has an empty part (write 经济/营商环境)")
+        elif declared is not None and category not in declared:
+            listed = " ".join(declared) or "none"
+            yield Issue(source, cline, f"category {category!r}{where} is not declared (declared: {listed})")
+    if entry.definition == PENDING:
+        yield Issue(source, lines.get("definition", entry.line), f"needs a curator: definition{where} is '?'",
+                    pending=True)
+    elif not entry.definition:
+        yield Issue(source, lines.get("definition", entry.line), f"no definition{where}", severity="warning")
+    seen: set[str] = set()
+    for i, form in enumerate(entry.forms):
+        fline = lines.get("term", entry.line) if i == 0 else lines.get(f"variant:{form}", lines.get("variants",
+                                                                                                   entry.line))
+        what = "term" if i == 0 else "variant"
+        if is_pattern(form) or GLOB in form:
+            problem = pattern_problem(form) if is_pattern(form) else f"{form!r}: '*' is allowed only at the end " \
+                                                                    "of a term (a glob)"
+            if problem:
+                yield Issue(source, fline, problem)
+            continue
+        key = match_key(form)
+        if len(key) < 2:
+            yield Issue(source, fline, f"{what} {form!r}{'' if i == 0 else where} is too short to match safely "
+                                       "(2+ characters)")
+        elif key in seen:
+            yield Issue(source, fline, f"variant {form!r} repeats the term or another variant{where}")
+        seen.add(key)
+    yield from _check_excludes(entry, source)
+
+
+def _check_excludes(entry: Entry, source: str) -> Iterator[Issue]:
+    """An exclude context must contain one of the entry's literal forms, or it can never apply."""
+    line = entry.lines.get("exclude", entry.line)
+    keys = [match_key(f) for f in entry.literal_forms]
+    for context in entry.exclude:
+        if is_regex(context):
+            problem = pattern_problem(context)
+            if problem:
+                yield Issue(source, line, f"exclude of {entry.term!r}: {problem}")
+            continue
+        ckey = match_key(context)
+        if not any(k and k in ckey for k in keys):
+            yield Issue(source, line, f"exclude context {context!r} of {entry.term!r} does not contain the term or "
+                                      "a variant, so it can never apply")
+        elif ckey in keys:
+            yield Issue(source, line, f"exclude context {context!r} of {entry.term!r} is the term itself: "
+                                      "it would drop every match")
+
+
+def _cross_check(entries: list[Entry], source: str) -> list[Issue]:
+    """A form claimed by two entries: an error within one category, a note across categories."""
+    issues: list[Issue] = []
+    owner: dict[str, list[Entry]] = {}
     for entry in entries:
         for i, form in enumerate(entry.forms):
             key = match_key(form)
-            first = owner.get(key)
-            if first is None:
-                owner[key] = entry
-            elif first is not entry:
-                what = "duplicate term" if i == 0 and match_key(first.term) == key else (
-                    "term" if i == 0 else "variant")
-                if what == "duplicate term":
-                    msg = f"duplicate term {form!r} (first at line {first.line})"
+            claimed = owner.setdefault(key, [])
+            for first in claimed:
+                if first is entry:
+                    continue
+                same_term = i == 0 and match_key(first.term) == key
+                if first.category != entry.category:
+                    issues.append(Issue(source, entry.line, f"{form!r} counts for both {first.category!r} (line "
+                                                            f"{first.line}) and {entry.category!r}", severity="note"))
+                elif same_term:
+                    issues.append(Issue(source, entry.line, f"duplicate term {form!r} (first at line {first.line})"))
                 else:
-                    msg = f"{what} {form!r} is also claimed by {first.term!r} (line {first.line})"
-                issues.append(Issue(source, entry.line, msg))
+                    what = "term" if i == 0 else "variant"
+                    issues.append(Issue(source, entry.line, f"{what} {form!r} is also claimed by {first.term!r} "
+                                                            f"(line {first.line})"))
+                break
+            if entry not in claimed:
+                claimed.append(entry)
     return issues
 
 
@@ -341,6 +735,7 @@ class Candidate:
     kinds: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     examples: list[tuple[str, str]] = field(default_factory=list)  # (document, context)
+    near: Counter = field(default_factory=Counter)  # lexicon categories in the paragraphs it occurs in
 
     @property
     def score(self) -> float:
@@ -385,22 +780,29 @@ def candidate_spans(text: str, words: list[str]) -> Iterator[tuple[str, str, int
 
 
 def discover(paragraphs: Iterable[tuple[str, int | None, str]], lexicon: Lexicon, n: int = 100,
-             min_freq: int = 2, tokenize: Any = None) -> list[Candidate]:
+             min_freq: int = 2, tokenize: Any = None, near: Sequence[str] = ()) -> list[Candidate]:
     """Rank phrases not in the lexicon; ``paragraphs`` are (document, year, normalized text).
 
     score = kind weight (quoted 3, numbered formula 2, n-gram 1) × documents × log2(1 + frequency):
     phrases that many reports use, often, and that writers mark themselves, come first.
     Quoted phrases and formulas are kept from one occurrence; n-grams need ``min_freq``.
+    Each candidate counts the lexicon categories of the terms in the paragraphs it occurs in
+    (``Candidate.near``); ``near`` keeps only candidates that occur beside those categories
+    (or their sub-categories), so a user grows their own categories, not ours.
     """
     if tokenize is None:
         from .tokenizer import get_tokenizer
 
         tokenize = get_tokenizer("jieba", lexicon=lexicon).tokenize
+    from .match import Matcher
+
+    matcher = Matcher(lexicon)
     known = lexicon.keys()
     found: dict[str, Candidate] = {}
     for doc, year, text in paragraphs:
         words = tokenize(text) if text.strip() else []
         counted: set[tuple[str, int]] = set()  # one occurrence found by two kinds counts once
+        cats: Counter | None = None
         for phrase, kind, pos in candidate_spans(text, words):
             key = match_key(phrase)
             if len(key) < 2 or key in known:
@@ -410,6 +812,9 @@ def discover(paragraphs: Iterable[tuple[str, int | None, str]], lexicon: Lexicon
             if (key, pos) in counted:
                 continue
             counted.add((key, pos))
+            if cats is None:
+                cats = Counter(t.category for t in matcher.find(text))
+            cand.near.update(cats)
             cand.freq += 1
             cand.docs.add(doc)
             if year:
@@ -417,6 +822,8 @@ def discover(paragraphs: Iterable[tuple[str, int | None, str]], lexicon: Lexicon
             if len(cand.examples) < 2 and all(d != doc for d, _ in cand.examples):
                 cand.examples.append((doc, _context(text, pos, len(phrase))))
     kept = [c for c in found.values() if c.kinds != {"ngram"} or c.freq >= min_freq]
+    if near:
+        kept = [c for c in kept if any(cat == w or cat.startswith(w + "/") for cat in c.near for w in near)]
     kept.sort(key=lambda c: (-c.score, -c.freq, c.term))
     out: list[Candidate] = []
     for cand in kept:
@@ -448,19 +855,25 @@ def _yaml_str(value: str) -> str:
         value, ensure_ascii=False)
 
 
-def candidates_yaml(cands: list[Candidate], n_docs: int) -> str:
-    """Candidates in the lexicon's own format, with the curator's fields marked '?'."""
+def candidates_yaml(cands: list[Candidate], n_docs: int, categories: Sequence[str] = CATEGORIES) -> str:
+    """Candidates in the lexicon's own format, with the curator's fields marked '?'.
+
+    ``categories`` are the lexicon's (the user's); each candidate's comment names the
+    categories met beside it, most frequent first.
+    """
+    names = " ".join(categories)
     lines = [
         f"# policytag lexicon discover: {len(cands)} candidate phrases from {n_docs} documents, not in the lexicon.",
         "# Ranked by score = kind weight (quoted 3, numbered formula 2, n-gram 1) x documents x log2(1 + frequency).",
-        "# For each entry you keep: set category (监督 立法 代表工作 自身建设 决定任免 政治 政策)",
+        f"# For each entry you keep: set category ({names})",
         "# and write a definition; 'policytag lexicon check' rejects the '?' left here. Then paste into the lexicon.",
     ]
     for c in cands:
         since = min(c.years) if c.years else None
+        near = ", ".join(f"{cat} {k}" for cat, k in c.near.most_common(3))
         lines += [
             f"- term: {_yaml_str(c.term)}",
-            f'  category: "{PENDING}"  # curator: {" ".join(CATEGORIES)}',
+            f'  category: "{PENDING}"  # curator: ' + (f"near {near}" if near else names),
             "  variants: []",
             f'  definition: "{PENDING}"  # curator: a short definition in your own words',
         ]

@@ -23,7 +23,19 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 
-from .lexicon import CLOSE_QUOTES, OPEN_QUOTES, QUOTES, SPACES, Entry, Lexicon, match_key
+from .lexicon import (
+    CLOSE_QUOTES,
+    GLOB,
+    OPEN_QUOTES,
+    QUOTES,
+    SPACES,
+    Entry,
+    Lexicon,
+    compile_regex,
+    is_glob,
+    is_regex,
+    match_key,
+)
 from .record import MappedText, Paragraph, Term
 
 # The text side only drops quotes and spaces (one fast regex pass); width variants of punctuation
@@ -53,21 +65,53 @@ class Matcher:
     """Finds lexicon terms: longest, non-overlapping matches (``overlaps=True``: every match).
 
     Assigns ``Paragraph.terms``. Build once, call on many paragraphs.
+
+    Beside the literal automaton: two terms that cross (人大代表 / 代表建议 in 人大代表建议)
+    both count; globs (``优化营商*``) count every occurrence of their prefix; ``re:`` regexes
+    run on the normalized text; an entry's ``exclude`` contexts drop its matches inside them;
+    each dictionary of a combined lexicon is matched on its own, and a form several entries
+    share (one term in two categories) gives one Term per entry.
     """
 
     def __init__(self, lexicon: Lexicon, overlaps: bool = False) -> None:
-        import ahocorasick
-
         self.lexicon = lexicon
         self.overlaps = overlaps
+        self._parts: list[Matcher] = []
+        names = list(dict.fromkeys(e.dictionary for e in lexicon))
+        if len(names) > 1:  # several dictionaries: each keeps its own longest matches
+            self._parts = [Matcher(Lexicon([e for e in lexicon if e.dictionary == n], lexicon.source, n), overlaps)
+                           for n in names]
+            return
         self._entries: list[Entry] = list(lexicon)
-        self._automaton = ahocorasick.Automaton()
-        forms = [(i, f) for i, e in enumerate(self._entries) for f in e.forms]
+        self._groups: list[tuple[int, ...]] = []  # automaton value -> the entries of that key
+        self._automaton, keys = self._build([(i, f) for i, e in enumerate(self._entries) for f in e.literal_forms])
+        self._crossing = {} if overlaps else _crossings(keys, self._groups)
+        globs = [(i, f[: -len(GLOB)]) for i, e in enumerate(self._entries) for f in e.pattern_forms if is_glob(f)]
+        self._globs, glob_keys = self._build(globs) if globs else (None, {})
+        self._ascii_tail = {gid for k, gid in glob_keys.items() if k[-1:].isascii() and k[-1:].isalnum()}
+        self._regexes = [(compile_regex(f), i, f) for i, e in enumerate(self._entries) for f in e.pattern_forms
+                         if is_regex(f)]
+        self._excludes = {i: [_exclude_pattern(c) for c in e.exclude] for i, e in enumerate(self._entries)
+                          if e.exclude}
+
+    def _build(self, forms: list[tuple[int, str]]) -> tuple[object, dict[str, int]]:
+        """An automaton of the forms' keys; its values are (key length, group id into ``_groups``)."""
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        key_group: dict[str, int] = {}
         for (i, _), form in zip(forms, simplify_forms([f for _, f in forms]), strict=True):
             for key in automaton_keys(form):
-                if key not in self._automaton:
-                    self._automaton.add_word(key, (len(key), i))
-        self._automaton.make_automaton()
+                gid = key_group.get(key)
+                if gid is None:
+                    key_group[key] = len(self._groups)
+                    self._groups.append((i,))
+                    automaton.add_word(key, (len(key), key_group[key]))
+                elif i not in self._groups[gid]:
+                    self._groups[gid] += (i,)
+        if key_group:
+            automaton.make_automaton()
+        return (automaton if key_group else None), key_group
 
     def __call__(self, paragraph: Paragraph, raw: str | None = None) -> Paragraph:
         paragraph.terms = self.match_text(paragraph.body, raw)
@@ -83,14 +127,29 @@ class Matcher:
 
     def match_text(self, mapped: MappedText, raw: str | None = None) -> list[Term]:
         """Terms in ``mapped.text``; start/end index the original text (``raw`` if given)."""
+        if self._parts:
+            terms = [t for part in self._parts for t in part.match_text(mapped, raw)]
+            terms.sort(key=lambda t: (t.start, -t.end))
+            return terms
         text = mapped.text
         dropped = [m.start() for m in _DROP_RE.finditer(text)]
         key = _DROP_RE.sub("", text) if dropped else text
         if not key:
             return []
-        hits = self._automaton.iter(key) if self.overlaps else self._automaton.iter_long(key)
-        found = [(end - length + 1, end + 1, idx) for end, (length, idx) in hits]
-        if not found:
+        found: list[tuple[int, int, int]] = []
+        if self._automaton is not None:
+            hits = self._automaton.iter(key) if self.overlaps else self._automaton.iter_long(key)
+            found = [(end - length + 1, end + 1, gid) for end, (length, gid) in hits]
+        extra = False
+        if self._crossing and found:
+            crossing = _crossing_hits(key, found, self._crossing)
+            extra = bool(crossing)
+            found += crossing
+        if self._globs is not None:
+            globs = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._globs.iter(key)]
+            found += [(s, _ascii_end(key, e) if gid in self._ascii_tail else e, gid) for s, e, gid in globs]
+            extra = extra or bool(globs)
+        if not found and not self._regexes:
             return []
         # key index k sits at text index k + (number of dropped characters before it)
         shifts = [d - i for i, d in enumerate(dropped)]
@@ -99,7 +158,8 @@ class Matcher:
         n = len(text)
         terms: list[Term] = []
         seen: set[tuple[int, int, int]] = set()
-        for kstart, kend, idx in found:
+        dedupe = self.overlaps or extra or bool(self._regexes)
+        for kstart, kend, gid in found:
             if positions is None:  # nothing dropped: key positions are text positions, and no quotes anywhere
                 start, end, quoted = kstart, kend, False
             else:
@@ -110,17 +170,108 @@ class Matcher:
                     quoted = _is_quoted(text, start, end)
                 else:
                     quoted = start > 0 and end < n and text[start - 1] in OPEN_QUOTES and text[end] in CLOSE_QUOTES
-            if self.overlaps:
-                if (start, end, idx) in seen:
+            for idx in self._groups[gid]:
+                if self._excludes and self._excluded(idx, start, end, text):
                     continue
-                seen.add((start, end, idx))
-            entry = self._entries[idx]
-            ostart, oend = int(offsets[start]), int(offsets[end - 1]) + 1
-            surface = raw[ostart:oend] if raw is not None else text[start:end]
-            terms.append(Term(surface, entry.term, entry.category, quoted, ostart, oend))
+                if dedupe:
+                    if (start, end, idx) in seen:
+                        continue
+                    seen.add((start, end, idx))
+                terms.append(self._term(idx, start, end, quoted, offsets, text, raw))
+        for compiled, idx, form in self._regexes:
+            for start, end in _regex_spans(compiled, form, text):
+                if (start, end, idx) not in seen and not (self._excludes and self._excluded(idx, start, end, text)):
+                    seen.add((start, end, idx))
+                    terms.append(self._term(idx, start, end, _is_quoted(text, start, end), offsets, text, raw))
+            extra = True
         if self.overlaps:
             terms = _drop_nested_same_entry(terms)
+        elif extra:
+            terms.sort(key=lambda t: (t.start, -t.end))
         return terms
+
+    def _term(self, idx: int, start: int, end: int, quoted: bool, offsets: object, text: str,
+              raw: str | None) -> Term:
+        entry = self._entries[idx]
+        ostart, oend = int(offsets[start]), int(offsets[end - 1]) + 1
+        surface = raw[ostart:oend] if raw is not None else text[start:end]
+        return Term(surface, entry.term, entry.category, quoted, ostart, oend, entry.dictionary)
+
+    def _excluded(self, idx: int, start: int, end: int, text: str) -> bool:
+        """Whether the match text[start:end] of entry ``idx`` lies inside one of its exclude contexts."""
+        patterns = self._excludes.get(idx)
+        if not patterns:
+            return False
+        for pattern in patterns:
+            lo = max(0, start - 200)
+            for m in pattern.finditer(text, lo, min(len(text), end + 200)):
+                if m.start() <= start and end <= m.end():
+                    return True
+        return False
+
+
+def _exclude_pattern(context: str):  # noqa: ANN202 - a compiled pattern (re or regex)
+    """An exclude context as a pattern over the normalized text; literal ones see through quotes and spaces."""
+    if is_regex(context):
+        return compile_regex(context)
+    gap = "[" + re.escape(QUOTES + SPACES) + "]*"
+    return re.compile(gap.join(re.escape(c) for c in match_key(context)), re.IGNORECASE)
+
+
+REGEX_SECONDS = 2.0  # one regex on one paragraph; lexicon check refuses far slower ones already
+
+
+def _regex_spans(compiled: object, form: str, text: str) -> list[tuple[int, int]]:
+    try:
+        return [m.span() for m in compiled.finditer(text, timeout=REGEX_SECONDS) if m.end() > m.start()]
+    except TimeoutError:
+        raise TimeoutError(f"lexicon regex {form!r} took more than {REGEX_SECONDS:g} s on one paragraph") from None
+
+
+def _ascii_end(key: str, end: int) -> int:
+    """A Latin-script glob takes in the rest of its word (abandon* -> abandoned)."""
+    while end < len(key) and key[end].isascii() and key[end].isalnum():
+        end += 1
+    return end
+
+
+MIN_CROSSING = 2  # characters two crossing terms must share (one shared character is mostly chance)
+
+
+def _crossings(keys: dict[str, int], groups: list[tuple[int, ...]]) -> dict[int, list[tuple[int, str, int]]]:
+    """key group -> (offset, partner key, partner group) for each form that can start inside it and run past it."""
+    by_head: dict[str, list[tuple[str, int]]] = {}  # keys by their first MIN_CROSSING characters
+    for key, gid in keys.items():
+        if len(key) > MIN_CROSSING:
+            by_head.setdefault(key[:MIN_CROSSING], []).append((key, gid))
+    table: dict[int, list[tuple[int, str, int]]] = {}
+    for key, gid in keys.items():
+        for offset in range(1, len(key) - MIN_CROSSING + 1):
+            candidates = by_head.get(key[offset: offset + MIN_CROSSING])
+            if not candidates:
+                continue
+            suffix = key[offset:]
+            for partner, pgid in candidates:
+                if len(partner) > len(suffix) and partner.startswith(suffix) and not set(groups[gid]) & set(
+                        groups[pgid]):  # a variant crossing its own entry is one term
+                    table.setdefault(gid, []).append((offset, partner, pgid))
+    for partners in table.values():
+        partners.sort(key=lambda p: (p[0], -len(p[1])))
+    return table
+
+
+def _crossing_hits(key: str, found: list[tuple[int, int, int]],
+                   table: dict[int, list[tuple[int, str, int]]]) -> list[tuple[int, int, int]]:
+    """Terms that start inside a longest match and run past its end: both are real terms, both count."""
+    out = []
+    for kstart, _, gid in found:
+        taken = -1
+        for offset, partner, pgid in table.get(gid, ()):
+            at = kstart + offset
+            if at != taken and key.startswith(partner, at):
+                out.append((at, at + len(partner), pgid))
+                taken = at  # the longest partner at this position
+    return out
 
 
 def _is_quoted(text: str, start: int, end: int) -> bool:
@@ -155,19 +306,16 @@ def _balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
 
 def kwic(term: str, mapped: MappedText, raw: str, lexicon: Lexicon | None = None,
          width: int = 20) -> list[dict[str, object]]:
-    """Keyword in context: every occurrence of ``term`` (or of any form of its lexicon entry).
+    """Keyword in context: every occurrence of ``term`` (a lexicon phrase: any of its forms; a glob; a regex).
 
     Contexts come from ``raw`` with whitespace shown as one space; start/end index ``raw``.
+    ``policytag.kwic`` has the whole tool (several patterns, categories, tagged files).
     """
-    entry = lexicon.lookup(term) if lexicon is not None else None
-    if entry is None:
-        entry = Entry(term.strip(QUOTES), "", ())
-    matcher = Matcher(Lexicon([entry]))
-    rows: list[dict[str, object]] = []
-    for t in matcher.match_text(mapped, raw):
-        rows.append({"start": t.start, "end": t.end, "left": _tail(raw, t.start, width), "match": t.term,
-                     "right": _head(raw, t.end, width), "canonical": t.canonical, "quoted": t.quoted})
-    return rows
+    from .kwic import kwic_lexicon, kwic_rows
+
+    matcher = Matcher(kwic_lexicon([term], lexicon))
+    keys = ("start", "end", "left", "match", "right", "canonical", "quoted")
+    return [{k: row[k] for k in keys} for row in kwic_rows(matcher, mapped, raw, width, 0)]
 
 
 def _flat(s: str) -> str:

@@ -34,6 +34,12 @@ SYSTEM_FAMILIES = (
     "Source Han Sans", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback", "Microsoft YaHei",
     "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "AR PL UMing CN", "Noto Serif CJK SC",
 )
+# Kelly's colours of maximum contrast (white and black left out): one per lexicon category, told apart
+# with 10 and more categories; past 20 the colours repeat with a hatch (charts) or a dashed underline (HTML).
+CATEGORY_COLORS = (
+    "#F3C300", "#875692", "#F38400", "#A1CAF1", "#BE0032", "#C2B280", "#848482", "#008856", "#E68FAC", "#0067A5",
+    "#F99379", "#604E97", "#F6A600", "#B3446C", "#DCD300", "#882D17", "#8DB600", "#654522", "#E25822", "#2B3D26",
+)
 PACKAGED_FAMILY = "Noto Sans CJK SC"  # the face we use from the noto-cjk-sans-otc collection
 FORMATS = ("png", "svg")
 
@@ -187,6 +193,43 @@ def term_trends_figure(trends: pd.DataFrame, font: CJKFont) -> Any:
     return fig
 
 
+def category_colors(categories: Sequence[str]) -> dict[str, tuple[str, bool]]:
+    """category -> (colour, repeated): the same category gets the same colour in every chart and page."""
+    return {c: (CATEGORY_COLORS[i % len(CATEGORY_COLORS)], i >= len(CATEGORY_COLORS))
+            for i, c in enumerate(categories)}
+
+
+def category_rates_figure(table: pd.DataFrame, group_cols: Sequence[str], font: CJKFont,
+                          max_groups: int = 60) -> Any:
+    """Stacked horizontal bars: per group, lexicon matches per 10,000 characters, one colour per category."""
+    _matplotlib()
+    import matplotlib.pyplot as plt
+
+    table = table.copy()
+    table["_group"] = table.apply(_group_label, axis=1, cols=list(group_cols)) if len(table) else []
+    order = list(dict.fromkeys(table["_group"]))[:max_groups]
+    cats = list(table.groupby("category", sort=False)["count"].sum().sort_values(ascending=False).index)
+    wide = table.pivot_table(index="_group", columns="category", values="per_10k_chars", aggfunc="sum", sort=False)
+    wide = wide.reindex(index=order, columns=cats).fillna(0.0)
+    colors = category_colors(cats)
+    with plt.rc_context(_style(font)):
+        height = min(max(2.6, 0.38 * len(order) + 1.8), 24.0)
+        fig, ax = plt.subplots(figsize=(8.5, height), layout="constrained")
+        left = pd.Series(0.0, index=wide.index)
+        for cat in cats:
+            color, repeated = colors[cat]
+            ax.barh(range(len(order)), wide[cat].to_numpy(), left=left.to_numpy(), label=cat, color=color,
+                    hatch="//" if repeated else None, edgecolor="white", linewidth=0.4)
+            left += wide[cat]
+        ax.set_yticks(range(len(order)), order)
+        ax.invert_yaxis()
+        ax.set_xlabel("每万字词语数")
+        ax.set_title("各组词典类别密度")
+        ncol = 1 if len(cats) <= 12 else 2
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, ncol=ncol, fontsize="small")
+    return fig
+
+
 def save_figure(fig: Any, stem: Path) -> list[Path]:
     """``stem``.png and ``stem``.svg, each written atomically."""
     import matplotlib.pyplot as plt
@@ -214,10 +257,13 @@ def figure_svg(fig: Any) -> str:
 
 
 def write_charts(labels: pd.DataFrame, group_cols: Sequence[str], trends: pd.DataFrame, out_dir: str | Path,
-                 font: CJKFont) -> list[Path]:
-    """All charts of ``policytag stats --plot DIR``; the trend chart only when years are known."""
+                 font: CJKFont, categories: pd.DataFrame | None = None) -> list[Path]:
+    """All charts of ``policytag stats --plot DIR``; the trend chart only when years are known,
+    the category chart when the terms carry categories."""
     out = Path(out_dir)
     written = save_figure(label_shares_figure(labels, group_cols, font), out / "label_shares")
     if len(trends):
         written += save_figure(term_trends_figure(trends, font), out / "term_trends")
+    if categories is not None and len(categories) and categories["count"].sum() > 0:
+        written += save_figure(category_rates_figure(categories, group_cols, font), out / "category_rates")
     return written

@@ -106,9 +106,10 @@ class Term:
     quoted: bool
     start: int
     end: int
+    dictionary: str = ""  # name of the lexicon (dictionary) the match comes from
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "term": self.term,
             "canonical": self.canonical,
             "category": self.category,
@@ -116,6 +117,9 @@ class Term:
             "start": self.start,
             "end": self.end,
         }
+        if self.dictionary:
+            out["dictionary"] = self.dictionary
+        return out
 
 
 @dataclass

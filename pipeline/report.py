@@ -39,37 +39,54 @@ def _template(name: str) -> str:
 # --------------------------------------------------------------------------- lexicon definitions
 
 
-def load_definitions(path: str | Path | None) -> dict[str, dict[str, Any]]:
-    """canonical term -> {category, definition, since} from a lexicon YAML; {} if absent or unreadable.
+def load_definitions(path: str | Path | list[str] | None) -> dict[str, dict[str, Any]]:
+    """canonical term -> {category, definition, since}, through the one lexicon loader.
 
-    Accepts a list of entries or a mapping with a ``terms`` list; each entry has
-    ``term`` and optionally ``category``, ``variants``, ``definition``, ``since``.
-    Variants map to their entry too, so a surface form finds its definition.
+    Any dictionary format; variants map to their entry too, so a surface form finds its
+    definition. A missing file gives {} (no definitions); a broken lexicon is a ConfigError
+    with file and line, as everywhere else (the same limits: no YAML aliases, bounded size).
     """
-    if path is None or not Path(path).is_file():
-        return {}
-    try:
-        import yaml
+    lexicon = _lexicon(path)
+    return definitions_of(lexicon) if lexicon is not None else {}
 
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except Exception:  # a broken lexicon must not stop the report; the page simply has no definitions
-        return {}
-    entries = data.get("terms", data.get("entries", [])) if isinstance(data, dict) else data
+
+def _lexicon(path: str | Path | list[str] | None) -> Any:
+    from .lexicon import lexicon_path, lexicon_specs, load_lexicon
+
+    if path is None:
+        return None
+    for spec in lexicon_specs(path if isinstance(path, list) else str(path)):
+        try:
+            if not lexicon_path(spec).is_file():
+                return None
+        except FileNotFoundError:
+            return None
+    return load_lexicon(path)
+
+
+def definitions_of(lexicon: Any) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or not entry.get("term"):
-            continue
-        info = {k: entry.get(k) for k in ("category", "definition", "since")}
-        out[str(entry["term"])] = info
-        for variant in entry.get("variants") or []:
-            out.setdefault(str(variant), info)
+    for entry in lexicon:
+        info = {"category": entry.category, "definition": entry.definition, "since": entry.since}
+        out.setdefault(entry.term, info)
+        for variant in entry.variants:
+            out.setdefault(variant, info)
     return out
+
+
+def category_definitions(path: str | Path | list[str] | None) -> dict[str, str]:
+    """The lexicon's categories and their definitions ("" where none), for the page's legend."""
+    lexicon = _lexicon(path)
+    return dict(lexicon.categories) if lexicon is not None else {}
 
 
 def default_lexicon_path(config: dict[str, Any] | None) -> Path | None:
     from .resources import resolve
 
     name = (config or {}).get("match", {}).get("lexicon", "policy_terms.yaml")
+    if isinstance(name, list):
+        name = name[-1] if name else "policy_terms.yaml"
+    name = str(name).removeprefix("+")
     try:
         return resolve(str(name), "lexicons")
     except FileNotFoundError:
@@ -107,8 +124,12 @@ def _locate(text: str, terms: list[dict[str, Any]], para_start: Any) -> list[tup
     return spans
 
 
-def highlight(text: str, terms: list[dict[str, Any]], para_start: Any, definitions: dict[str, dict[str, Any]]) -> str:
-    """Escaped paragraph text with ``<mark class="term">`` around each term (title = hover text)."""
+def highlight(text: str, terms: list[dict[str, Any]], para_start: Any, definitions: dict[str, dict[str, Any]],
+              classes: dict[str, int] | None = None) -> str:
+    """Escaped paragraph text with ``<mark class="term">`` around each term (title = hover text).
+
+    ``classes`` maps a category to its colour number: the mark gets class ``cat-N``.
+    """
     out, pos = [], 0
     for start, end, term in _locate(text, terms, para_start):
         canonical = term.get("canonical") or term.get("term")
@@ -122,7 +143,9 @@ def highlight(text: str, terms: list[dict[str, Any]], para_start: Any, definitio
         if info.get("since"):
             tip.append(f"始见：{info['since']}")
         out.append(esc(text[pos:start]))
-        out.append(f'<mark class="term" data-canonical="{esc(canonical)}" data-category="{esc(category)}" '
+        number = (classes or {}).get(str(category)) if category else None
+        css = "term" if number is None else f"term cat-{number}"
+        out.append(f'<mark class="{css}" data-canonical="{esc(canonical)}" data-category="{esc(category)}" '
                    f'title="{esc(chr(10).join(tip))}">{esc(text[start:end])}</mark>')
         pos = end
     out.append(esc(text[pos:]))
@@ -158,24 +181,25 @@ def _summary_table(docs: list[tuple[str, pd.DataFrame]], labels: list[str]) -> s
             f'<th>高频词语</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def _paragraph(row: pd.Series, definitions: dict[str, dict[str, Any]]) -> str:
+def _paragraph(row: pd.Series, definitions: dict[str, dict[str, Any]], classes: dict[str, int]) -> str:
     labels = list(row["labels"]) or [NONE_LABEL]
     kind = "heading" if row["is_heading"] else ("glossary" if row["is_glossary"] else "body")
     badges = "".join(f'<span class="badge" data-label="{esc(label)}">{esc(label)}</span>' for label in labels)
     section = " › ".join(row["section"])
     period = {"review": "回顾", "plan": "部署"}.get(row["period"] or "", "")
     side = f'<span class="where">{esc(period)}{" · " if period and section else ""}{esc(section)}</span>'
-    body = highlight(row["text"], list(row["terms"]), row.get("start"), definitions)
+    body = highlight(row["text"], list(row["terms"]), row.get("start"), definitions, classes)
     return (f'<div class="para {kind}" data-labels="{esc("|".join(labels))}">'
             f'<div class="tags">{badges}{side}</div><p>{body}</p></div>')
 
 
-def _documents(docs: list[tuple[str, pd.DataFrame]], definitions: dict[str, dict[str, Any]], total: int) -> str:
+def _documents(docs: list[tuple[str, pd.DataFrame]], definitions: dict[str, dict[str, Any]], total: int,
+               classes: dict[str, int]) -> str:
     out = []
     for n, (doc_id, part) in enumerate(docs):
         title = " ".join(esc(v) for v in (_first(part, "place"), _first(part, "year"), _first(part, "title")) if v)
         opened = " open" if total <= OPEN_ALL_BELOW or n == 0 else ""
-        paragraphs = "".join(_paragraph(row, definitions) for _, row in part.iterrows())
+        paragraphs = "".join(_paragraph(row, definitions, classes) for _, row in part.iterrows())
         out.append(f'<details class="doc" id="doc-{n}"{opened}><summary><span class="doc-id">{esc(doc_id)}</span> '
                    f'{title} <span class="count" data-total="{len(part)}">{len(part)} 段</span></summary>'
                    f"{paragraphs}</details>")
@@ -188,6 +212,39 @@ def _filters(labels: list[str], counts: Counter) -> str:
         f'<span class="n">{counts.get(label, 0)}</span></label>' for label in labels)
     return (f'<div id="filters">{buttons}<button type="button" id="all">全选</button>'
             f'<button type="button" id="none">全不选</button><span id="shown"></span></div>')
+
+
+def category_classes(frame: pd.DataFrame, categories: dict[str, str]) -> dict[str, int]:
+    """Each category met in the terms gets a colour number: lexicon order first, then by frequency."""
+    counts = Counter(str(t.get("category")) for ts in frame["terms"] for t in ts if t.get("category"))
+    order = [c for c in categories if counts[c]] + [c for c, _ in counts.most_common() if c not in categories]
+    return {c: i for i, c in enumerate(order)}
+
+
+def _legend(classes: dict[str, int], categories: dict[str, str], counts: Counter) -> str:
+    """The colour of each category, its number of matches and its definition; the CSS for the marks.
+
+    Category names are the user's text: they only ever appear escaped, never inside the CSS.
+    """
+    from .plot import category_colors
+
+    colors = category_colors(list(classes))
+    css = []
+    items = []
+    for category, number in classes.items():
+        color, repeated = colors[category]
+        rgb = tuple(int(color[i: i + 2], 16) for i in (1, 3, 5))
+        dashed = " border-bottom-style: dashed;" if repeated else ""
+        css.append(f"mark.term.cat-{number}, .swatch.cat-{number} {{ background: rgba({rgb[0]},{rgb[1]},{rgb[2]},0.35);"
+                   f" border-bottom-color: {color};{dashed} }}")
+        definition = categories.get(category, "")
+        note = f' <span class="cat-def">{esc(definition)}</span>' if definition else ""
+        items.append(f'<li><mark class="swatch cat-{number}">{esc(category)}</mark> '
+                     f'<span class="n">{counts.get(category, 0)}</span>{note}</li>')
+    if not items:
+        return ""
+    return (f"<style>{chr(10).join(css)}</style>"
+            f'<div id="legend"><span class="legend-title">词语类别</span><ul>{"".join(items)}</ul></div>')
 
 
 def _chart_group(frame: pd.DataFrame, max_docs: int = 30) -> str:
@@ -215,9 +272,13 @@ def charts_svg(frame: pd.DataFrame, labels: Sequence[str], font_setting: str = "
 
 
 def build_report(frame: pd.DataFrame, labels: Sequence[str] = (), definitions: dict[str, dict[str, Any]] | None = None,
-                 title: str = "人大常委会工作报告 · 段落功能标注", charts: bool = True, font_setting: str = "") -> str:
-    """The whole page as a string."""
+                 title: str = "人大常委会工作报告 · 段落功能标注", charts: bool = True, font_setting: str = "",
+                 categories: dict[str, str] | None = None) -> str:
+    """The whole page as a string; ``categories`` (name -> definition) orders and explains the legend."""
     definitions = definitions or {}
+    categories = categories or {}
+    classes = category_classes(frame, categories)
+    cat_counts = Counter(str(t.get("category")) for ts in frame["terms"] for t in ts if t.get("category"))
     order = label_order(frame, labels) + [NONE_LABEL]
     counts = Counter(label for ls in frame["labels"] for label in (ls or [NONE_LABEL]))
     docs = _doc_frames(frame)
@@ -235,8 +296,8 @@ def build_report(frame: pd.DataFrame, labels: Sequence[str] = (), definitions: d
                      f"{' · 词语释义 ' + str(len(definitions)) + ' 条' if definitions else ''}"),
         "summary": _summary_table(docs, order[:-1]),
         "charts": chart_html or '<p class="note">无图表</p>',
-        "filters": _filters(order, counts),
-        "documents": _documents(docs, definitions, len(frame)),
+        "filters": _filters(order, counts) + _legend(classes, categories, cat_counts),
+        "documents": _documents(docs, definitions, len(frame), classes),
     }
     # one pass over the template only, so text inside the values is never taken for a placeholder
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], page)

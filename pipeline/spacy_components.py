@@ -37,7 +37,7 @@ from .record import MappedText, Paragraph, Term
 SPANS_KEY = "policy_terms"
 
 # Span attributes: the canonical lexicon form and whether the writer put the phrase in quotes.
-for _name in ("canonical", "quoted"):
+for _name in ("canonical", "quoted", "dictionary"):
     if not Span.has_extension(_name):
         Span.set_extension(_name, default=None)
 # Labels over the model's per-label thresholds (doc.cats holds every probability).
@@ -48,13 +48,17 @@ if not Doc.has_extension("policy_labels"):
 class PolicyTerms:
     """Finds lexicon phrases; assigns ``doc.spans[spans_key]`` (label = lexicon category).
 
-    Each span carries ``span._.canonical`` and ``span._.quoted``. Matching uses
+    Each span carries ``span._.canonical``, ``span._.quoted`` and ``span._.dictionary``; its
+    label is the lexicon category (the user's, e.g. ``经济/营商环境``). ``lexicon`` is a name, a
+    path in any dictionary format, or a list of them (several dictionaries; ``+FILE`` adds to
+    the shipped one). Matching uses
     the project's Aho-Corasick ``Matcher`` on ``policytag.normalize``'d text, so
     results are those of ``policytag tag``; a match that ends inside a token is
     widened to whole tokens (``alignment_mode="expand"``).
     """
 
-    def __init__(self, lexicon: str = DEFAULT_LEXICON, spans_key: str = SPANS_KEY, overlaps: bool = False) -> None:
+    def __init__(self, lexicon: str | list[str] = DEFAULT_LEXICON, spans_key: str = SPANS_KEY,
+                 overlaps: bool = False) -> None:
         self.spans_key = spans_key
         self.matcher = Matcher(load_lexicon(lexicon), overlaps=overlaps)
 
@@ -70,6 +74,7 @@ class PolicyTerms:
                 continue
             span._.canonical = term.canonical
             span._.quoted = term.quoted
+            span._.dictionary = term.dictionary
             spans.append(span)
         doc.spans[self.spans_key] = spans
         return doc
@@ -127,7 +132,8 @@ class PolicyFunctions:
     assigns=["doc.spans"],
     default_config={"lexicon": DEFAULT_LEXICON, "spans_key": SPANS_KEY, "overlaps": False},
 )
-def make_policy_terms(nlp: Language, name: str, lexicon: str, spans_key: str, overlaps: bool) -> PolicyTerms:
+def make_policy_terms(nlp: Language, name: str, lexicon: str | list[str], spans_key: str,
+                      overlaps: bool) -> PolicyTerms:
     """Factory of ``nlp.add_pipe("policy_terms", config={"lexicon": "my_terms.yaml"})``."""
     return PolicyTerms(lexicon, spans_key, overlaps)
 

@@ -306,8 +306,13 @@ def label_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[st
                                               "share_chars", "share_weighted", "group_paragraphs", "group_chars"]))
 
 
+def _term_key(term: dict[str, Any]) -> tuple[str, Any, Any]:
+    """A term is counted per (canonical, category, dictionary): one phrase may count for two categories."""
+    return term["canonical"], term.get("category") or None, term.get("dictionary") or None
+
+
 def term_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """One row per group × canonical term: occurrences, paragraphs, per 10,000 characters.
+    """One row per group × term (canonical form, category, dictionary): occurrences, paragraphs, per 10,000 characters.
 
     Every paragraph counts here (a term in a heading is still a mention); the
     denominator is all characters of the group's paragraphs.
@@ -316,19 +321,74 @@ def term_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     rows = []
     for key, part in _groups(frame, cols):
         n_chr = int(part["chars"].sum())
-        count, paragraphs, category = Counter(), Counter(), {}
+        count, paragraphs = Counter(), Counter()
         for terms in part["terms"]:
-            for term in terms:
-                count[term["canonical"]] += 1
-                category.setdefault(term["canonical"], term.get("category"))
-            for canonical in {t["canonical"] for t in terms}:
-                paragraphs[canonical] += 1
-        for canonical, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])):
-            rows.append({**_key_dict(cols, key), "term": canonical, "category": category[canonical], "count": n,
-                         "paragraphs": paragraphs[canonical],
+            keys = [_term_key(t) for t in terms]
+            count.update(keys)
+            paragraphs.update(set(keys))
+        for (canonical, category, dictionary), n in sorted(count.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+            rows.append({**_key_dict(cols, key), "term": canonical, "category": category, "dictionary": dictionary,
+                         "count": n, "paragraphs": paragraphs[(canonical, category, dictionary)],
                          "per_10k_chars": n / n_chr * 10_000 if n_chr else 0.0, "group_chars": n_chr})
-    return _typed(pd.DataFrame(rows, columns=[*cols, "term", "category", "count", "paragraphs", "per_10k_chars",
+    return _typed(pd.DataFrame(rows, columns=[*cols, "term", "category", "dictionary", "count", "paragraphs",
+                                              "per_10k_chars", "group_chars"]))
+
+
+def _category(term: dict[str, Any], depth: int | None = None) -> str | None:
+    category = term.get("category") or None
+    if category and depth:
+        category = "/".join(category.split("/")[:depth])
+    return category
+
+
+def category_table(frame: pd.DataFrame, by: Sequence[str] = (), depth: int | None = None) -> pd.DataFrame:
+    """One row per group × lexicon category: term occurrences, paragraphs with one, distinct terms, per 10k chars.
+
+    Categories are whatever the lexicon (the user's) calls them; ``depth`` cuts nested paths
+    (``经济/营商环境`` -> ``经济`` with depth 1). Every category seen anywhere gets a row in
+    every group (0 where absent), so groups compare.
+    """
+    cols = group_columns(by)
+    seen = sorted({c for ts in frame["terms"] for t in ts if (c := _category(t, depth))})
+    rows = []
+    for key, part in _groups(frame, cols):
+        n_chr = int(part["chars"].sum())
+        count, paragraphs, distinct = Counter(), Counter(), {}
+        for terms in part["terms"]:
+            cats = [_category(t, depth) for t in terms]
+            count.update(c for c in cats if c)
+            paragraphs.update({c for c in cats if c})
+            for t, c in zip(terms, cats, strict=True):
+                if c:
+                    distinct.setdefault(c, set()).add(t["canonical"])
+        for category in seen:
+            n = count[category]
+            rows.append({**_key_dict(cols, key), "category": category, "count": n, "paragraphs": paragraphs[category],
+                         "terms": len(distinct.get(category, ())),
+                         "per_10k_chars": n / n_chr * 10_000 if n_chr else 0.0, "group_chars": n_chr})
+    return _typed(pd.DataFrame(rows, columns=[*cols, "category", "count", "paragraphs", "terms", "per_10k_chars",
                                               "group_chars"]))
+
+
+def category_function_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[str] = (),
+                            include_headings: bool = False, depth: int | None = None) -> pd.DataFrame:
+    """Lexicon category × label: in how many paragraphs of each label a term of the category appears."""
+    cols = group_columns(by)
+    frame = eligible(frame, include_headings)
+    order = label_order(frame, labels) + [NONE_LABEL]
+    rows = []
+    for key, part in _groups(frame, cols):
+        cells: dict[str, Counter] = {}
+        for labels_, terms in zip(part["labels"], part["terms"], strict=True):
+            for category in {c for t in terms if (c := _category(t, depth))}:
+                cell = cells.setdefault(category, Counter())
+                cell["paragraphs"] += 1
+                for label in set(labels_) or {NONE_LABEL}:
+                    cell[label] += 1
+        for category, cell in sorted(cells.items(), key=lambda kv: (-kv[1]["paragraphs"], kv[0])):
+            rows.append({**_key_dict(cols, key), "category": category, "paragraphs": cell["paragraphs"],
+                         **{label: cell[label] for label in order}})
+    return _typed(pd.DataFrame(rows, columns=[*cols, "category", "paragraphs", *order]))
 
 
 def term_function_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[str] = (),
@@ -339,21 +399,26 @@ def term_function_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Seq
     order = label_order(frame, labels) + [NONE_LABEL]
     rows = []
     for key, part in _groups(frame, cols):
-        cells: dict[str, Counter] = {}
+        cells: dict[tuple, Counter] = {}
         for labels_, terms in zip(part["labels"], part["terms"], strict=True):
-            for canonical in {t["canonical"] for t in terms}:
-                cell = cells.setdefault(canonical, Counter())
+            for term_key in {_term_key(t) for t in terms}:
+                cell = cells.setdefault(term_key, Counter())
                 cell["paragraphs"] += 1
                 for label in set(labels_) or {NONE_LABEL}:
                     cell[label] += 1
-        for canonical, cell in sorted(cells.items(), key=lambda kv: (-kv[1]["paragraphs"], kv[0])):
-            rows.append({**_key_dict(cols, key), "term": canonical, "paragraphs": cell["paragraphs"],
-                         **{label: cell[label] for label in order}})
-    return _typed(pd.DataFrame(rows, columns=[*cols, "term", "paragraphs", *order]))
+        for (canonical, category, _), cell in sorted(cells.items(), key=lambda kv: (-kv[1]["paragraphs"],
+                                                                                     str(kv[0]))):
+            rows.append({**_key_dict(cols, key), "term": canonical, "category": category,
+                         "paragraphs": cell["paragraphs"], **{label: cell[label] for label in order}})
+    return _typed(pd.DataFrame(rows, columns=[*cols, "term", "category", "paragraphs", *order]))
 
 
 def _matches(term: dict[str, Any], wanted: str) -> bool:
-    return term.get("canonical") == wanted or term.get("term") == wanted
+    """A term counts for ``wanted`` when it is its canonical or surface form, or its category (or a parent of it)."""
+    if term.get("canonical") == wanted or term.get("term") == wanted:
+        return True
+    category = term.get("category") or ""
+    return category == wanted or category.startswith(wanted + "/")
 
 
 def first_mention_table(frame: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFrame:
@@ -361,8 +426,9 @@ def first_mention_table(frame: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFr
 
     Year columns hold the mentions that year; they are empty (NA) where the place
     has no report that year, so 0 means "a report, but no mention". A TERM that
-    no lexicon match carries (not a canonical form, not a surface form anywhere)
-    is counted as plain text occurrences instead; ``matched_by`` says which.
+    no lexicon match carries (not a canonical form, not a surface form, not a
+    category anywhere) is counted as plain text occurrences instead; ``matched_by``
+    says which. A category name counts every term of that category (and its sub-categories).
     """
     frame = frame[frame["year"].notna()]
     years = sorted(int(y) for y in frame["year"].unique())
@@ -445,7 +511,9 @@ def compute_stats(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[
     tables = {
         "labels": label_table(frame, by, labels, include_headings),
         "terms": term_table(frame, by),
+        "categories": category_table(frame, by),
         "term_function": term_function_table(frame, by, labels, include_headings),
+        "category_function": category_function_table(frame, by, labels, include_headings),
     }
     if first_mention:
         tables["first_mention"] = first_mention_table(frame, first_mention)

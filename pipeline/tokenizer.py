@@ -48,7 +48,7 @@ def lexicon_words(lexicon: Lexicon | None) -> list[str]:
     from .match import simplify_forms
 
     table = {ord(c): None for c in QUOTES + SPACES}
-    forms = simplify_forms([f.translate(table) for e in lexicon for f in e.forms])
+    forms = simplify_forms([f.translate(table) for e in lexicon for f in e.literal_forms])
     return sorted({f for f in forms if len(f) >= 2 and _WORDLIKE.fullmatch(f)})
 
 

@@ -58,13 +58,24 @@ def test_lookup_sees_through_quotes_and_width() -> None:
     assert match_key("「ＡＢ」 c") == "abc"
 
 
+DECLARED = "categories:\n  代表工作: 代表的工作\n  监督: 监督工作\nterms:\n" + "".join(f"  {line}\n" for line in
+                                                                            GOOD.splitlines())
+
+
 @pytest.mark.parametrize(("text", "line", "message"), [
-    (GOOD + "- term: 双联\n  category: 监督\n  definition: x\n", 10, "duplicate term '双联' (first at line 1)"),
-    (GOOD + "- term: 联系制度\n  category: 代表工作\n  variants: [“一府一委两院”]\n  definition: x\n", 10,
+    (GOOD + "- term: 双联\n  category: 代表工作\n  definition: x\n", 10, "duplicate term '双联' (first at line 1)"),
+    (GOOD + "- term: 联系制度\n  category: 监督\n  variants: [“一府一委两院”]\n  definition: x\n", 10,
      "variant '“一府一委两院”' is also claimed by '一府一委两院' (line 6)"),
-    (GOOD.replace("definition: 两项联系制度", "definition:"), 4, "empty field: definition"),
-    (GOOD.replace("category: 监督", "category: 经济"), 7, "unknown category '经济'"),
+    (DECLARED.replace("category: 监督", "category: 经济"), 11, "category '经济' of '一府一委两院' is not declared "
+                                                             "(declared: 代表工作 监督)"),
+    (GOOD.replace("category: 监督", "category: 经济//营商"), 7, "has an empty part"),
     (GOOD.replace("category: 监督", 'category: "?"'), 7, "needs a curator: category of '一府一委两院'"),
+    (GOOD.replace("variants: []", "variants: [优化*营商]"), 8, "'*' is allowed only at the end"),
+    (GOOD.replace("variants: []", "variants: ['*']"), 8, "has nothing before '*'"),
+    (GOOD.replace("variants: []", 'variants: ["re:听取(审议"]'), 8, "invalid regex"),
+    (GOOD.replace("variants: []", 'variants: ["re:(听取)?"]'), 8, "can match the empty string"),
+    (GOOD.replace("variants: []", 'variants: ["re:(a+)+b"]'), 8, "takes too long"),
+    (GOOD.replace("variants: []", "variants: []\n  exclude: [视察工作]"), 9, "can never apply"),
     (GOOD.replace("since: 2012", "since: 去年"), 5, "since must be a year"),
     (GOOD.replace("variants: []", "varients: []"), 8, "unknown field 'varients'"),
     (GOOD.replace("variants: []", "variants: [一府一委两院]"), 8, "repeats the term"),
@@ -83,14 +94,56 @@ def test_check_clean_file_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and "2 entries" in out
 
 
+def test_own_categories_nested_paths_and_optional_definitions(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    text = ("- term: 优化营商环境\n  category: 经济/营商环境\n- term: 生态环保\n  category: 环保\n"
+            "  definition: 生态环境保护\n")
+    path = write(tmp_path, text)
+    code, out, _ = run(["lexicon", "check", str(path)], capsys)
+    assert code == 0
+    assert f"{path}:1: warning: no definition of '优化营商环境'" in out
+    lex = load_lexicon(path)
+    assert list(lex.categories) == ["经济/营商环境", "环保"]
+    assert [e.term for e in lex.in_category("经济")] == ["优化营商环境"]
+
+
+def test_declared_categories_keep_their_definitions(tmp_path: Path) -> None:
+    lex = load_lexicon(write(tmp_path, DECLARED))
+    assert lex.categories == {"代表工作": "代表的工作", "监督": "监督工作"}
+    assert lex.name == "lex" and {e.dictionary for e in lex} == {"lex"}
+
+
+def test_a_term_in_two_categories_is_allowed_and_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, GOOD + "- term: 双联\n  category: 监督\n  definition: x\n")
+    code, out, _ = run(["lexicon", "check", str(path)], capsys)
+    assert code == 0 and f"{path}:10: note: '双联' counts for both '代表工作' (line 1) and '监督'" in out
+    assert {e.category for e in load_lexicon(path).lookup_all("双联")} == {"代表工作", "监督"}
+
+
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n' \
+           "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    with pytest.raises(ConfigError, match=r"lex.yaml:2: YAML aliases"):
+        load_lexicon(write(tmp_path, bomb))
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_lexicon(write(tmp_path, "- term: [unclosed\n"))
+
+
+def test_plus_adds_to_the_shipped_lexicon(tmp_path: Path) -> None:
+    mine = write(tmp_path, "- term: 营商环境评价指数\n  category: 营商环境\n", "mine.yaml")
+    lex = load_lexicon(f"+{mine}")
+    assert lex.lookup("双联").dictionary == "policy_terms" and lex.lookup("营商环境评价指数").dictionary == "mine"
+    assert lex.dictionaries == ["policy_terms", "mine"]
+
+
 def test_check_lists_terms_the_tokenizer_splits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["lexicon", "check", str(write(tmp_path, GOOD)), "--tokenizer", "jieba"], capsys)
     assert code == 0 and "jieba: 0 lexicon form(s) split" in out
 
 
 def test_loading_a_bad_lexicon_is_one_config_error(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD.replace("category: 监督", "category: 经济"))
-    with pytest.raises(ConfigError, match=r"lex.yaml:7: unknown category"):
+    path = write(tmp_path, DECLARED.replace("category: 监督", "category: 经济"))
+    with pytest.raises(ConfigError, match=r"lex.yaml:11: category '经济' of '一府一委两院' is not declared"):
         load_lexicon(path)
 
 
@@ -130,12 +183,14 @@ def test_discover_ranks_new_phrases_in_lexicon_format(tmp_path: Path, capsys: py
     assert code == 2 and "needs a curator" in out
 
 
-def test_kwic_tsv_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_kwic_alias_tsv_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = write(tmp_path, "一是落实“双联”制度。\n二是推进常委会组成人员联系代表、代表联系群众。\n", "r.txt")
     code, out, _ = run(["lexicon", "kwic", "双联", str(doc), "--width", "3"], capsys)
     lines = out.splitlines()
-    assert code == 0 and lines[0] == "path\tstart\tend\tleft\tmatch\tright"
-    assert lines[1] == f"{doc}\t5\t7\t落实“\t双联\t”制度"
+    header = lines[0].split("\t")
+    assert code == 0 and header[:2] == ["doc_id", "path"]
+    row = dict(zip(header, lines[1].split("\t"), strict=True))
+    assert (row["start"], row["end"], row["left"], row["match"], row["right"]) == ("5", "7", "落实“", "双联", "”制度")
     assert len(lines) == 3
     code, out, _ = run(["lexicon", "kwic", "双联", str(doc), "--json"], capsys)
     rows = [json.loads(line) for line in out.splitlines()]

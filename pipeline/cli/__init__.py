@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "stats": "stats:stats",
     "report": "report:report",
     "indicators": "indicators:indicators",
+    "kwic": "kwic:kwic",
+    "dfm": "dfm:dfm",
 }
 
 

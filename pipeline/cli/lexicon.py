@@ -1,4 +1,4 @@
-"""``policytag lexicon``: check, discover and kwic, the curator's tools for the phrase lexicon."""
+"""``policytag lexicon``: check, convert, discover and kwic, the curator's tools for a phrase lexicon."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from ..errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, InputError
 
 @click.group("lexicon")
 def lexicon() -> None:
-    """Curate the policy-phrase lexicon: validate it, find new phrases, see phrases in context.
+    """Curate a phrase lexicon: validate it, convert dictionary formats, find new phrases, see them in context.
 
     \b
     Examples:
       policytag lexicon check
+      policytag lexicon check my_dict.dic
+      policytag lexicon convert my_dict.dic -o my_dict.yaml
       policytag lexicon discover reports/ -o candidates.yaml -n 50
       policytag lexicon kwic 双联 reports/ --width 15
     """
@@ -27,32 +29,106 @@ def lexicon() -> None:
 @click.argument("file", required=False)
 @click.option("--tokenizer", default=None, help="Also list lexicon forms this tokenizer splits (jieba, jieba-py, "
                                                 "pkuseg, spacy).")
+@click.option("--all-notes", is_flag=True, help="List every note (by default the first 10 of each kind).")
 @click.pass_context
-def check(ctx: click.Context, file: str | None, tokenizer: str | None) -> int:
-    """Validate a lexicon (default: the configured one): duplicates, variants claimed by two entries,
-    empty fields, unknown categories and entries still waiting for a curator ('?'), each with its line.
-    Exit 0 when clean, 2 when there are errors.
+def check(ctx: click.Context, file: str | None, tokenizer: str | None, all_notes: bool) -> int:
+    """Validate a lexicon in any format (default: the configured one), each problem with its line.
+
+    Errors (exit 2): a term in one category twice, a variant claimed by two entries of one
+    category, empty or unknown fields, a category used but not declared, a glob with nothing
+    before '*', an invalid regex or one that matches the empty string or takes too long, an
+    exclude context that can never apply, '?' left by discover. Warnings: missing definitions,
+    declared categories without terms. Notes: a term that counts for several categories
+    (allowed). Exit 0 when there are no errors.
 
     \b
     Examples:
       policytag lexicon check
       policytag lexicon check my_terms.yaml --tokenizer pkuseg
+      policytag lexicon check liwc_style.dic
     """
-    from ..lexicon import check_lexicon
+    from ..lexicon import check_lexicon, lexicon_specs
 
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": file})
-    lex, issues = check_lexicon(config["match"]["lexicon"])
-    for issue in issues:
-        click.echo(str(issue))
-    counts = " · ".join(f"{c} {n}" for c, n in lex.counts().items())
-    click.echo(f"{lex.source}: {len(lex)} entries, {lex.n_forms()} forms ({counts})", err=bool(issues))
-    if tokenizer:
-        _report_splits(tokenizer, lex, config)
-    if issues:
-        pending = sum(i.pending for i in issues)
-        note = f", {pending} waiting for a curator" if pending else ""
-        click.echo(f"{len(issues)} problem(s){note}", err=True)
+    specs = lexicon_specs(config["match"]["lexicon"])
+    n_errors = 0
+    for spec in specs:
+        lex, issues = check_lexicon(spec)
+        n_errors += _print_issues(issues, all_notes)
+        counts = " · ".join(f"{c} {n}" for c, n in lex.counts().items())
+        patterns = sum(len(e.pattern_forms) for e in lex)
+        extra = f", {patterns} pattern(s)" if patterns else ""
+        click.echo(f"{lex.source}: {len(lex)} entries, {lex.n_forms()} forms{extra} ({counts})", err=bool(n_errors))
+        if tokenizer:
+            _report_splits(tokenizer, lex, config)
+    if n_errors:
+        click.echo(f"{n_errors} problem(s)", err=True)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _print_issues(issues: list[Any], all_notes: bool) -> int:
+    """Print errors and warnings, and notes up to 10 per kind; returns the number of errors."""
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    for issue in issues:
+        if issue.severity == "note" and not all_notes:
+            shown[issue.severity] = shown.get(issue.severity, 0) + 1
+            if shown[issue.severity] > 10:
+                hidden[issue.severity] = hidden.get(issue.severity, 0) + 1
+                continue
+        click.echo(str(issue))
+    for kind, n in hidden.items():
+        click.echo(f"... and {n} more {kind}s (--all-notes lists them)")
+    errors = [i for i in issues if i.is_error]
+    pending = sum(i.pending for i in errors)
+    if pending:
+        click.echo(f"{pending} entries waiting for a curator", err=True)
+    return len(errors)
+
+
+@lexicon.command("convert")
+@click.argument("source")
+@click.option("-o", "--output", required=True, help="Output file; the format follows its extension "
+                                                    "(.yaml policytag, .dic LIWC, .csv, .tsv, .xlsx).")
+@click.option("--to", "to", type=click.Choice(["policytag", "quanteda", "liwc", "csv", "tsv", "xlsx"]), default=None,
+              help="Output format (default: from -o; use quanteda for an R dictionary).")
+@click.option("--from", "from_", type=click.Choice(["policytag", "quanteda", "liwc", "lexicoder", "wordstat", "csv",
+                                                    "tsv", "xlsx"]), default=None,
+              help="Input format (default: from the extension and content).")
+def convert(source: str, output: str, to: str | None, from_: str | None) -> int:
+    """Convert a dictionary between formats (read any, write policytag / quanteda / LIWC / CSV / TSV / XLSX).
+
+    Reads the own YAML, quanteda YAML, LIWC/Wordstat .dic, Lexicoder .lc3/.lcd, WordStat .cat,
+    CSV/TSV/XLSX (term,category[,variants][,definition]). A dictionary with errors is not
+    converted (exit 2); what the output format cannot hold is said on stderr.
+
+    \b
+    Examples:
+      policytag lexicon convert lexicons/policy_terms.yaml -o policy_terms.yml --to quanteda
+      policytag lexicon convert my_dict.dic -o my_dict.yaml
+      policytag lexicon convert terms.xlsx -o terms.csv
+    """
+    from pathlib import Path
+
+    from ..errors import ConfigError
+    from ..lexicon import errors_of, lexicon_path
+    from ..lexicon_formats import output_format, read_dictionary, write_dictionary
+
+    src = lexicon_path(source)
+    out = Path(output)
+    if out.exists() and out.resolve() == src.resolve():
+        raise ConfigError(f"{output}: the output is the input; write to another file")
+    fmt = output_format(out, to)
+    lex, issues = read_dictionary(src, from_)
+    errors = errors_of(issues)
+    if errors:
+        for issue in errors:
+            click.echo(str(issue), err=True)
+        raise ConfigError(f"{src}: {len(errors)} problem(s); nothing converted")
+    for note in write_dictionary(lex, out, fmt):
+        click.echo(f"policytag: note: {note}", err=True)
+    click.echo(f"{len(lex)} entries, {len(lex.categories)} categories -> {output} ({fmt})", err=True)
     return EXIT_OK
 
 
@@ -92,28 +168,40 @@ def _paragraph_texts(doc: Any, config: dict[str, Any]) -> list[str]:
 @click.option("-n", "number", type=click.IntRange(min=1), default=100, show_default=True, help="How many candidates.")
 @click.option("--min-freq", type=click.IntRange(min=1), default=2, show_default=True,
               help="Fewest occurrences for an n-gram (quoted phrases and formulas count from one).")
-@click.option("--lexicon", "lexicon_file", default=None, help="Lexicon whose phrases are skipped (default: shipped).")
+@click.option("--lexicon", "lexicon_files", multiple=True,
+              help="Lexicon(s) whose phrases are skipped (default: shipped; +FILE adds yours to it).")
+@click.option("--near", "near", multiple=True, metavar="CATEGORY",
+              help="Keep candidates that occur beside terms of this category (repeatable).")
 @click.pass_context
 def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, number: int, min_freq: int,
-             lexicon_file: str | None) -> int:
+             lexicon_files: tuple[str, ...], near: tuple[str, ...]) -> int:
     """Candidate phrases not yet in the lexicon, ranked, in the lexicon's own YAML format.
 
     Candidates are quoted phrases (“三入”), numbered formulas (四个意识, 一府一委两院, 三大攻坚战)
     and frequent word n-grams ending in an institution word (…制, …机制, …联络站). Score =
     kind weight (quoted 3, formula 2, n-gram 1) × documents × log2(1 + frequency). Each comes
     with frequency, documents, first year seen and example contexts; category and definition
-    are left as "?" for the curator (lexicon check rejects them until filled in).
+    are left as "?" for the curator (lexicon check rejects them until filled in); the comment
+    names the lexicon categories met beside each candidate. --near keeps only candidates found
+    beside a category of yours.
 
     \b
-    Example:
+    Examples:
       policytag lexicon discover reports/ -o candidates.yaml -n 50
+      policytag lexicon discover reports/ --lexicon mine.yaml --near 营商环境
     """
     from ..lexicon import candidates_yaml, document_year, load_lexicon
     from ..lexicon import discover as run_discover
     from ..write import open_output
 
-    config = load_config(ctx.obj.get("config_path"), {"match.lexicon": lexicon_file})
+    config = load_config(ctx.obj.get("config_path"), {"match.lexicon": list(lexicon_files) or None})
     lex = load_lexicon(config["match"]["lexicon"])
+    unknown = [c for c in near if not lex.in_category(c)]
+    if unknown:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"--near {unknown[0]!r}: no lexicon category of that name (categories: "
+                          f"{' '.join(lex.categories)})")
     _documents.failed = 0  # type: ignore[attr-defined]
     n_docs = 0
 
@@ -125,49 +213,18 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
             for text in _paragraph_texts(doc, config):
                 yield doc.path, year, text
 
-    cands = run_discover(paragraphs(), lex, n=number, min_freq=min_freq)
+    cands = run_discover(paragraphs(), lex, n=number, min_freq=min_freq, near=near)
     with open_output(output) as fh:
-        fh.write(candidates_yaml(cands, n_docs))
+        fh.write(candidates_yaml(cands, n_docs, list(lex.categories)))
     if output:
         click.echo(f"{len(cands)} candidates from {n_docs} documents -> {output}", err=True)
     return EXIT_SOME_FAILED if _documents.failed else EXIT_OK  # type: ignore[attr-defined]
 
 
-@lexicon.command("kwic")
-@click.argument("term")
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--width", type=click.IntRange(min=0), default=20, show_default=True,
-              help="Characters of context on each side.")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of TSV.")
-@click.option("-o", "--output", default=None, help="Output file (stdout if omitted).")
-@click.option("--lexicon", "lexicon_file", default=None, help="Lexicon for variants (default: shipped).")
-@click.pass_context
-def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_json: bool, output: str | None,
-         lexicon_file: str | None) -> int:
-    """Keyword in context: TERM (and every variant, if it is a lexicon phrase) in the documents.
+def _kwic_alias() -> click.Command:
+    from .kwic import kwic
 
-    TSV columns: path, start, end (offsets into the original text), left, match, right.
+    return kwic
 
-    \b
-    Examples:
-      policytag lexicon kwic 票决制 reports/
-      policytag lexicon kwic “双联” report.txt --width 10 --json
-    """
-    from ..lexicon import load_lexicon
-    from ..match import kwic as run_kwic
-    from ..write import dumps, open_output
 
-    config = load_config(ctx.obj.get("config_path"), {"match.lexicon": lexicon_file})
-    lex = load_lexicon(config["match"]["lexicon"])
-    _documents.failed = 0  # type: ignore[attr-defined]
-    with open_output(output) as fh:
-        if not as_json:
-            fh.write("path\tstart\tend\tleft\tmatch\tright\n")
-        for doc in _documents(paths, config):
-            for row in run_kwic(term, doc.norm, doc.raw, lex, width):
-                if as_json:
-                    fh.write(dumps({"path": doc.path, **row}) + "\n")
-                else:
-                    cells = [doc.path, row["start"], row["end"], row["left"], row["match"], row["right"]]
-                    fh.write("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells) + "\n")
-    return EXIT_SOME_FAILED if _documents.failed else EXIT_OK  # type: ignore[attr-defined]
+lexicon.add_command(_kwic_alias(), "kwic")  # `policytag lexicon kwic` = `policytag kwic`

@@ -13,12 +13,13 @@ from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 @click.command("report")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", default="report.html", show_default=True, help="HTML file to write.")
-@click.option("--lexicon", default=None,
-              help="Lexicon YAML for term definitions shown on hover (default: the configured lexicon).")
+@click.option("--lexicon", "lexicon", multiple=True,
+              help="Lexicon(s) for term definitions on hover and the category legend (default: the configured "
+                   "lexicon); any dictionary format.")
 @click.option("--title", default=None, help="Page title.")
 @click.option("--no-charts", is_flag=True, help="Leave the charts out (faster for very large inputs).")
 @click.pass_context
-def report(ctx: click.Context, paths: tuple[str, ...], output: str, lexicon: str | None, title: str | None,
+def report(ctx: click.Context, paths: tuple[str, ...], output: str, lexicon: tuple[str, ...], title: str | None,
            no_charts: bool) -> int:
     """Write a self-contained HTML report of tagged paragraphs.
 
@@ -35,17 +36,20 @@ def report(ctx: click.Context, paths: tuple[str, ...], output: str, lexicon: str
     from ..stats import load_tagged
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
-    if lexicon is not None and not Path(lexicon).is_file():
-        raise ConfigError(f"--lexicon {lexicon}: file not found")
+    for spec in lexicon:
+        if not Path(spec.removeprefix("+")).is_file():
+            raise ConfigError(f"--lexicon {spec}: file not found")
     errors: list[InputError] = []
     frame = load_tagged(paths, errors, section_level=int(config["stats"]["section_level"]))
     if not errors and not len(frame) and not _any_files(paths):
         raise ConfigError(f"no tagged files (.jsonl .csv .xlsx .parquet) found in: {' '.join(paths)}")
     for exc in errors:
         click.echo(f"policytag: skipped {exc}", err=True)
-    definitions = rp.load_definitions(lexicon or rp.default_lexicon_path(config))
+    source = list(lexicon) if lexicon else rp.default_lexicon_path(config)
+    definitions = rp.load_definitions(source)
     kwargs = {"title": title} if title else {}
     rp.write_report(frame, output, labels=list(config["classify"]["labels"]), definitions=definitions,
+                    categories=rp.category_definitions(source),
                     charts=not no_charts, font_setting=str(config["stats"]["font"]), **kwargs)
     click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {output}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK

@@ -30,12 +30,18 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
               help="Count headings and glossary entries in label shares and term × function too.")
 @click.option("--first-mention", "first_mention", multiple=True, metavar="TERM[,TERM]",
               help="Diffusion table: per place, first year TERM appears and its count per year (repeatable).")
+@click.option("--category-depth", type=click.IntRange(min=1), default=None,
+              help="Cut nested lexicon categories (经济/营商环境) to this many levels in the category tables.")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Also draw charts (PNG + SVG) into this folder.")
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
-          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None) -> int:
-    """Count tagged paragraphs: label shares, term frequencies, term × function.
+          include_headings: bool, first_mention: tuple[str, ...], category_depth: int | None,
+          plot_dir: str | None) -> int:
+    """Count tagged paragraphs: label shares, term and category frequencies, term × function.
+
+    Term and category tables count lexicon matches per 10,000 characters; categories are the
+    lexicon's own (yours with --lexicon at tag time). --first-mention takes a term or a category.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
     or folders of them.
@@ -61,6 +67,9 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     for exc in errors:
         click.echo(f"policytag: skipped {exc}", err=True)
     tables = st.compute_stats(frame, by, labels, include_headings, terms)
+    if category_depth:
+        tables["categories"] = st.category_table(frame, by, category_depth)
+        tables["category_function"] = st.category_function_table(frame, by, labels, include_headings, category_depth)
     if output:
         written = st.write_tables(tables, output, out_format)
         names = ", ".join(str(p) for p in dict.fromkeys(written))
@@ -73,7 +82,8 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
 
         font = plot.cjk_font(str(opts["font"]))
         trends = st.term_year_table(frame, terms, int(opts["top_terms"]))
-        written = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font)
+        written = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font,
+                                    tables["categories"])
         click.echo(f"charts ({font.family}) -> {', '.join(str(p) for p in written)}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
 

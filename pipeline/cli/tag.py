@@ -36,7 +36,9 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--tokenizer", default=None, help="jieba (default), jieba-py, pkuseg or spacy.")
 @click.option("--tokens", is_flag=True, default=None, help="Also write each paragraph's tokens.")
 @click.option("--model", default=None, help="Model bundle folder (default: the shipped model).")
-@click.option("--lexicon", default=None, help="Lexicon file (default: the shipped lexicon).")
+@click.option("--lexicon", "lexicon", multiple=True,
+              help="Lexicon file in any dictionary format (default: the shipped one); repeat for several, each "
+                   "match naming its dictionary; +FILE adds FILE to the shipped lexicon.")
 @click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default=None, help="Tag paragraphs or sentences.")
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path -> place, year, ... for each report.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
@@ -47,7 +49,7 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 @click.pass_context
 def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, input_format: str,
-        text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: str | None,
+        text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: tuple[str, ...],
         unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None, resume: bool,
         progress: bool | None) -> int:
     """Tag reports: paragraphs with their functions (labels, scores) and policy terms.
@@ -64,9 +66,10 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
       policytag tag reports/ -o tagged.csv --jobs 2
       policytag tag reports/ -o tagged.csv --jobs 2 --resume
       policytag tag paragraphs.jsonl --input-format jsonl -o tagged.parquet
+      policytag tag reports/ --lexicon +my_dict.yaml --lexicon liwc_style.dic -o tagged.jsonl
     """
     config = load_config(ctx.obj.get("config_path"), {
-        "tokenize.backend": tokenizer, "classify.model": model, "match.lexicon": lexicon,
+        "tokenize.backend": tokenizer, "classify.model": model, "match.lexicon": list(lexicon) or None,
         "segment.unit": unit, "output.jobs": jobs, "output.tokens": tokens,
     })
     to_file = output is not None and output != "-"
