@@ -294,6 +294,7 @@ class Issue:
     message: str
     pending: bool = False
     severity: str = "error"
+    kind: str = ""  # warnings and notes of one kind ("definition", "shared") are summarized past 10
 
     def __str__(self) -> str:
         tag = "" if self.severity == "error" else f"{self.severity}: "
@@ -605,11 +606,14 @@ def _since(node: Any, line: int, source: str, issues: list[Issue]) -> int | None
 
 
 def validate(entries: list[Entry], source: str, declared: dict[str, str] | None = None,
-             declared_lines: dict[str, int] | None = None) -> list[Issue]:
-    """Checks every format gets: categories, forms (length, patterns), excludes, duplicates, definitions."""
+             declared_lines: dict[str, int] | None = None, definitions: bool = True) -> list[Issue]:
+    """Checks every format gets: categories, forms (length, patterns), excludes, duplicates, definitions.
+
+    ``definitions=False`` for formats that have no place for them (quanteda, LIWC ...): no warning then.
+    """
     issues: list[Issue] = []
     for entry in entries:
-        issues.extend(_check_entry(entry, source, declared))
+        issues.extend(_check_entry(entry, source, declared, definitions))
     issues.extend(_cross_check(entries, source))
     if declared is not None:
         used = {e.category for e in entries}
@@ -619,7 +623,8 @@ def validate(entries: list[Entry], source: str, declared: dict[str, str] | None 
     return issues
 
 
-def _check_entry(entry: Entry, source: str, declared: dict[str, str] | None) -> Iterator[Issue]:
+def _check_entry(entry: Entry, source: str, declared: dict[str, str] | None,
+                 definitions: bool = True) -> Iterator[Issue]:
     lines = entry.lines
     where = f" of {entry.term!r}" if entry.term else ""
     cline = lines.get("category", entry.line)
@@ -636,8 +641,9 @@ def _check_entry(entry: Entry, source: str, declared: dict[str, str] | None) -> 
     if entry.definition == PENDING:
         yield Issue(source, lines.get("definition", entry.line), f"needs a curator: definition{where} is '?'",
                     pending=True)
-    elif not entry.definition:
-        yield Issue(source, lines.get("definition", entry.line), f"no definition{where}", severity="warning")
+    elif not entry.definition and definitions:
+        yield Issue(source, lines.get("definition", entry.line), f"no definition{where}", severity="warning",
+                    kind="definition")
     seen: set[str] = set()
     for i, form in enumerate(entry.forms):
         fline = lines.get("term", entry.line) if i == 0 else lines.get(f"variant:{form}", lines.get("variants",
@@ -692,7 +698,8 @@ def _cross_check(entries: list[Entry], source: str) -> list[Issue]:
                 same_term = i == 0 and match_key(first.term) == key
                 if first.category != entry.category:
                     issues.append(Issue(source, entry.line, f"{form!r} counts for both {first.category!r} (line "
-                                                            f"{first.line}) and {entry.category!r}", severity="note"))
+                                                            f"{first.line}) and {entry.category!r}", severity="note",
+                                        kind="shared"))
                 elif same_term:
                     issues.append(Issue(source, entry.line, f"duplicate term {form!r} (first at line {first.line})"))
                 else:

@@ -122,7 +122,7 @@ def read_dictionary(path: Path, fmt: str | None = None) -> tuple[Lexicon, list[I
         return parse_lexicon(text, source, name, parsed)
     if fmt == "quanteda":
         entries, declared, lines, issues = _quanteda(text, source, name, parsed)
-        issues.extend(validate(entries, source, declared, lines))
+        issues.extend(validate(entries, source, declared, lines, definitions=False))
         issues.sort(key=lambda i: i.line)
         return make_lexicon(entries, source, name, declared), issues
     if fmt == "xlsx":
@@ -132,7 +132,7 @@ def read_dictionary(path: Path, fmt: str | None = None) -> tuple[Lexicon, list[I
     else:
         reader = {"liwc": _liwc, "lexicoder": _lexicoder, "wordstat": _wordstat}[fmt]
         entries, declared, lines, issues = reader(text, source, name)
-    issues.extend(validate(entries, source, declared, lines))
+    issues.extend(validate(entries, source, declared, lines, definitions=fmt in ("csv", "tsv", "xlsx")))
     issues.sort(key=lambda i: i.line)
     return make_lexicon(entries, source, name, declared), issues
 

@@ -128,7 +128,7 @@ def highlight(text: str, terms: list[dict[str, Any]], para_start: Any, definitio
               classes: dict[str, int] | None = None) -> str:
     """Escaped paragraph text with ``<mark class="term">`` around each term (title = hover text).
 
-    ``classes`` maps a category to its colour number: the mark gets class ``cat-N``.
+    ``classes`` maps a category to its colour number: the mark gets ``data-cat="N"``.
     """
     out, pos = [], 0
     for start, end, term in _locate(text, terms, para_start):
@@ -144,8 +144,8 @@ def highlight(text: str, terms: list[dict[str, Any]], para_start: Any, definitio
             tip.append(f"始见：{info['since']}")
         out.append(esc(text[pos:start]))
         number = (classes or {}).get(str(category)) if category else None
-        css = "term" if number is None else f"term cat-{number}"
-        out.append(f'<mark class="{css}" data-canonical="{esc(canonical)}" data-category="{esc(category)}" '
+        colour = "" if number is None else f' data-cat="{number}"'
+        out.append(f'<mark class="term" data-canonical="{esc(canonical)}" data-category="{esc(category)}"{colour} '
                    f'title="{esc(chr(10).join(tip))}">{esc(text[start:end])}</mark>')
         pos = end
     out.append(esc(text[pos:]))
@@ -235,11 +235,11 @@ def _legend(classes: dict[str, int], categories: dict[str, str], counts: Counter
         color, repeated = colors[category]
         rgb = tuple(int(color[i: i + 2], 16) for i in (1, 3, 5))
         dashed = " border-bottom-style: dashed;" if repeated else ""
-        css.append(f"mark.term.cat-{number}, .swatch.cat-{number} {{ background: rgba({rgb[0]},{rgb[1]},{rgb[2]},0.35);"
-                   f" border-bottom-color: {color};{dashed} }}")
+        css.append(f'mark.term[data-cat="{number}"], mark.swatch[data-cat="{number}"] {{ background: '
+                   f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.35); border-bottom-color: {color};{dashed} }}")
         definition = categories.get(category, "")
         note = f' <span class="cat-def">{esc(definition)}</span>' if definition else ""
-        items.append(f'<li><mark class="swatch cat-{number}">{esc(category)}</mark> '
+        items.append(f'<li><mark class="swatch" data-cat="{number}">{esc(category)}</mark> '
                      f'<span class="n">{counts.get(category, 0)}</span>{note}</li>')
     if not items:
         return ""

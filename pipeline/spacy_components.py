@@ -48,7 +48,9 @@ if not Doc.has_extension("policy_labels"):
 class PolicyTerms:
     """Finds lexicon phrases; assigns ``doc.spans[spans_key]`` (label = lexicon category).
 
-    Each span carries ``span._.canonical``, ``span._.quoted`` and ``span._.dictionary``; its
+    Each span carries ``span._.canonical``, ``span._.quoted`` and ``span._.dictionary`` (also in
+    ``span.id_``, which stays right when one phrase counts in two dictionaries: spaCy shares
+    extension attributes between spans with the same offsets); its
     label is the lexicon category (the user's, e.g. ``经济/营商环境``). ``lexicon`` is a name, a
     path in any dictionary format, or a list of them (several dictionaries; ``+FILE`` adds to
     the shipped one). Matching uses
@@ -69,7 +71,9 @@ class PolicyTerms:
     def __call__(self, doc: Doc) -> Doc:
         spans = []
         for term in self.find(doc.text):
-            span = doc.char_span(term.start, term.end, label=term.category, alignment_mode="expand")
+            # span.id_ keeps the dictionary per span: extension attributes are shared by spans with equal offsets
+            span = doc.char_span(term.start, term.end, label=term.category, alignment_mode="expand",
+                                 span_id=term.dictionary or 0)
             if span is None:  # only whitespace under the match; cannot happen with a real phrase
                 continue
             span._.canonical = term.canonical

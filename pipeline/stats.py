@@ -155,12 +155,16 @@ def _unflatten(frame: pd.DataFrame) -> pd.DataFrame:
             frame[col] = frame[col].map(_split)
     canon = frame["terms"].map(_split) if "terms" in frame else pd.Series([[]] * len(frame), index=frame.index)
     surf = frame["term_surfaces"].map(_split) if "term_surfaces" in frame else canon
+    cats = frame["term_categories"].map(lambda v: str(v).split("|") if v else []) if "term_categories" in frame \
+        else canon
     terms = []
-    for cs, ss in zip(canon, surf, strict=True):
+    for cs, ss, ks in zip(canon, surf, cats, strict=True):
         ss = ss if len(ss) == len(cs) else cs  # surfaces only when they line up with the canonical forms
-        terms.append([{"canonical": c, "term": s} for c, s in zip(cs, ss, strict=True)])
+        ks = ks if len(ks) == len(cs) and "term_categories" in frame else [None] * len(cs)
+        terms.append([{"canonical": c, "term": s, "category": k or None} for c, s, k in zip(cs, ss, ks, strict=True)])
     frame["terms"] = terms
-    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("score.")] + ["term_surfaces"],
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("score.")] + ["term_surfaces",
+                                                                                      "term_categories"],
                        errors="ignore")
     return frame.replace("", None)
 

@@ -115,6 +115,7 @@ def flatten(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
         elif key == "terms":
             row["terms"] = "|".join(t["canonical"] for t in value)
             row["term_surfaces"] = "|".join(t["term"] for t in value)
+            row["term_categories"] = "|".join(t.get("category") or "" for t in value)
         elif key in ("labels", "section", "tokens") and isinstance(value, list):
             row[key] = "|".join(value) if key != "tokens" else " ".join(value)
         else:
@@ -126,7 +127,8 @@ def flatten(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
 
 
 def table_columns(labels: list[str], extra: list[str] = ()) -> list[str]:
-    cols = list(extra) + BASE_COLUMNS + [f"meta.{m}" for m in META_COLUMNS] + ["labels", "terms", "term_surfaces"]
+    cols = list(extra) + BASE_COLUMNS + [f"meta.{m}" for m in META_COLUMNS] + ["labels", "terms", "term_surfaces",
+                                                                                  "term_categories"]
     return cols + [f"score.{label}" for label in labels]
 
 

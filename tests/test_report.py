@@ -15,6 +15,7 @@ from test_stats import make_records, write_jsonl
 
 from policytag import report, stats
 from policytag.cli import cli
+from policytag.errors import ConfigError
 
 LEXICON = """\
 terms:
@@ -67,7 +68,8 @@ def test_terms_found_by_surface_when_offsets_do_not_fit() -> None:
 def test_missing_lexicon_degrades_to_no_definitions(tmp_path: Path) -> None:
     assert report.load_definitions(tmp_path / "absent.yaml") == {}
     (tmp_path / "bad.yaml").write_text("terms: [unclosed", encoding="utf-8")
-    assert report.load_definitions(tmp_path / "bad.yaml") == {}
+    with pytest.raises(ConfigError, match=r"bad.yaml:\d+: not valid YAML"):  # one loader: broken is an error
+        report.load_definitions(tmp_path / "bad.yaml")
     frame = stats.load_tagged([write_jsonl(tmp_path / "t.jsonl", make_records())])
     page = report.build_report(frame, charts=False)
     assert 'title="票决制\n类别：代表工作"' in page

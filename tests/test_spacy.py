@@ -94,11 +94,21 @@ def test_config_lexicon_spans_key_and_overlaps(tmp_path: Path) -> None:
     assert sorted(s._.canonical for s in doc.spans["terms"]) == ["民生实事项目人大代表票决制", "票决制"]
 
 
+def test_user_categories_and_dictionaries_on_spans(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("经济:\n  营商环境: [优化营商环境, 营商*]\n", encoding="utf-8")  # a quanteda dictionary
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("policy_terms", config={"lexicon": [str(mine), "policy_terms.yaml"]})
+    doc = nlp("持续优化营商环境，开展执法检查。")
+    got = {(s.text, s.label_, s.id_) for s in doc.spans["policy_terms"]}
+    assert ("优化营商环境", "经济/营商环境", "mine") in got and ("执法检查", "监督", "policy_terms") in got
+
+
 def test_bad_lexicon_is_a_config_error(tmp_path: Path) -> None:
     from policytag.errors import ConfigError
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text("- term: 双联\n  category: 没有这个类\n", encoding="utf-8")
+    bad.write_text("categories: [监督]\nterms:\n  - term: 双联\n    category: 没有这个类\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="bad.yaml"):
         spacy.blank("zh").add_pipe("policy_terms", config={"lexicon": str(bad)})
 

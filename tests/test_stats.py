@@ -227,8 +227,8 @@ def test_csv_is_utf8_with_bom(tagged: Path, tmp_path: Path) -> None:
     raw = (tmp_path / "s_labels.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert "监督" in raw.decode("utf-8-sig")
-    assert sorted(p.name for p in tmp_path.glob("s_*.csv")) == ["s_labels.csv", "s_term_function.csv",
-                                                               "s_terms.csv"]
+    assert sorted(p.name for p in tmp_path.glob("s_*.csv")) == ["s_categories.csv", "s_category_function.csv",
+                                                               "s_labels.csv", "s_term_function.csv", "s_terms.csv"]
 
 
 @pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
@@ -285,7 +285,8 @@ def test_plots_exist_as_png_and_svg(tagged: Path, tmp_path: Path) -> None:
                    str(tmp_path / "charts"), "--first-mention", "票决制"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "charts").iterdir())
-    assert names == ["label_shares.png", "label_shares.svg", "term_trends.png", "term_trends.svg"]
+    assert names == ["category_rates.png", "category_rates.svg", "label_shares.png", "label_shares.svg",
+                     "term_trends.png", "term_trends.svg"]
     for name in names:
         assert (tmp_path / "charts" / name).stat().st_size > 2000
 

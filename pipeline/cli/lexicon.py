@@ -29,7 +29,8 @@ def lexicon() -> None:
 @click.argument("file", required=False)
 @click.option("--tokenizer", default=None, help="Also list lexicon forms this tokenizer splits (jieba, jieba-py, "
                                                 "pkuseg, spacy).")
-@click.option("--all-notes", is_flag=True, help="List every note (by default the first 10 of each kind).")
+@click.option("--all-notes", is_flag=True, help="List every warning and note (by default the first 10 of each "
+                                                "kind).")
 @click.pass_context
 def check(ctx: click.Context, file: str | None, tokenizer: str | None, all_notes: bool) -> int:
     """Validate a lexicon in any format (default: the configured one), each problem with its line.
@@ -68,18 +69,22 @@ def check(ctx: click.Context, file: str | None, tokenizer: str | None, all_notes
 
 
 def _print_issues(issues: list[Any], all_notes: bool) -> int:
-    """Print errors and warnings, and notes up to 10 per kind; returns the number of errors."""
+    """Print errors; warnings and notes up to 10 of each kind (missing definitions, shared terms).
+
+    Returns the number of errors.
+    """
     shown: dict[str, int] = {}
     hidden: dict[str, int] = {}
     for issue in issues:
-        if issue.severity == "note" and not all_notes:
-            shown[issue.severity] = shown.get(issue.severity, 0) + 1
-            if shown[issue.severity] > 10:
-                hidden[issue.severity] = hidden.get(issue.severity, 0) + 1
+        if issue.kind and not all_notes:
+            shown[issue.kind] = shown.get(issue.kind, 0) + 1
+            if shown[issue.kind] > 10:
+                hidden[issue.kind] = hidden.get(issue.kind, 0) + 1
                 continue
         click.echo(str(issue))
+    what = {"definition": "entries without a definition", "shared": "terms that count for several categories"}
     for kind, n in hidden.items():
-        click.echo(f"... and {n} more {kind}s (--all-notes lists them)")
+        click.echo(f"... and {n} more {what.get(kind, kind)} (--all-notes lists them)")
     errors = [i for i in issues if i.is_error]
     pending = sum(i.pending for i in errors)
     if pending:
