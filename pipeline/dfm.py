@@ -110,12 +110,11 @@ def side_paths(output: str | Path) -> tuple[Path, Path]:
     return path.with_name(f"{stem}_docs.csv"), path.with_name(f"{stem}_features.csv")
 
 
-def write_dfm(dfm: DFM, output: str | Path) -> list[Path]:
+def write_dfm(dfm: DFM, output: str | Path, raw_cells: bool = False) -> list[Path]:
     """The three files, each written atomically; CSVs are UTF-8 with BOM, cells never formulas."""
     import scipy.io
 
-    from .lexicon_formats import safe_cell
-    from .write import atomic_path
+    from .write import atomic_path, write_csv_frame
 
     out = Path(output)
     docs_path, feats_path = side_paths(out)
@@ -123,10 +122,5 @@ def write_dfm(dfm: DFM, output: str | Path) -> list[Path]:
         scipy.io.mmwrite(fh, dfm.matrix, comment="policytag dfm: rows = OUT_docs.csv, columns = OUT_features.csv",
                          field="integer")
     for table, path in ((dfm.docs, docs_path), (dfm.features, feats_path)):
-        safe = table.copy()
-        for col in safe.columns:
-            if safe[col].dtype == object:
-                safe[col] = safe[col].map(lambda v: safe_cell(v) if isinstance(v, str) else v)
-        with atomic_path(path) as tmp:
-            safe.to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv_frame(table, path, raw_cells)
     return [out, docs_path, feats_path]

@@ -165,18 +165,13 @@ def columns_for(rows: Iterable[dict[str, Any]]) -> list[str]:
     return cols
 
 
-def write_rows(rows: list[dict[str, Any]], columns: list[str], output: str | None, fmt: str) -> None:
-    """csv (UTF-8 with BOM), tsv, xlsx (text cells) or jsonl; spreadsheet cells never become formulas."""
+def write_rows(rows: list[dict[str, Any]], columns: list[str], output: str | None, fmt: str,
+               raw_cells: bool = False) -> None:
+    """csv (UTF-8 with BOM), tsv, xlsx (text cells) or jsonl; spreadsheet cells never become formulas
+    (``write.spreadsheet_cell``) unless ``raw_cells``."""
     import csv
 
-    from .lexicon_formats import safe_cell
-    from .write import atomic_path, dumps, open_output
-
-    def cell(value: Any) -> str:
-        if value is None:
-            return ""
-        text = str(value).replace("\t", " ").replace("\n", " ") if fmt == "tsv" else str(value)
-        return safe_cell(text) if isinstance(value, str) else text
+    from .write import dumps, open_output, spreadsheet_cell, write_csv_table, write_xlsx
 
     if fmt == "jsonl":
         with open_output(output) as fh:
@@ -186,30 +181,19 @@ def write_rows(rows: list[dict[str, Any]], columns: list[str], output: str | Non
     if fmt == "xlsx":
         if not output or output == "-":
             raise ConfigError("xlsx output needs -o FILE.xlsx")
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "kwic"
-        sheet.append(columns)
-        for r, row in enumerate(rows, 2):
-            for c, col in enumerate(columns, 1):
-                value = row.get(col)
-                target = sheet.cell(row=r, column=c)
-                if isinstance(value, bool) or value is None or isinstance(value, int | float):
-                    target.value = value
-                else:
-                    target.value = cell(value)
-                    target.data_type = "s"
-        with atomic_path(output) as tmp:
-            book.save(tmp)
+        write_xlsx(output, {"kwic": (columns, rows)}, raw_cells)
+        return
+    if fmt == "csv":
+        write_csv_table(output, columns, rows, raw_cells)
         return
     to_file = output is not None and output != "-"
     with open_output(output, encoding="utf-8-sig" if to_file else "utf-8", newline="") as fh:
-        writer = csv.writer(fh, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([cell(row.get(c)) for c in columns])
+            cells = ("" if row.get(c) is None else str(row.get(c)) for c in columns)
+            flat = (c.replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in cells)
+            writer.writerow([spreadsheet_cell(c, raw_cells) for c in flat])
 
 
 def table_format(output: str | None, explicit: str | None) -> str:

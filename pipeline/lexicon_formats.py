@@ -41,6 +41,7 @@ from .lexicon import (
     validate,
     yaml_root,
 )
+from .write import restore_cell, spreadsheet_cell
 
 READ_FORMATS = ("policytag", "quanteda", "liwc", "lexicoder", "wordstat", "csv", "tsv", "xlsx")
 WRITE_FORMATS = ("policytag", "quanteda", "liwc", "csv", "tsv", "xlsx")
@@ -55,7 +56,6 @@ COLUMNS = {
     "exclude": "exclude", "排除": "exclude",
 }
 LIST_SPLIT = re.compile(r"\s*[|;；]\s*")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EMPTY = '""'
 
 
@@ -352,13 +352,6 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _unneutralize(cell: str) -> str:
-    """Undo the leading ' that spreadsheet exports put before a cell starting with = + - @."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@":
-        return cell[1:]
-    return cell
-
-
 def _from_rows(rows: Iterator[tuple[int, list[str]] | Issue], source: str, name: str) -> Parsed:
     """Table dictionaries: a header naming the columns, or term,category,variants,definition by position."""
     issues: list[Issue] = []
@@ -369,7 +362,7 @@ def _from_rows(rows: Iterator[tuple[int, list[str]] | Issue], source: str, name:
             issues.append(item)
             continue
         line, cells = item
-        cells = [_unneutralize(c.strip()) for c in cells]
+        cells = [restore_cell(c.strip()) for c in cells]  # our own exports put ' before = + - @
         if not any(cells):
             continue
         if columns is None:
@@ -432,8 +425,11 @@ def output_format(path: Path, explicit: str | None = None) -> str:
     return kind
 
 
-def write_dictionary(lexicon: Lexicon, path: Path, fmt: str) -> list[str]:
-    """Write ``lexicon`` as ``fmt`` (atomically); returns notes on what that format cannot hold."""
+def write_dictionary(lexicon: Lexicon, path: Path, fmt: str, raw_cells: bool = False) -> list[str]:
+    """Write ``lexicon`` as ``fmt`` (atomically); returns notes on what that format cannot hold.
+
+    CSV/TSV/XLSX cells go through ``write.spreadsheet_cell`` (no formula runs in Excel) unless ``raw_cells``.
+    """
     from .write import atomic_path
 
     notes: list[str] = []
@@ -446,11 +442,15 @@ def write_dictionary(lexicon: Lexicon, path: Path, fmt: str) -> list[str]:
         if any(e.definition for e in lexicon):
             notes.append(f"definitions left out ({fmt}); the CSV or policytag YAML export keeps them")
     if fmt == "xlsx":
-        with atomic_path(path) as tmp:
-            _write_xlsx(lexicon, tmp)
+        from .write import write_xlsx
+
+        header, *rows = _rows(lexicon)
+        write_xlsx(path, {"lexicon": (header, [dict(zip(header, r, strict=True)) for r in rows])}, raw_cells)
         return notes
-    text = {"policytag": to_policytag_yaml, "quanteda": to_quanteda_yaml, "liwc": to_liwc, "csv": to_csv,
-            "tsv": to_tsv}[fmt](lexicon)
+    if fmt in ("csv", "tsv"):
+        text = _delimited(lexicon, "," if fmt == "csv" else "\t", raw_cells)
+    else:
+        text = {"policytag": to_policytag_yaml, "quanteda": to_quanteda_yaml, "liwc": to_liwc}[fmt](lexicon)
     encoding = "utf-8-sig" if fmt in ("csv", "tsv") else "utf-8"  # Excel reads a BOM-less CSV as ANSI
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text, encoding=encoding, newline="")
@@ -564,16 +564,11 @@ def _rows(lexicon: Lexicon) -> list[list[str]]:
     return rows
 
 
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP: a leading ')."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _delimited(lexicon: Lexicon, delimiter: str) -> str:
+def _delimited(lexicon: Lexicon, delimiter: str, raw_cells: bool = False) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     for row in _rows(lexicon):
-        writer.writerow([safe_cell(c) for c in row])
+        writer.writerow([spreadsheet_cell(c, raw_cells) for c in row])
     return out.getvalue()
 
 
@@ -583,20 +578,6 @@ def to_csv(lexicon: Lexicon) -> str:
 
 def to_tsv(lexicon: Lexicon) -> str:
     return _delimited(lexicon, "\t")
-
-
-def _write_xlsx(lexicon: Lexicon, path: Path) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "lexicon"
-    for r, row in enumerate(_rows(lexicon), 1):
-        for c, value in enumerate(row, 1):
-            cell = sheet.cell(row=r, column=c)
-            cell.value = value
-            cell.data_type = "s"  # text stays text: never a formula
-    book.save(path)
 
 
 def describe(fmt: str) -> str:
@@ -612,4 +593,4 @@ def describe(fmt: str) -> str:
 
 
 __all__ = ["READ_FORMATS", "WRITE_FORMATS", "detect_format", "read_dictionary", "write_dictionary", "output_format",
-           "is_pattern", "describe", "safe_cell"]
+           "is_pattern", "describe"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
+from .common import raw_cells_option
 
 
 @click.command("dfm")
@@ -17,7 +18,8 @@ from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
               help="Rows: documents or paragraphs.")
 @click.option("--depth", type=click.IntRange(min=1), default=None,
               help="With --features category: cut nested category paths to this many levels.")
-def dfm(paths: tuple[str, ...], output: str, features: str, by: str, depth: int | None) -> int:
+@raw_cells_option
+def dfm(paths: tuple[str, ...], output: str, features: str, by: str, depth: int | None, raw_cells: bool) -> int:
     """Document × feature matrix for stm, seededlda, keyATM or scikit-learn.
 
     TAGGED files are what `policytag tag` wrote (.jsonl .csv .xlsx .parquet) or folders of them.
@@ -42,7 +44,7 @@ def dfm(paths: tuple[str, ...], output: str, features: str, by: str, depth: int 
     if not len(frame):
         raise ConfigError(f"no tagged paragraphs found in: {' '.join(paths)}")
     matrix = build_dfm(frame, features, by, depth)
-    written = write_dfm(matrix, output)
+    written = write_dfm(matrix, output, raw_cells)
     rows, cols = matrix.matrix.shape
     click.echo(f"{rows} {by}(s) × {cols} {features}(s), {int(matrix.matrix.sum())} counts -> "
                f"{', '.join(str(p) for p in written)}", err=True)

@@ -10,6 +10,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..kwic import TABLE_FORMATS
+from .common import raw_cells_option
 
 
 def split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -43,9 +44,10 @@ def split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
 @click.option("--lexicon", "lexicons", multiple=True,
               help="Lexicon(s) for variants and --category (default: the configured one; +FILE adds to it).")
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path -> place, year, ... for raw reports.")
+@raw_cells_option
 @click.pass_context
 def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...], window: int, output: str | None,
-         fmt: str | None, as_json: bool, lexicons: tuple[str, ...], meta_path: str | None) -> int:
+         fmt: str | None, as_json: bool, lexicons: tuple[str, ...], meta_path: str | None, raw_cells: bool) -> int:
     """Keyword in context, like quanteda's kwic: every hit of PATTERNs (or of a category) with its context.
 
     A PATTERN is a lexicon phrase (all its variants are searched), any literal, a glob at a
@@ -108,7 +110,7 @@ def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...],
             click.echo(f"policytag: skipped {exc}", err=True)
             failed += 1
     rows = sort_rows(rows, order)
-    write_rows(rows, columns_for(rows), output, out_format)
+    write_rows(rows, columns_for(rows), output, out_format, raw_cells)
     if output and output != "-":
         click.echo(f"{len(rows)} hit(s) in {len(sources) - failed} file(s) -> {output}", err=True)
     return EXIT_SOME_FAILED if failed else EXIT_OK

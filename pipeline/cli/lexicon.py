@@ -9,6 +9,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, InputError
+from .common import raw_cells_option
 
 
 @click.group("lexicon")
@@ -101,7 +102,8 @@ def _print_issues(issues: list[Any], all_notes: bool) -> int:
 @click.option("--from", "from_", type=click.Choice(["policytag", "quanteda", "liwc", "lexicoder", "wordstat", "csv",
                                                     "tsv", "xlsx"]), default=None,
               help="Input format (default: from the extension and content).")
-def convert(source: str, output: str, to: str | None, from_: str | None) -> int:
+@raw_cells_option
+def convert(source: str, output: str, to: str | None, from_: str | None, raw_cells: bool) -> int:
     """Convert a dictionary between formats (read any, write policytag / quanteda / LIWC / CSV / TSV / XLSX).
 
     Reads the own YAML, quanteda YAML, LIWC/Wordstat .dic, Lexicoder .lc3/.lcd, WordStat .cat,
@@ -131,7 +133,7 @@ def convert(source: str, output: str, to: str | None, from_: str | None) -> int:
         for issue in errors:
             click.echo(str(issue), err=True)
         raise ConfigError(f"{src}: {len(errors)} problem(s); nothing converted")
-    for note in write_dictionary(lex, out, fmt):
+    for note in write_dictionary(lex, out, fmt, raw_cells):
         click.echo(f"policytag: note: {note}", err=True)
     click.echo(f"{len(lex)} entries, {len(lex.categories)} categories -> {output} ({fmt})", err=True)
     return EXIT_OK

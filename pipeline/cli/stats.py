@@ -7,6 +7,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
+from .common import raw_cells_option
 
 
 def _split_terms(values: tuple[str, ...]) -> list[str]:
@@ -34,10 +35,11 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
               help="Cut nested lexicon categories (经济/营商环境) to this many levels in the category tables.")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Also draw charts (PNG + SVG) into this folder.")
+@raw_cells_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
           include_headings: bool, first_mention: tuple[str, ...], category_depth: int | None,
-          plot_dir: str | None) -> int:
+          plot_dir: str | None, raw_cells: bool) -> int:
     """Count tagged paragraphs: label shares, term and category frequencies, term × function.
 
     Term and category tables count lexicon matches per 10,000 characters; categories are the
@@ -71,7 +73,7 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
         tables["categories"] = st.category_table(frame, by, category_depth)
         tables["category_function"] = st.category_function_table(frame, by, labels, include_headings, category_depth)
     if output:
-        written = st.write_tables(tables, output, out_format)
+        written = st.write_tables(tables, output, out_format, raw_cells)
         names = ", ".join(str(p) for p in dict.fromkeys(written))
         click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {names}", err=True)
     else:
