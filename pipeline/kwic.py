@@ -150,9 +150,12 @@ def report_rows(doc: Any, matcher: Any, window: int, lexicon: Lexicon | None) ->
     return rows
 
 
-def sort_rows(rows: list[dict[str, Any]], order: dict[str, int]) -> list[dict[str, Any]]:
-    """By document (input order), then paragraph, then position."""
-    return sorted(rows, key=lambda r: (order.get(str(r.get("path")), 0), str(r.get("doc_id")),
+def sort_rows(rows: list[dict[str, Any]], order: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """By document (in input order: the order documents first appear), then paragraph, then position."""
+    first: dict[tuple[str, str], int] = {}
+    for row in rows:
+        first.setdefault((str(row.get("path")), str(row.get("doc_id"))), len(first))
+    return sorted(rows, key=lambda r: (first[(str(r.get("path")), str(r.get("doc_id")))],
                                        r.get("index") if r.get("index") is not None else -1,
                                        r["start"] if r.get("start") is not None else (r.get("offset") or 0)))
 

@@ -147,7 +147,8 @@ class Matcher:
             found += crossing
         if self._globs is not None:
             globs = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._globs.iter(key)]
-            found += [(s, _ascii_end(key, e) if gid in self._ascii_tail else e, gid) for s, e, gid in globs]
+            breaks = {d - i for i, d in enumerate(dropped)}  # key positions where a space or quote was
+            found += [(s, _ascii_end(key, e, breaks) if gid in self._ascii_tail else e, gid) for s, e, gid in globs]
             extra = extra or bool(globs)
         if not found and not self._regexes:
             return []
@@ -228,9 +229,9 @@ def _regex_spans(compiled: object, form: str, text: str) -> list[tuple[int, int]
         raise TimeoutError(f"lexicon regex {form!r} took more than {REGEX_SECONDS:g} s on one paragraph") from None
 
 
-def _ascii_end(key: str, end: int) -> int:
-    """A Latin-script glob takes in the rest of its word (abandon* -> abandoned)."""
-    while end < len(key) and key[end].isascii() and key[end].isalnum():
+def _ascii_end(key: str, end: int, breaks: set[int]) -> int:
+    """A Latin-script glob takes in the rest of its word (abandon* -> abandoned), up to a space."""
+    while end < len(key) and end not in breaks and key[end].isascii() and key[end].isalnum():
         end += 1
     return end
 

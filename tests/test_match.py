@@ -131,3 +131,56 @@ def test_seed_reports_have_their_key_phrases(seeds_dir: Path, matcher: Matcher) 
     every = set.intersection(*found.values())
     assert "执法检查" in every
     assert all(len(v) >= 60 for v in found.values())
+
+
+# ------------------------------------------------------------------ patterns, crossings, excludes, dictionaries
+
+
+def test_crossing_terms_are_both_counted() -> None:
+    lex = Lexicon([Entry("人大代表", "代表工作"), Entry("代表建议", "代表工作"), Entry("建议办理", "代表工作")])
+    terms = Matcher(lex).find("督办人大代表建议办理工作")
+    assert [(t.canonical, t.start, t.end) for t in terms] == [("人大代表", 2, 6), ("代表建议", 4, 8),
+                                                              ("建议办理", 6, 10)]
+    nested = Matcher(small()).find("全面推行民生实事项目人大代表票决制")  # inside a longer term: still one
+    assert [t.canonical for t in nested] == ["民生实事项目人大代表票决制"]
+
+
+def test_glob_counts_every_occurrence_of_its_prefix_and_latin_globs_take_the_word() -> None:
+    lex = Lexicon([Entry("优化营商*", "营商环境"), Entry("营商环境", "营商环境"), Entry("reform*", "改革")])
+    terms = Matcher(lex).find("持续优化营商环境，优化营商服务；reforms and reformers")
+    got = [(t.canonical, t.term) for t in terms]
+    assert ("优化营商*", "优化营商") in got and got.count(("优化营商*", "优化营商")) == 2
+    assert ("营商环境", "营商环境") in got  # a literal inside a glob's match is not hidden by it
+    assert [t.term for t in terms if t.canonical == "reform*"] == ["reforms", "reformers"]
+    quoted = Matcher(lex).find("“优化营商”环境")
+    assert [(t.term, t.quoted) for t in quoted if t.canonical == "优化营商*"] == [("优化营商", True)]
+
+
+def test_regex_runs_on_the_normalized_text_with_offsets_into_the_original() -> None:
+    entry = Entry("听取审议专项工作报告", "监督", (r"re:听取(?:和审议|审议)\p{Han}{0,8}?\d+项\p{Han}{0,6}报告",))
+    raw = "一年来，听取和审议１３项专项工作\n报告。"
+    mapped = MappedText.identity(raw).drop("\n")  # segment joins the broken line; offsets keep the original
+    mapped = MappedText(mapped.text.replace("１３", "13"), mapped.offsets)  # as normalize folds full-width digits
+    (term,) = Matcher(Lexicon([entry])).match_text(mapped, raw)
+    assert term.canonical == "听取审议专项工作报告" and raw[term.start:term.end] == "听取和审议１３项专项工作\n报告"
+
+
+def test_exclude_contexts_drop_a_match_only_inside_them() -> None:
+    entry = Entry("视察", "代表工作", ("集中视察",), exclude=("总书记视察", r"re:总书记\p{Han}{0,6}视察"))
+    m = Matcher(Lexicon([entry]))
+    assert [t.term for t in m.find("组织代表集中视察。")] == ["集中视察"]
+    assert m.find("总书记亲临重庆视察并发表重要讲话") == []
+    assert m.find("习近平总书记“视察”") == []  # literal contexts see through quotes, like terms
+    assert [t.term for t in m.find("总书记视察后，代表视察了项目")] == ["视察"]
+
+
+def test_each_dictionary_keeps_its_own_longest_matches_and_names_itself() -> None:
+    a = [Entry("人大代表建议", "代表工作", dictionary="a")]
+    b = [Entry("人大代表", "代表", dictionary="b"), Entry("代表", "代表", dictionary="b")]
+    terms = Matcher(Lexicon(a + b)).find("督办人大代表建议")
+    assert [(t.canonical, t.dictionary) for t in terms] == [("人大代表建议", "a"), ("人大代表", "b")]
+
+
+def test_a_form_in_two_categories_gives_one_term_each() -> None:
+    lex = Lexicon([Entry("河长制", "政策"), Entry("河长制", "生态环保")])
+    assert sorted(t.category for t in Matcher(lex).find("全面推行河长制")) == ["政策", "生态环保"]

@@ -124,3 +124,24 @@ def test_browser_screenshot_is_drawn(page: Path, tmp_path: Path) -> None:
 
     pixels = np.asarray(Image.open(shot).convert("L"))
     assert len(np.unique(pixels)) > 20  # a real page, not a blank canvas
+
+
+def test_one_colour_per_category_with_legend_and_definitions(tmp_path: Path) -> None:
+    records = make_records()
+    cats = ["经济/营商环境", "生态环保", "<b>民生</b>", *(f"类别{i}" for i in range(12))]
+    for r in records:
+        for i, t in enumerate(r["terms"]):
+            t["category"] = cats[(r["index"] + i) % len(cats)]
+    records[1]["terms"][0]["category"] = "<b>民生</b>"
+    frame = stats.load_tagged([write_jsonl(tmp_path / "t.jsonl", records)])
+    page = report.build_report(frame, charts=False,
+                               categories={"生态环保": "生态环境保护<与>治理", "经济/营商环境": ""})
+    legend = page[page.index('<div id="legend">'):]
+    legend = legend[: legend.index("</div>")]
+    used = {t["category"] for r in records for t in r["terms"]}
+    assert legend.count("<li>") == len(used) and "生态环境保护&lt;与&gt;治理" in legend
+    assert "&lt;b&gt;民生&lt;/b&gt;" in legend and "<b>民生</b>" not in page  # names are escaped, never in CSS
+    numbers = dict(re.findall(r'data-category="([^"]*)" data-cat="(\d+)"', page))
+    assert len(set(numbers.values())) == len(numbers) == len(used)  # one colour number per category
+    style = page[page.index("<style>mark.term"):]
+    assert all(f'mark.term[data-cat="{n}"]' in style for n in numbers.values())

@@ -330,3 +330,44 @@ def test_svg_charts_carry_glyph_outlines(tagged: Path, tmp_path: Path) -> None:
     svg = (tmp_path / "c" / "label_shares.svg").read_text(encoding="utf-8")
     assert re.search(r'<path id="NotoSansCJK|<path id="[^"]*(CJK|Han|WenQuanYi|Hei)', svg)
     assert "<text" not in svg  # text is outlines, so the SVG needs no font where it is shown
+
+
+def test_category_table_counts_the_users_categories(tagged: Path) -> None:
+    records = make_records()
+    table = stats.category_table(stats.load_tagged([tagged]), ["place"])
+    for place in ("甲市", "丙县", "丁区"):
+        rows = [r for r in records if r["meta"]["place"] == place]
+        chars = sum(len(r["text"]) for r in rows)
+        counts = Counter(t["category"] for r in rows for t in r["terms"])
+        part = table[table["place"] == place].set_index("category")
+        assert set(part.index) == {"监督方式", "代表工作"}  # every category in every group, 0 where absent
+        for category in part.index:
+            assert part.loc[category, "count"] == counts[category]
+            assert part.loc[category, "per_10k_chars"] == pytest.approx(counts[category] / chars * 10_000)
+    jia = table[table["place"] == "甲市"].set_index("category")
+    assert jia.loc["监督方式", "terms"] == 2 and jia.loc["监督方式", "paragraphs"] == 3
+
+
+def test_nested_categories_cut_to_a_depth_and_first_mention_by_category(tmp_path: Path) -> None:
+    records = make_records()
+    for r in records:
+        for t in r["terms"]:
+            t["category"] = {"监督方式": "监督/方式", "代表工作": "代表/工作"}[t["category"]]
+    frame = stats.load_tagged([write_jsonl(tmp_path / "t.jsonl", records)])
+    assert set(stats.category_table(frame, depth=1)["category"]) == {"监督", "代表"}
+    table = stats.first_mention_table(frame, ["代表"])
+    rows = {r["place"]: r for r in table.to_dict("records")}
+    assert rows["甲市"]["matched_by"] == "lexicon" and rows["甲市"]["first_year"] == 2021
+    assert rows["丙县"]["total"] == 3  # 双联 twice and 票决制 once, all under 代表/…
+    cross = stats.category_function_table(frame, depth=1).set_index("category")
+    assert cross.loc["监督", "监督"] == 3 and cross.loc["监督", "代表工作"] == 1
+
+
+def test_csv_tagged_files_keep_term_categories(tagged: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.csv"
+    labels = load_config()["classify"]["labels"]
+    rows = [flatten(r, labels) for r in make_records()]
+    pd.DataFrame(rows).to_csv(out, index=False, encoding="utf-8-sig")
+    a = stats.category_table(stats.load_tagged([tagged]))
+    b = stats.category_table(stats.load_tagged([out]))
+    pd.testing.assert_frame_equal(a, b)

@@ -90,7 +90,6 @@ def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...],
     rows: list[dict[str, Any]] = []
     failed = 0
     sources = iter_paths(paths, extensions=_extensions())
-    order = {s: i for i, s in enumerate(sources)}
     for source in sources:
         try:
             if is_tagged(source):
@@ -109,7 +108,7 @@ def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...],
         except InputError as exc:
             click.echo(f"policytag: skipped {exc}", err=True)
             failed += 1
-    rows = sort_rows(rows, order)
+    rows = sort_rows(rows)
     write_rows(rows, columns_for(rows), output, out_format, raw_cells)
     if output and output != "-":
         click.echo(f"{len(rows)} hit(s) in {len(sources) - failed} file(s) -> {output}", err=True)
