@@ -138,8 +138,9 @@ class Matcher:
             return []
         found: list[tuple[int, int, int]] = []
         if self._automaton is not None:
-            hits = self._automaton.iter(key) if self.overlaps else self._automaton.iter_long(key)
-            found = [(end - length + 1, end + 1, gid) for end, (length, gid) in hits]
+            found = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._automaton.iter(key)]
+            if not self.overlaps:
+                found = _leftmost_longest(found)
         extra = False
         if self._crossing and found:
             crossing = _crossing_hits(key, found, self._crossing)
@@ -234,6 +235,23 @@ def _ascii_end(key: str, end: int, breaks: set[int]) -> int:
     while end < len(key) and end not in breaks and key[end].isascii() and key[end].isalnum():
         end += 1
     return end
+
+
+def _leftmost_longest(hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Non-overlapping matches, leftmost first and the longest at each start.
+
+    Chosen here from every match rather than by pyahocorasick's ``iter_long``, which loses a
+    match that is a suffix of a longer path that failed: in 审查批准设区的市、 it follows
+    审查批准设区的市法规 and never reports 设区的市.
+    """
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    out = []
+    pos = 0
+    for hit in hits:
+        if hit[0] >= pos:
+            out.append(hit)
+            pos = hit[1]
+    return out
 
 
 MIN_CROSSING = 2  # characters two crossing terms must share (one shared character is mostly chance)

@@ -184,3 +184,8 @@ def test_each_dictionary_keeps_its_own_longest_matches_and_names_itself() -> Non
 def test_a_form_in_two_categories_gives_one_term_each() -> None:
     lex = Lexicon([Entry("河长制", "政策"), Entry("河长制", "生态环保")])
     assert sorted(t.category for t in Matcher(lex).find("全面推行河长制")) == ["政策", "生态环保"]
+
+
+def test_a_term_after_a_longer_path_that_fails_is_still_found() -> None:
+    lex = Lexicon([Entry("审查批准设区的市法规", "立法"), Entry("设区的市", "立法")])
+    assert [t.term for t in Matcher(lex).find("审查批准设区的市、自治县法规")] == ["设区的市"]
