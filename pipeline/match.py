@@ -73,19 +73,19 @@ class Matcher:
     share (one term in two categories) gives one Term per entry.
     """
 
-    def __init__(self, lexicon: Lexicon, overlaps: bool = False) -> None:
+    def __init__(self, lexicon: Lexicon, overlaps: bool = False, crossing: bool = True) -> None:
         self.lexicon = lexicon
         self.overlaps = overlaps
         self._parts: list[Matcher] = []
         names = list(dict.fromkeys(e.dictionary for e in lexicon))
         if len(names) > 1:  # several dictionaries: each keeps its own longest matches
-            self._parts = [Matcher(Lexicon([e for e in lexicon if e.dictionary == n], lexicon.source, n), overlaps)
-                           for n in names]
+            self._parts = [Matcher(Lexicon([e for e in lexicon if e.dictionary == n], lexicon.source, n), overlaps,
+                                   crossing) for n in names]
             return
         self._entries: list[Entry] = list(lexicon)
         self._groups: list[tuple[int, ...]] = []  # automaton value -> the entries of that key
         self._automaton, keys = self._build([(i, f) for i, e in enumerate(self._entries) for f in e.literal_forms])
-        self._crossing = {} if overlaps else _crossings(keys, self._groups)
+        self._crossing = _crossings(keys, self._groups) if crossing and not overlaps else {}
         globs = [(i, f[: -len(GLOB)]) for i, e in enumerate(self._entries) for f in e.pattern_forms if is_glob(f)]
         self._globs, glob_keys = self._build(globs) if globs else (None, {})
         self._ascii_tail = {gid for k, gid in glob_keys.items() if k[-1:].isascii() and k[-1:].isalnum()}

@@ -82,7 +82,8 @@ class Tagger:
     def matcher(self):  # noqa: ANN201
         from .match import Matcher
 
-        return Matcher(self.lexicon, overlaps=bool(self.config["match"]["overlaps"]))
+        return Matcher(self.lexicon, overlaps=bool(self.config["match"]["overlaps"]),
+                       crossing=bool(self.config["match"].get("crossing", True)))
 
     @functools.cached_property
     def tokenizer(self):  # noqa: ANN201

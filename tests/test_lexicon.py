@@ -197,3 +197,21 @@ def test_kwic_alias_tsv_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     raw = doc.read_text(encoding="utf-8")
     assert [raw[r["start"] : r["end"]] for r in rows] == [r["match"] for r in rows]
     assert rows[0]["quoted"] is True and rows[1]["canonical"] == "双联"
+
+
+def test_discover_near_a_users_category(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write(docs, "一、持续优化营商环境，推行“企业服务专员”制度。\n二、落实“双联”制度，推行“三治融合”。\n", "a.txt")
+    write(docs, "优化营商环境，推广“企业服务专员”。\n", "b.txt")
+    mine = write(tmp_path, "categories: {营商环境: 企业经营环境}\nterms:\n"
+                           "  - term: 优化营商环境\n    category: 营商环境\n", "mine.yaml")
+    out_path = tmp_path / "cands.yaml"
+    code, _, _ = run(["lexicon", "discover", str(docs), "--lexicon", str(mine), "--near", "营商环境", "-o",
+                      str(out_path)], capsys)
+    text = out_path.read_text(encoding="utf-8")
+    terms = [e["term"] for e in yaml.safe_load(text)]
+    assert code == 0 and terms == ["企业服务专员"]
+    assert "near 营商环境 2" in text and "set category (营商环境)" in text
+    code, _, err = run(["lexicon", "discover", str(docs), "--near", "没有"], capsys)
+    assert code == 2 and "no lexicon category" in err

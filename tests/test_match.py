@@ -189,3 +189,8 @@ def test_a_form_in_two_categories_gives_one_term_each() -> None:
 def test_a_term_after_a_longer_path_that_fails_is_still_found() -> None:
     lex = Lexicon([Entry("审查批准设区的市法规", "立法"), Entry("设区的市", "立法")])
     assert [t.term for t in Matcher(lex).find("审查批准设区的市、自治县法规")] == ["设区的市"]
+
+
+def test_crossing_can_be_turned_off() -> None:
+    lex = Lexicon([Entry("人大代表", "代表工作"), Entry("代表建议", "代表工作")])
+    assert [t.canonical for t in Matcher(lex, crossing=False).find("人大代表建议")] == ["人大代表"]
