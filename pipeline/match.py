@@ -28,6 +28,7 @@ from .lexicon import (
     GLOB,
     OPEN_QUOTES,
     QUOTES,
+    REGEX_PREFIX,
     SPACES,
     Entry,
     Lexicon,
@@ -85,12 +86,12 @@ class Matcher:
         self._entries: list[Entry] = list(lexicon)
         self._groups: list[tuple[int, ...]] = []  # automaton value -> the entries of that key
         self._automaton, keys = self._build([(i, f) for i, e in enumerate(self._entries) for f in e.literal_forms])
-        self._crossing = _crossings(keys, self._groups) if crossing and not overlaps else {}
+        self._crossing = crossing and not overlaps
         globs = [(i, f[: -len(GLOB)]) for i, e in enumerate(self._entries) for f in e.pattern_forms if is_glob(f)]
         self._globs, glob_keys = self._build(globs) if globs else (None, {})
         self._ascii_tail = {gid for k, gid in glob_keys.items() if k[-1:].isascii() and k[-1:].isalnum()}
-        self._regexes = [(compile_regex(f), i, f) for i, e in enumerate(self._entries) for f in e.pattern_forms
-                         if is_regex(f)]
+        self._regexes = [(compile_regex(f), i, f, required_prefix(f[len(REGEX_PREFIX):]))
+                         for i, e in enumerate(self._entries) for f in e.pattern_forms if is_regex(f)]
         self._excludes = {i: [_exclude_pattern(c) for c in e.exclude] for i, e in enumerate(self._entries)
                           if e.exclude}
 
@@ -137,15 +138,13 @@ class Matcher:
         if not key:
             return []
         found: list[tuple[int, int, int]] = []
+        crossing: list[tuple[int, int, int]] = []
         if self._automaton is not None:
             found = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._automaton.iter(key)]
             if not self.overlaps:
-                found = _leftmost_longest(found)
-        extra = False
-        if self._crossing and found:
-            crossing = _crossing_hits(key, found, self._crossing)
-            extra = bool(crossing)
-            found += crossing
+                found, crossing = _leftmost_longest(found, self._groups if self._crossing else None)
+                found += crossing
+        extra = bool(crossing)
         if self._globs is not None:
             globs = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._globs.iter(key)]
             breaks = {d - i for i, d in enumerate(dropped)}  # key positions where a space or quote was
@@ -180,7 +179,9 @@ class Matcher:
                         continue
                     seen.add((start, end, idx))
                 terms.append(self._term(idx, start, end, quoted, offsets, text, raw))
-        for compiled, idx, form in self._regexes:
+        for compiled, idx, form, prefix in self._regexes:
+            if prefix and prefix not in text:  # a literal every match starts with: most paragraphs skip the regex
+                continue
             for start, end in _regex_spans(compiled, form, text):
                 if (start, end, idx) not in seen and not (self._excludes and self._excluded(idx, start, end, text)):
                     seen.add((start, end, idx))
@@ -237,60 +238,73 @@ def _ascii_end(key: str, end: int, breaks: set[int]) -> int:
     return end
 
 
-def _leftmost_longest(hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Non-overlapping matches, leftmost first and the longest at each start.
+def _leftmost_longest(hits: list[tuple[int, int, int]], groups: list[tuple[int, ...]] | None = None
+                      ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """Non-overlapping matches, leftmost first and the longest at each start; and the matches that cross them.
 
     Chosen here from every match rather than by pyahocorasick's ``iter_long``, which loses a
     match that is a suffix of a longer path that failed: in 审查批准设区的市、 it follows
-    审查批准设区的市法规 and never reports 设区的市.
+    审查批准设区的市法规 and never reports 设区的市. With ``groups`` (entry ids per key group),
+    a match that starts inside a chosen one and runs past its end, sharing at least
+    MIN_CROSSING characters and not of the same entry, is returned too (人大代表 / 代表建议 in
+    人大代表建议: both real terms, both count); the longest one at each start.
     """
     hits.sort(key=lambda h: (h[0], -h[1]))
-    out = []
+    out: list[tuple[int, int, int]] = []
+    crossing: list[tuple[int, int, int]] = []
     pos = 0
+    last = None
+    taken = -1
     for hit in hits:
         if hit[0] >= pos:
             out.append(hit)
             pos = hit[1]
-    return out
+            last = hit
+        elif (groups is not None and hit[1] > pos and pos - hit[0] >= MIN_CROSSING and hit[0] != taken
+              and hit[0] > last[0] and not set(groups[hit[2]]) & set(groups[last[2]])):
+            crossing.append(hit)
+            taken = hit[0]
+    return out, crossing
 
 
 MIN_CROSSING = 2  # characters two crossing terms must share (one shared character is mostly chance)
 
 
-def _crossings(keys: dict[str, int], groups: list[tuple[int, ...]]) -> dict[int, list[tuple[int, str, int]]]:
-    """key group -> (offset, partner key, partner group) for each form that can start inside it and run past it."""
-    by_head: dict[str, list[tuple[str, int]]] = {}  # keys by their first MIN_CROSSING characters
-    for key, gid in keys.items():
-        if len(key) > MIN_CROSSING:
-            by_head.setdefault(key[:MIN_CROSSING], []).append((key, gid))
-    table: dict[int, list[tuple[int, str, int]]] = {}
-    for key, gid in keys.items():
-        for offset in range(1, len(key) - MIN_CROSSING + 1):
-            candidates = by_head.get(key[offset: offset + MIN_CROSSING])
-            if not candidates:
-                continue
-            suffix = key[offset:]
-            for partner, pgid in candidates:
-                if len(partner) > len(suffix) and partner.startswith(suffix) and not set(groups[gid]) & set(
-                        groups[pgid]):  # a variant crossing its own entry is one term
-                    table.setdefault(gid, []).append((offset, partner, pgid))
-    for partners in table.values():
-        partners.sort(key=lambda p: (p[0], -len(p[1])))
-    return table
+def required_prefix(body: str) -> str:
+    """Literal text every match of a regex starts with ("" when there is none or it cannot be told).
+
+    听取(?:和|并)?审议… -> 听取; 讨论、?决定 -> 讨论; a top-level | or leading flags -> "".
+    """
+    if body.startswith("(?") or _top_level_bar(body):
+        return ""
+    meta = set(".^$*+?{}[]\\|()")
+    i = 0
+    while i < len(body) and body[i] not in meta:
+        i += 1
+    prefix = body[:i]
+    if i < len(body) and body[i] in "*?{":  # the last literal character is optional or repeated
+        prefix = prefix[:-1]
+    return prefix
 
 
-def _crossing_hits(key: str, found: list[tuple[int, int, int]],
-                   table: dict[int, list[tuple[int, str, int]]]) -> list[tuple[int, int, int]]:
-    """Terms that start inside a longest match and run past its end: both are real terms, both count."""
-    out = []
-    for kstart, _, gid in found:
-        taken = -1
-        for offset, partner, pgid in table.get(gid, ()):
-            at = kstart + offset
-            if at != taken and key.startswith(partner, at):
-                out.append((at, at + len(partner), pgid))
-                taken = at  # the longest partner at this position
-    return out
+def _top_level_bar(body: str) -> bool:
+    depth, in_class, escaped = 0, False, False
+    for ch in body:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
 
 
 def _is_quoted(text: str, start: int, end: int) -> bool:
