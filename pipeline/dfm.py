@@ -76,7 +76,7 @@ def build_dfm(frame: pd.DataFrame, features: str = "term", by: str = "doc", dept
 
 def _docs_table(frame: pd.DataFrame, by: str, row_keys: list[str]) -> pd.DataFrame:
     meta = [c for c in frame.columns if c not in _SKIP and c not in ("doc_id", "index") and frame[c].notna().any()
-            and not c.startswith("score")]
+            and not c.startswith("score") and not (by == "doc" and c == "period")]  # period is per paragraph
     if by == "paragraph":
         out = pd.DataFrame({"doc_id": frame["doc_id"].astype(str), "index": frame["index"]})
         out["labels"] = ["|".join(v) for v in frame["labels"]]
