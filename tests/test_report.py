@@ -145,3 +145,22 @@ def test_one_colour_per_category_with_legend_and_definitions(tmp_path: Path) -> 
     assert len(set(numbers.values())) == len(numbers) == len(used)  # one colour number per category
     style = page[page.index("<style>mark.term"):]
     assert all(f'mark.term[data-cat="{n}"]' in style for n in numbers.values())
+
+
+def test_report_lexicon_goes_through_the_one_loader(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12 item 9: an alias bomb or broken YAML given to report --lexicon is refused at once (exit 2)."""
+    from policytag.cli import main
+
+    tagged = write_jsonl(tmp_path / "t.jsonl", make_records())
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                    "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("- term: [unclosed\n", encoding="utf-8")
+    for lexicon, message in ((bomb, "bomb.yaml:2: YAML aliases"), (broken, "broken.yaml:2: not valid YAML")):
+        out = tmp_path / "r.html"
+        with pytest.raises(SystemExit) as exc:
+            main(["report", str(tagged), "-o", str(out), "--lexicon", str(lexicon)])
+        assert exc.value.code == 2 and not out.exists()
+        assert message in capsys.readouterr().err
