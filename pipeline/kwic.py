@@ -38,7 +38,7 @@ def kwic_lexicon(patterns: Sequence[str], lexicon: Lexicon | None = None, catego
             raise ConfigError(problem)
         found = [] if is_pattern(pattern) or lexicon is None else lexicon.lookup_all(pattern)
         if found:
-            entries += [replace(e, dictionary=pattern, exclude=e.exclude) for e in found]
+            entries += [replace(e, dictionary=pattern) for e in found]
             continue
         term = pattern if is_pattern(pattern) else pattern.strip(QUOTES)
         if len(match_key(term)) < 1:

@@ -128,15 +128,19 @@ class Matcher:
 
     def match_text(self, mapped: MappedText, raw: str | None = None) -> list[Term]:
         """Terms in ``mapped.text``; start/end index the original text (``raw`` if given)."""
-        if self._parts:
-            terms = [t for part in self._parts for t in part.match_text(mapped, raw)]
-            terms.sort(key=lambda t: (t.start, -t.end))
-            return terms
         text = mapped.text
         dropped = [m.start() for m in _DROP_RE.finditer(text)]
         key = _DROP_RE.sub("", text) if dropped else text
         if not key:
             return []
+        if self._parts:  # one pass per dictionary over the same prepared text
+            terms = [t for part in self._parts for t in part._match(mapped, raw, text, dropped, key)]
+            terms.sort(key=lambda t: (t.start, -t.end))
+            return terms
+        return self._match(mapped, raw, text, dropped, key)
+
+    def _match(self, mapped: MappedText, raw: str | None, text: str, dropped: list[int], key: str) -> list[Term]:
+        """Terms of this dictionary; ``key`` is ``text`` without the ``dropped`` quote and space positions."""
         found: list[tuple[int, int, int]] = []
         crossing: list[tuple[int, int, int]] = []
         if self._automaton is not None:
@@ -159,7 +163,7 @@ class Matcher:
         n = len(text)
         terms: list[Term] = []
         seen: set[tuple[int, int, int]] = set()
-        dedupe = self.overlaps or extra or bool(self._regexes)
+        dedupe = self.overlaps or extra
         for kstart, kend, gid in found:
             if positions is None:  # nothing dropped: key positions are text positions, and no quotes anywhere
                 start, end, quoted = kstart, kend, False
@@ -179,14 +183,20 @@ class Matcher:
                         continue
                     seen.add((start, end, idx))
                 terms.append(self._term(idx, start, end, quoted, offsets, text, raw))
+        done: set[tuple[int, int, str, str]] | None = None  # terms so far, built only when a regex matches
         for compiled, idx, form, prefix in self._regexes:
             if prefix and prefix not in text:  # a literal every match starts with: most paragraphs skip the regex
                 continue
             for start, end in _regex_spans(compiled, form, text):
-                if (start, end, idx) not in seen and not (self._excludes and self._excluded(idx, start, end, text)):
-                    seen.add((start, end, idx))
-                    terms.append(self._term(idx, start, end, _is_quoted(text, start, end), offsets, text, raw))
-            extra = True
+                if self._excludes and self._excluded(idx, start, end, text):
+                    continue
+                term = self._term(idx, start, end, _is_quoted(text, start, end), offsets, text, raw)
+                if done is None:
+                    done = {(t.start, t.end, t.canonical, t.category) for t in terms}
+                if (term.start, term.end, term.canonical, term.category) not in done:
+                    done.add((term.start, term.end, term.canonical, term.category))
+                    terms.append(term)
+                    extra = True
         if self.overlaps:
             terms = _drop_nested_same_entry(terms)
         elif extra:

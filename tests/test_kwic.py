@@ -95,9 +95,16 @@ def test_spreadsheet_outputs_have_bom_and_no_live_formula(reports: Path, tmp_pat
     assert text.splitlines()[1].split(sep)[left].strip('"').startswith("'=HYPERLINK")
 
 
-def test_paths_are_needed_after_the_patterns(capsys) -> None:  # noqa: ANN001
+def test_paths_are_needed_after_the_patterns(reports: Path, capsys) -> None:  # noqa: ANN001
     code, _, err = run(["kwic", "双联", "no/such/file.txt"], capsys)
-    assert code == 2 and "'no/such/file.txt' was not found" in err
+    assert code == 1 and "no/such/file.txt" in err  # a missing file is skipped and named, as everywhere
+    code, out, err = run(["kwic", "双联", "票决制", str(reports / "a.txt"), "no/such/file.txt"], capsys)
+    assert code == 1 and "no/such/file.txt" in err and "票决制" not in err
+    header, *lines = out.splitlines()
+    column = header.split("\t").index("pattern")
+    assert {line.split("\t")[column] for line in lines} == {"双联", "票决制"}
+    code, _, err = run(["kwic", "双联"], capsys)
+    assert code == 2 and "kwic needs PATHS" in err
 
 
 def test_bad_regex_is_refused(reports: Path, capsys) -> None:  # noqa: ANN001

@@ -13,20 +13,26 @@ from ..kwic import TABLE_FORMATS
 from .common import raw_cells_option
 
 
-def split_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """PATTERN... PATHS: the trailing arguments that exist (files, folders, globs, -) are the paths."""
+def split_args(args: tuple[str, ...], with_category: bool = False) -> tuple[list[str], list[str]]:
+    """PATTERN... PATHS: the paths start at the first argument that exists (file, folder, glob, -).
+
+    After that every argument is a path (a missing one is reported and skipped, as in every
+    other command). When none exists, the first argument is the pattern (with --category all
+    are paths).
+    """
     import glob
 
     def is_path(arg: str) -> bool:
         return arg == "-" or Path(arg).exists() or (any(c in arg for c in "*?[") and bool(glob.glob(arg)))
 
-    cut = len(args)
-    while cut > 0 and is_path(args[cut - 1]):
-        cut -= 1
+    first_pattern = 0 if with_category else 1
+    cut = next((i for i in range(first_pattern, len(args)) if is_path(args[i])), len(args))
     patterns, paths = list(args[:cut]), list(args[cut:])
     if not paths:
-        last = args[-1] if args else ""
-        raise ConfigError(f"kwic needs at least one file or folder after the patterns; {last!r} was not found")
+        first = 0 if with_category else 1
+        if len(args) <= first:
+            raise ConfigError("kwic needs PATHS (files or folders) after the patterns")
+        patterns, paths = list(args[:first]), list(args[first:])
     return patterns, paths
 
 
@@ -77,7 +83,7 @@ def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...],
     from ..match import Matcher
     from ..read import iter_paths, read_path
 
-    patterns, paths = split_args(args)
+    patterns, paths = split_args(args, bool(categories))
     out_format = "jsonl" if as_json and not fmt else table_format(output, fmt)
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": list(lexicons) or None})
     lex = load_lexicon(config["match"]["lexicon"])
