@@ -6,10 +6,26 @@ failed (the rest are in the output), 2 usage or configuration error.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+# C0/C1 control characters and line/paragraph separators: in a file name they would move the cursor,
+# recolour or clear the terminal, or fake a line of output
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` for one line on a terminal: control characters escaped (``\\n``, ``\\x1b``), the rest kept.
+
+    >>> printable("a\\x1b[2Jb\\nc.txt")
+    'a\\\\x1b[2Jb\\\\nc.txt'
+    """
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class PolicytagError(Exception):
@@ -32,7 +48,7 @@ class InputError(PolicytagError):
         self.line = line
         self.message = message
         where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {message}")
+        super().__init__(printable(f"{where}: {message}"))  # names of downloaded files are untrusted
 
     def __reduce__(self) -> tuple:
         # Rebuilt from its fields, so the error survives the trip back from a worker process.

@@ -147,8 +147,8 @@ def spreadsheet_cell(value: Any, raw: bool = False) -> Any:
     already starts with ``'`` before a trigger gets one more, so ``restore_cell``
     gives back exactly what was written.
 
-    >>> spreadsheet_cell('=HYPERLINK("http://e/")'), spreadsheet_cell("-5%"), spreadsheet_cell("执法检查")
-    ('\'=HYPERLINK("http://e/")', "'-5%", '执法检查')
+    >>> spreadsheet_cell("=1+1"), spreadsheet_cell("-5%"), spreadsheet_cell("执法检查")
+    ("'=1+1", "'-5%", '执法检查')
     >>> restore_cell(spreadsheet_cell("'=1+1")), spreadsheet_cell(-5)
     ("'=1+1", -5)
     """
@@ -487,6 +487,145 @@ def arrow_array(values: list[Any]) -> Any:
 
 def _plain_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+# ---------------------------------------------------------------------------- outputs that are inputs
+def _file_ids(paths: Iterable[str | Path | None]) -> dict[tuple[int, int], str]:
+    ids = {}
+    for path in paths:
+        if path is None or str(path) == "-":
+            continue
+        try:
+            st = os.stat(path)  # follows links: a link to an input is that input
+        except (OSError, ValueError):
+            continue
+        ids.setdefault((st.st_dev, st.st_ino), str(path))
+    return ids
+
+
+def refuse_input_as_output(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path | None]) -> None:
+    """ConfigError (exit 2, nothing written) when an output is one of the inputs.
+
+    Compared by device and inode, so a hard link, a symbolic link or another
+    spelling of the same path (``./a.txt``, ``../x/a.txt``) is caught too.
+    """
+    from .errors import ConfigError
+
+    taken = _file_ids(inputs)
+    for out, ident in ((out, next(iter(_file_ids([out])), None)) for out in outputs):
+        if ident is not None and ident in taken:
+            same = "" if Path(taken[ident]) == Path(str(out)) else f" ({taken[ident]})"
+            raise ConfigError(f"{out}: the output is also an input{same}; writing it would destroy the input. "
+                              "Write to another file")
+
+
+def refuse_inputs_inside(folder: str | Path, inputs: Iterable[str | Path | None]) -> None:
+    """ConfigError when an input lies inside ``folder``, an output folder that is replaced as a whole."""
+    from .errors import ConfigError
+
+    root = Path(folder).resolve()
+    for path in inputs:
+        if path is None or str(path) == "-":
+            continue
+        resolved = Path(path).resolve()
+        if resolved == root or root in resolved.parents:
+            raise ConfigError(f"{folder}: the output folder holds the input {path}, which writing it would destroy; "
+                              "write to another folder")
+
+
+# ---------------------------------------------------------------------------- one run per output
+class OutputLock:
+    """Only one run writes OUT at a time: an exclusive lock on ``.OUT.lock`` beside it, held for the run.
+
+    The lock is ``fcntl.flock`` (standard library, no dependency): the kernel
+    drops it when the holder exits in any way, ``kill -9`` and power loss
+    included, so a lock left by a dead run never blocks; a second run on the
+    same OUT is refused at once with who holds it (pid, host, start time),
+    which the holder writes into the file. The file is removed on release.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
+    >>> with OutputLock(out):
+    ...     OutputLock(out).acquire()
+    Traceback (most recent call last):
+    policytag.errors.ConfigError: ...out.jsonl is being written by another policytag run (pid ...
+    """
+
+    def __init__(self, output: str | Path) -> None:
+        target = Path(output)
+        self.output = str(output)
+        self.path = target.with_name(f".{target.name}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> OutputLock:
+        from .errors import ConfigError
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            if not _try_lock(fd):
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise ConfigError(f"{self.output} is being written by another policytag run ({holder}); wait for it "
+                                  "to finish or write to another file")
+            try:  # the holder before us may have removed the file just now: lock the one that is there
+                if os.stat(self.path).st_ino == os.fstat(fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        import socket
+        from datetime import datetime
+
+        holder = {"pid": os.getpid(), "host": socket.gethostname(),
+                  "started": datetime.now().astimezone().isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.write(fd, orjson.dumps(holder) + b"\n")
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)  # while still holding it: the next run makes a new file
+        except OSError:
+            pass
+        finally:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = orjson.loads(os.pread(fd, 4096, 0))
+        return f"pid {info['pid']} on {info['host']}, started {info['started']}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "it has not said who it is yet"
 
 
 # ---------------------------------------------------------------------------- checkpoints
