@@ -53,9 +53,11 @@ def zip_problem(source: str | Path | bytes, *, max_unpacked: int = MAX_UNPACKED,
             members = zipfile.ZipFile(fh).infolist()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return None
-        total = 0
+        total = sum(info.file_size for info in members)
+        if total > max_unpacked:
+            return (f"zip archive would inflate to {_mb(total)} (limit {_mb(max_unpacked)}): refused as a "
+                    "possible zip bomb")
         for info in members:
-            total += info.file_size
             if expected is not None and info.filename not in expected:
                 return f"unexpected member {info.filename!r} (expected {', '.join(sorted(expected))})"
             if expected is not None and info.file_size > expected[info.filename]:
@@ -65,9 +67,6 @@ def zip_problem(source: str | Path | bytes, *, max_unpacked: int = MAX_UNPACKED,
             if info.file_size > RATIO_FLOOR and ratio > max_ratio:
                 return (f"member {info.filename!r} would inflate {ratio:,.0f}x to {_mb(info.file_size)} "
                         f"(limit {max_ratio:,.0f}x): refused as a possible zip bomb")
-        if total > max_unpacked:
-            return (f"zip archive would inflate to {_mb(total)} (limit {_mb(max_unpacked)}): refused as a "
-                    "possible zip bomb")
         return None
     finally:
         fh.close()

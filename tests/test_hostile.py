@@ -295,3 +295,85 @@ def test_two_real_runs_into_one_output_never_tear_it(tmp_path: Path) -> None:
     rows = records(out)  # every line whole JSON
     assert len({r["path"] for r in rows}) == 12
     assert leftovers(tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- decompression bombs
+def _inflating_member(zf: zipfile.ZipFile, name: str, megabytes: int, unit: bytes = b"\0", head: bytes = b"",
+                      tail: bytes = b"") -> None:
+    """A member that inflates to ``megabytes`` MB of ``unit`` repeated, written in chunks (never held whole)."""
+    chunk = (unit * (2**20 // len(unit) + 1))[: 2**20 // len(unit) * len(unit)]
+    with zf.open(name, "w", force_zip64=True) as fh:
+        fh.write(head)
+        for _ in range(megabytes):
+            fh.write(chunk)
+        fh.write(tail)
+
+
+W = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _docx_bomb(path: Path, megabytes: int) -> Path:
+    """A real .docx whose document.xml is ``megabytes`` MB of valid paragraphs (python-docx would parse it all)."""
+    from test_robustness import _docx_bytes
+
+    good = zipfile.ZipFile(__import__("io").BytesIO(_docx_bytes(REPORT)))
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for info in good.infolist():
+            if info.filename == "word/document.xml":
+                _inflating_member(zf, info.filename, megabytes, "<w:p><w:r><w:t>执法检查</w:t></w:r></w:p>".encode(),
+                                  head=b"<w:document " + W + b"><w:body>", tail=b"</w:body></w:document>")
+            else:
+                zf.writestr(info, good.read(info.filename))
+    return path
+
+
+@pytest.mark.parametrize("megabytes, why", [(300, r"zip archive would inflate to 300\.\d MB \(limit 256\.0 MB\)"),
+                                            (40, r"member 'word/document\.xml' would inflate [\d,]+x")])
+def test_docx_bomb_is_refused_before_inflating(megabytes: int, why: str, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    bomb = _docx_bomb(src / "bomb.docx", megabytes)
+    assert bomb.stat().st_size < 2**20 * megabytes / 100
+    _report(src / "good.txt")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out))
+    assert code == 1
+    assert_clean_stderr(stderr)
+    assert re.search(rf"skipped .*bomb\.docx: {why}.*refused as a possible zip bomb", stderr), stderr
+    assert {r["path"] for r in records(out)} == {str(src / "good.txt")}
+
+
+def test_weights_npz_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    import shutil
+
+    from policytag.resources import data_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(data_dir("models") / "default", model)
+    good = zipfile.ZipFile(model / "weights.npz")
+    members = {i.filename: good.read(i.filename) for i in good.infolist()}
+    good.close()
+    with zipfile.ZipFile(model / "weights.npz", "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, data in members.items():
+            if name == "values.npy":
+                _inflating_member(zf, name, 200)  # 200 MB of zeros
+            else:
+                zf.writestr(name, data)
+    assert (model / "weights.npz").stat().st_size < 2**20
+    _report(tmp_path / "a.txt")
+    code, _, stderr = run_cli("tag", str(tmp_path / "a.txt"), "--model", str(model))
+    assert code == 2
+    assert_clean_stderr(stderr)
+    assert re.search(r"weights\.npz: zip archive would inflate to 200\.\d MB \(limit \d\.\d MB\): refused as a "
+                     r"possible zip bomb", stderr), stderr
+
+
+def test_xlsx_bomb_given_to_stats_is_one_skipped_file(tmp_path: Path) -> None:
+    good = _tagged(tmp_path / "t.jsonl")
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        _inflating_member(zf, "xl/worksheets/sheet1.xml", 300, b"<row><c><v>1</v></c></row>")
+    code, stdout, stderr = run_cli("stats", str(good), str(bomb))
+    assert code == 1
+    assert re.search(r"skipped .*bomb\.xlsx: zip archive would inflate to 300\.0 MB", stderr), stderr
+    assert "监督" in stdout  # the good file was counted
