@@ -488,6 +488,24 @@ def _paragraph(text: Any, row: dict[str, Any], number: int, ordinal: int, path: 
     return Paragraph(doc_id=str(doc_id), path=path, index=ordinal, body=body, extra=extra)
 
 
+_ORJSON_PROBLEMS = {
+    "Integer exceeds 64-bit range": "a number is too large (more than 64 bits)",
+    "str is not valid UTF-8: surrogates not allowed": "text holds an unpaired surrogate escape such as \\ud800",
+    "Recursion limit reached": "JSON nested too deeply (more than 254 levels)",
+}
+
+
+def _unstorable(row: Any) -> str | None:
+    """Why a parsed row could not be written as a record (orjson refuses it), or None."""
+    import orjson
+
+    try:
+        orjson.dumps(row)
+    except orjson.JSONEncodeError as exc:
+        return _ORJSON_PROBLEMS.get(str(exc), f"cannot be stored: {exc}")
+    return None
+
+
 def _iter_jsonl(text: str, path: str, file_id: str, text_field: str,
                 settings: dict[str, Any]) -> Iterator[Paragraph | InputError]:
     ordinal = -1
@@ -499,6 +517,13 @@ def _iter_jsonl(text: str, path: str, file_id: str, text_field: str,
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             yield InputError(path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=number)
+            continue
+        except RecursionError:
+            yield InputError(path, "JSON nested too deeply to read", line=number)
+            continue
+        problem = _unstorable(row)
+        if problem:
+            yield InputError(path, problem, line=number)
             continue
         if not isinstance(row, dict):
             yield InputError(path, f"expected a JSON object, got {type(row).__name__}", line=number)
@@ -514,7 +539,8 @@ def _iter_csv(text: str, path: str, file_id: str, text_field: str,
         dialect: Any = csv.Sniffer().sniff(text[:65536], delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    lines = _Lines(text)
+    reader = csv.DictReader(lines, dialect=dialect)
     try:
         fields = reader.fieldnames or []
     except csv.Error as exc:
@@ -523,6 +549,8 @@ def _iter_csv(text: str, path: str, file_id: str, text_field: str,
         found = ", ".join(fields) if fields else "none"
         raise InputError(path, f"no {text_field!r} column (columns found: {found}); use --text-field")
     for ordinal in itertools.count():
+        first = reader.line_num + 1
+        lines.taken.clear()
         try:
             row = next(reader)
         except StopIteration:
@@ -530,8 +558,40 @@ def _iter_csv(text: str, path: str, file_id: str, text_field: str,
         except csv.Error as exc:
             yield InputError(path, f"not valid CSV: {exc}", line=reader.line_num)
             return
+        if lines.unclosed_quote(dialect):
+            yield InputError(path, f"unclosed quote: the cell opened on this line runs to the end of the file "
+                                   f"(line {reader.line_num}), so the rows after it were not read; close the quote",
+                             line=first)
+            return
         row.pop(None, None)  # cells beyond the header
         yield _paragraph(row.get(text_field) or "", row, reader.line_num, ordinal, path, file_id, text_field, settings)
+
+
+class _Lines:
+    """The lines the CSV reader takes, kept for the current row (to see a quote that never closes)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = io.StringIO(text, newline="")
+        self.taken: list[str] = []
+        self.done = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._lines.readline()
+        if not line:
+            self.done = True
+            raise StopIteration
+        self.taken.append(line)
+        return line
+
+    def unclosed_quote(self, dialect: Any) -> bool:
+        """The last row ran over several lines to the end of the text with an odd number of quotes."""
+        if len(self.taken) < 2 or self._lines.tell() < len(self._lines.getvalue()):
+            return False
+        quote = getattr(dialect, "quotechar", '"') or '"'
+        return "".join(self.taken).count(quote) % 2 == 1
 
 
 def read_precut(path: str | Path, input_format: str, config: dict[str, Any] | None = None,

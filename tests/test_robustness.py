@@ -221,6 +221,50 @@ def test_csv_without_the_text_column(tmp_path: Path) -> None:
     assert [r["text"] for r in records(out)] == ["常委会开展执法检查。"]
 
 
+# One row that Python's JSON reader takes but no output can hold, or that it cannot read at all.
+HOSTILE_ROWS = [
+    ('{"text": "\\ud800 孤立的代理项"}', r"unpaired surrogate"),
+    ('{"text": "审议条例。", "id": 123456789012345678901234567890}', r"number is too large \(more than 64 bits\)"),
+    ('{"text": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}", r"JSON nested too deeply"),
+    ('{"text": "x", "n": ' + "[" * 300 + "]" * 300 + "}", r"JSON nested too deeply"),
+]
+
+
+@pytest.mark.parametrize("row, message", HOSTILE_ROWS, ids=["surrogate", "huge-int", "deep-100k", "deep-300"])
+def test_one_hostile_jsonl_row_is_one_skipped_row(row: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "paras.jsonl"
+    good = [json.dumps({"text": t}, ensure_ascii=False) for t in ("常委会开展执法检查。", "审议通过条例草案。")]
+    path.write_text("\n".join([good[0], row, good[1]]) + "\n", encoding="utf-8")
+    for out in (tmp_path / "out.jsonl", tmp_path / "out.csv"):
+        code, _, stderr = run_cli("tag", str(path), "--input-format", "jsonl", "-o", str(out))
+        assert code == 1, stderr
+        assert_clean_stderr(stderr)
+        assert re.search(rf"skipped .*paras\.jsonl:2: .*{message}", stderr), stderr
+    assert [r["text"] for r in records(tmp_path / "out.jsonl")] == ["常委会开展执法检查。", "审议通过条例草案。"]
+    tagged = records(tmp_path / "out.jsonl")
+    lines = [json.dumps(tagged[0], ensure_ascii=False), row, json.dumps(tagged[1], ensure_ascii=False)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")  # the same row in a tagged file
+    code, stdout, stderr = run_cli("stats", str(path))
+    assert code == 1 and re.search(r"skipped .*paras\.jsonl:2: bad JSON line", stderr), stderr
+    assert "监督" in stdout
+
+
+def test_csv_quote_that_never_closes_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "paras.csv"
+    path.write_text('id,text\n1,常委会开展执法检查。\n2,"审议通过条例草案\n3,开展立法调研。\n4,听取审议报告。\n'
+                    '5,审议代表议案。\n6,听取专项工作报告。\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(path), "--input-format", "csv", "-o", str(out))
+    assert code == 1
+    assert_clean_stderr(stderr)
+    assert re.search(r"skipped .*paras\.csv:3: unclosed quote: the cell opened on this line runs to the end of "
+                     r"the file \(line 7\)", stderr), stderr
+    assert [r["text"] for r in records(out)] == ["常委会开展执法检查。"]
+    path.write_text('id,text\n1,常委会开展执法检查。\n2,"多行的\n正常单元格"\n', encoding="utf-8")  # closed: fine
+    assert run_cli("tag", str(path), "--input-format", "csv", "-o", str(out))[0] == 0
+    assert [r["text"] for r in records(out)] == ["常委会开展执法检查。", "多行的\n正常单元格"]
+
+
 # ----------------------------------------------------------------------------- configuration errors (exit 2)
 def _train_rows(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
