@@ -377,3 +377,30 @@ def test_xlsx_bomb_given_to_stats_is_one_skipped_file(tmp_path: Path) -> None:
     assert code == 1
     assert re.search(r"skipped .*bomb\.xlsx: zip archive would inflate to 300\.0 MB", stderr), stderr
     assert "监督" in stdout  # the good file was counted
+
+
+def _alias_bomb(path: Path) -> Path:
+    """A 'billion laughs' lexicon of about a kilobyte: nine levels of nine aliases each."""
+    lines = ["- term: 双联", "  category: 代表工作", "  definition: 联系代表",
+             '  variants: &a0 ["联系代表甲", "联系代表乙"]']
+    for i in range(1, 10):
+        lines.append(f"- term: 票决制{i}\n  category: 代表工作\n  definition: x\n  variants: &a{i} [" +
+                     ", ".join([f"*a{i - 1}"] * 9) + "]")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["report", "tag", "lexicon-check", "kwic"])
+def test_yaml_alias_bomb_in_a_lexicon_is_refused_at_once(command: str, tmp_path: Path) -> None:
+    lexicon = _alias_bomb(tmp_path / "bomb.yaml")
+    assert lexicon.stat().st_size < 2000
+    tagged = _tagged(tmp_path / "t.jsonl")
+    args = {"report": ["report", str(tagged), "-o", str(tmp_path / "r.html"), "--lexicon", str(lexicon)],
+            "tag": ["tag", str(_report(tmp_path / "a.txt")), "--lexicon", str(lexicon)],
+            "lexicon-check": ["lexicon", "check", str(lexicon)],
+            "kwic": ["lexicon", "kwic", "双联", str(_report(tmp_path / "a.txt")), "--lexicon", str(lexicon)]}[command]
+    started = time.process_time()
+    code, stdout, stderr = run_cli(*args)
+    assert code == 2
+    assert "bomb.yaml:4: YAML anchors and aliases (&name, *name) are not allowed" in stdout + stderr
+    assert time.process_time() - started < 30  # a guard against expansion, not a speed test (it takes ~0.1 s)
