@@ -628,6 +628,19 @@ def _read_holder(fd: int) -> str:
         return "it has not said who it is yet"
 
 
+def file_digest(path: str | Path) -> str | None:
+    """SHA-256 of a file's content (None for standard input or a file that cannot be read)."""
+    import hashlib
+
+    if str(path) == "-":
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
 # ---------------------------------------------------------------------------- checkpoints
 CHECKPOINT_VERSION = 1
 
@@ -674,6 +687,7 @@ class Checkpoint:
         self.done: dict[str, list[str]] = {}  # source -> error messages stored with it (in input order)
         self.counts: dict[str, int] = {}  # source -> number of records
         self.blocks: dict[str, tuple[int, int]] = {}  # source -> (start, end) in the records file
+        self.digests: dict[str, str | None] = {}  # source -> sha256 of the input it was tagged from
         exists = self.path.is_file() or self.index_path.is_file()
         self.resumed = resume and exists
         self.replaced = not resume and exists
@@ -710,6 +724,7 @@ class Checkpoint:
                     raise ConfigError(f"{self.path}: damaged checkpoint (records missing); run without --resume")
                 self._note(entry["source"], int(entry["n"]), [str(e) for e in entry.get("errors", [])],
                            (int(entry["start"]), int(entry["end"])))
+                self.digests[entry["source"]] = entry.get("sha256")
                 good += len(line)
         os.truncate(self.index_path, good)
 
@@ -731,8 +746,9 @@ class Checkpoint:
         self.counts[source] = n
         self.blocks[source] = block
 
-    def add(self, source: str, block: bytes, errors: list[str]) -> int:
-        """Record one finished input: its records (a block made by ``encode``) and its row problems.
+    def add(self, source: str, block: bytes, errors: list[str], digest: str | None = None) -> int:
+        """Record one finished input: its records (a block made by ``encode``), its row problems and the
+        ``digest`` of its content (``file_digest``, taken before it was read), which ``--resume`` compares.
 
         Returns the number of records.
         """
@@ -742,11 +758,24 @@ class Checkpoint:
             view = view[os.write(self._records, view):]
         self._end = start + len(block)
         n = block.count(b"\n")
-        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end}
+        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end, "sha256": digest}
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
         self._note(source, n, errors, (start, self._end))
+        self.digests[source] = digest
         return n
+
+    def changed(self, digests: dict[str, str | None]) -> list[str]:
+        """Finished inputs whose content is not what was tagged (``digests``: source -> digest now).
+
+        They are forgotten, so they are tagged again; their old records are never read. An
+        input finished without a digest (standard input) counts as changed when it is asked about.
+        """
+        stale = [s for s in self.done if s in digests and (digests[s] is None or digests[s] != self.digests.get(s))]
+        for source in stale:
+            for table in (self.done, self.counts, self.blocks, self.digests):
+                table.pop(source, None)
+        return stale
 
     def _ranges(self, sources: list[str] | None) -> list[tuple[int, int]]:
         """Where the blocks of ``sources`` are, in that order (default: the order they were added)."""

@@ -24,7 +24,8 @@ follow_links_option: Callable[[Any], Any] = click.option(
 NAMED = 10  # files named in a note before "and N more"
 
 
-def _names(paths: list[str]) -> str:
+def names(paths: list[str]) -> str:
+    """Paths for one line: escaped, the first few named, then how many more."""
     shown = ", ".join(printable(p) for p in paths[:NAMED])
     return shown + (f" and {len(paths) - NAMED} more" if len(paths) > NAMED else "")
 
@@ -41,7 +42,7 @@ def skipped_notes(scan: Any) -> list[str]:
         kinds = Counter(Path(p).suffix.lower() or "(no extension)" for p in scan.unsupported)
         what = ", ".join(f"{kind} ×{n}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
         lines.append(f"policytag: note: skipped {len(scan.unsupported)} file(s) of unsupported types: {what} "
-                     f"({_names(scan.unsupported)})")
+                     f"({names(scan.unsupported)})")
     for link, why in scan.links[:NAMED]:
         lines.append(f"policytag: note: skipped {printable(link)}: {printable(why)}")
     if len(scan.links) > NAMED:

@@ -27,10 +27,11 @@ from ..write import (
     RecordWriter,
     checkpoint_path,
     encode,
+    file_digest,
     format_for,
     refuse_input_as_output,
 )
-from .common import echo_skipped, follow_links_option, raw_cells_option, skipped_notes
+from .common import echo_skipped, follow_links_option, names, raw_cells_option, skipped_notes
 
 # (source, records as a block of JSON lines or None when the whole input failed, problems with single rows)
 Item = tuple[str, bytes | None, list[InputError]]
@@ -96,6 +97,10 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
         _refuse_inputs_as_output(output, sources, config, meta_path, ctx.obj.get("config_path"))
         ctx.with_resource(OutputLock(output))  # released when the command ends, however it ends
     sink = _Sink(output if to_file else None, out_format, labels, settings, resume, raw_cells)
+    changed: list[str] = []
+    if to_file:  # each input's content as it is now, before it is read: --resume redoes what changed
+        sink.digests = {source: file_digest(source) for source in sources}
+        changed = sink.checkpoint.changed(sink.digests) if sink.checkpoint.resumed else []
     try:
         with _sigterm_as_interrupt():
             if input_format == "report":
@@ -121,6 +126,9 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
         sink.abort(interrupted=False)
         raise
     echo_skipped(scan)
+    if changed:
+        click.echo(f"policytag: note: {len(changed)} file(s) changed since the interrupted run and were tagged "
+                   f"again: {names(changed)}", err=True)
     _summary(sink.stats, time.perf_counter() - started, output)
     return EXIT_SOME_FAILED if sink.stats["failed"] else EXIT_OK
 
@@ -180,6 +188,7 @@ class _Sink:
                  raw_cells: bool = False) -> None:
         self.output, self.fmt, self.labels, self.raw_cells = output, fmt, labels, raw_cells
         self.stats = {"files": 0, "paragraphs": 0, "failed": 0}
+        self.digests: dict[str, str | None] = {}  # source -> content digest taken before tagging
         self.checkpoint: Checkpoint | None = None
         self.writer: RecordWriter | None = None
         if output is None:
@@ -218,7 +227,8 @@ class _Sink:
         if block is None:  # the whole input failed: not stored, so --resume tries it again
             return
         if self.checkpoint is not None:
-            self.stats["paragraphs"] += self.checkpoint.add(source, block, [str(e) for e in errors])
+            self.stats["paragraphs"] += self.checkpoint.add(source, block, [str(e) for e in errors],
+                                                            self.digests.get(source))
         else:
             self.stats["paragraphs"] += self.writer.write_block(block)
 
