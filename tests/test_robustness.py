@@ -498,3 +498,105 @@ def test_binary_stdin_through_the_real_script() -> None:
     assert_clean_stderr(stderr)
     assert stderr.splitlines()[0].startswith("policytag: skipped -: looks like binary data")
     assert result.stdout == b""
+
+
+# ----------------------------------------------------------------------------- what folders hold
+def test_files_no_reader_takes_are_listed_by_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "reports"
+    (src / "old").mkdir(parents=True)
+    (src / "a.txt").write_text(REPORT, encoding="utf-8")
+    for name in ("b.doc", "old/c.DOC", "d.wps", "README", ".DS_Store", "~$a.docx"):
+        (src / name).write_bytes(b"\xd0\xcf\x11\xe0 not read")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out))
+    assert code == 0, stderr
+    assert_clean_stderr(stderr)
+    notes = [line for line in stderr.splitlines() if "unsupported types" in line]
+    assert notes == [f"policytag: note: skipped 4 file(s) of unsupported types: .doc ×2, (no extension) ×1, .wps ×1 "
+                     f"({src}/README, {src}/b.doc, {src}/d.wps, {src}/old/c.DOC)"]
+    # the list follows the readers' table: a reader for .doc takes them, and the note no longer names them
+    import policytag.read as read
+
+    monkeypatch.setattr(read, "SUPPORTED", read.SUPPORTED | {".doc"})
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out))
+    assert "unsupported types: (no extension) ×1, .wps ×1" in stderr
+    assert {Path(r["path"]).name for r in records(out)} >= {"a.txt"}
+
+
+def test_links_in_a_folder_are_followed_only_inside_it(tmp_path: Path) -> None:
+    outside = tmp_path / "private.txt"
+    outside.write_text(REPORT.replace("东岭县", "西山县"), encoding="utf-8")
+    src = tmp_path / "reports"
+    src.mkdir()
+    (src / "a.txt").write_text(REPORT, encoding="utf-8")
+    os.symlink(src / "a.txt", src / "inside.txt")
+    os.symlink(outside, src / "escape.txt")
+    os.symlink(src / "gone.txt", src / "dangling.txt")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out))
+    assert code == 0, stderr
+    assert {Path(r["path"]).name for r in records(out)} == {"a.txt", "inside.txt"}
+    assert f"policytag: note: skipped {src}/dangling.txt: dangling link" in stderr
+    assert (f"policytag: note: skipped {src}/escape.txt: link to {outside}, outside {src} (--follow-links "
+            "follows it)") in stderr
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out), "--follow-links")
+    assert {Path(r["path"]).name for r in records(out)} == {"a.txt", "inside.txt", "escape.txt"}
+    assert "dangling.txt: dangling link" in stderr and "escape.txt" not in stderr
+
+
+def test_file_names_with_control_characters_are_printed_escaped(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(REPORT, encoding="utf-8")
+    (src / "evil\x1b[2J\nfake line.txt").write_bytes(b"")
+    (src / "b\x07.doc").write_bytes(b"x")
+    code, _, stderr = run_cli("tag", str(src), "-o", str(tmp_path / "out.jsonl"))
+    assert code == 1
+    assert "\x1b" not in stderr and "\x07" not in stderr
+    assert "skipped " + str(src) + "/evil\\x1b[2J\\nfake line.txt: empty file" in stderr
+    assert "b\\x07.doc" in stderr
+    assert_clean_stderr(stderr)
+
+
+# ----------------------------------------------------------------------------- Excel's limits
+def test_xlsx_cell_longer_than_excel_allows_continues_in_the_next_column(tmp_path: Path) -> None:
+    long = "常委会开展执法检查，听取审议专项工作报告。" * 2000  # 42,000 characters
+    path = tmp_path / "p.jsonl"
+    row = {"text": "审议通过条例草案。", "note": long}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "t.xlsx"
+    code, _, stderr = run_cli("tag", str(path), "--input-format", "jsonl", "-o", str(out))
+    assert code == 0, stderr
+    assert re.search(r"note: .*t\.xlsx: 1 cell\(s\) longer than Excel's 32,767 characters continue in the next "
+                     r"column\(s\) \(note ×1\); nothing was cut", stderr), stderr
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert header[header.index("note") + 1] == "note (2)"
+    assert all(len(str(c.value or "")) <= 32_767 for row in sheet.iter_rows() for c in row)
+    from policytag.stats import load_tagged
+    from policytag.write import read_spreadsheet
+
+    assert read_spreadsheet(out, dtype=str)["note"][0] == long
+    assert len(load_tagged([str(out)])) == 1
+
+
+def test_xlsx_rows_beyond_a_sheet_continue_on_the_next_sheet(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import policytag.write as write
+
+    monkeypatch.setattr(write, "XLSX_MAX_ROWS", 4)  # a header and 3 rows; Excel's is 1,048,576
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps({"text": f"第{i}次执法检查。"}, ensure_ascii=False) + "\n" for i in range(7)),
+                    encoding="utf-8")
+    out = tmp_path / "t.xlsx"
+    code, _, stderr = run_cli("tag", str(path), "--input-format", "jsonl", "-o", str(out))
+    assert code == 0, stderr
+    assert "more rows than an Excel sheet holds (4); the rest continue on sheet(s) Sheet1 (2), Sheet1 (3)" in stderr
+    from openpyxl import load_workbook
+
+    assert [s.max_row for s in load_workbook(out).worksheets] == [4, 4, 2]
+    from policytag.stats import load_tagged
+
+    assert list(load_tagged([str(out)])["text"]) == [f"第{i}次执法检查。" for i in range(7)]
