@@ -53,3 +53,24 @@ class InputError(PolicytagError):
     def __reduce__(self) -> tuple:
         # Rebuilt from its fields, so the error survives the trip back from a worker process.
         return type(self), (self.source, self.message, self.line)
+
+
+class OutputError(PolicytagError):
+    """An output cannot be written (read-only folder, disk full ...): nothing was written, exit 2."""
+
+
+def describe_os_error(exc: OSError, path: object = None) -> str:
+    """One line for an operating-system error: the path (``path``, else the error's own) and what happened.
+
+    >>> import errno
+    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device"), "out.jsonl")
+    'out.jsonl: cannot write: No space left on device (errno 28: the disk is full)'
+    """
+    import errno
+
+    where = path if path is not None else exc.filename
+    what = exc.strerror or str(exc)
+    hint = {errno.ENOSPC: ": the disk is full", errno.EDQUOT: ": over the disk quota",
+            errno.EROFS: ": the folder is on a read-only file system"}.get(exc.errno or 0, "")
+    code = f" (errno {exc.errno}{hint})" if exc.errno else ""
+    return printable(f"{where}: cannot write: {what}{code}" if where is not None else f"{what}{code}")

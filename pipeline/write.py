@@ -8,6 +8,7 @@ temporary file is removed and an existing output is left untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import tempfile
@@ -17,13 +18,25 @@ from typing import IO, Any
 
 import orjson
 
+# errors that can only come from writing: said as "OUT: cannot write: ..." (OutputError, exit 2)
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; it replaces ``path`` on success."""
+    """Yield a temporary path next to ``path``; it replaces ``path`` on success.
+
+    A folder that cannot be written, or a disk that fills up, is an ``OutputError``
+    naming ``path``; ``path`` is then left as it was.
+    """
+    from .errors import OutputError, describe_os_error
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     # mkstemp makes 0600 files; give the output the permissions a plain open() would.
@@ -33,6 +46,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRNOS:
+            raise OutputError(describe_os_error(exc, target)) from None
+        raise
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -558,11 +575,14 @@ class OutputLock:
         self._fd: int | None = None
 
     def acquire(self) -> OutputLock:
-        from .errors import ConfigError
+        from .errors import ConfigError, OutputError, describe_os_error
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            except OSError as exc:  # a folder that cannot be written: said before anything runs
+                raise OutputError(describe_os_error(exc, self.output)) from None
             if not _try_lock(fd):
                 holder = _read_holder(fd)
                 os.close(fd)

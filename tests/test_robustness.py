@@ -600,3 +600,86 @@ def test_xlsx_rows_beyond_a_sheet_continue_on_the_next_sheet(tmp_path: Path,
     from policytag.stats import load_tagged
 
     assert list(load_tagged([str(out)])["text"]) == [f"第{i}次执法检查。" for i in range(7)]
+
+
+# ----------------------------------------------------------------------------- outputs that cannot be written
+def _in_own_mount(options: str, folder: Path, command: str) -> subprocess.CompletedProcess:
+    """Run ``command`` (shell) where ``folder`` is a fresh tmpfs mounted with ``options``, seen by it alone.
+
+    A user and mount namespace (``unshare -rm``) makes this work without privileges and leaves nothing mounted.
+    """
+    import shlex
+    import shutil
+
+    if not shutil.which("unshare"):
+        pytest.skip("unshare is not installed")
+    folder.mkdir(exist_ok=True)
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no user namespaces here: {probe.stderr.decode(errors='replace').strip()}")
+    script = f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(folder))} && {command}"
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_disk_full_is_one_line_naming_the_output(fmt: str, tmp_path: Path) -> None:
+    src = tmp_path / "reports"
+    src.mkdir()
+    for i in range(20):
+        (src / f"r{i}.txt").write_text(REPORT * 40, encoding="utf-8")
+    out = tmp_path / "full" / f"out.{fmt}"
+    result = _in_own_mount("size=64k", out.parent, f"{POLICYTAG} tag {src} -o {out}")
+    assert result.returncode == 2, result.stderr
+    assert_clean_stderr(result.stderr)
+    assert f"policytag: error: {out}: cannot write: No space left on device (errno 28: the disk is full)" in \
+        result.stderr.splitlines()
+
+
+def test_read_only_folder_is_one_line_naming_the_output(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(REPORT, encoding="utf-8")
+    ro = tmp_path / "ro"
+    commands = [f"{POLICYTAG} tag {tmp_path / 'a.txt'} -o {ro / 'out.jsonl'}",
+                f"{POLICYTAG} segment {tmp_path / 'a.txt'} -o {ro / 'out.jsonl'}",
+                f"{POLICYTAG} indicators {tmp_path / 'a.txt'} -o {ro / 'out.csv'}"]
+    result = _in_own_mount("ro", ro, "; ".join(f"{c}; echo rc=$?" for c in commands))
+    assert result.stdout.split() == ["rc=2"] * 3, result.stderr
+    assert_clean_stderr(result.stderr)
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if "error" in line] == [
+        f"policytag: error: {ro / name}: cannot write: Read-only file system (errno 30: the folder is on a "
+        "read-only file system)" for name in ("out.jsonl", "out.jsonl", "out.csv")]
+
+
+def test_standard_output_on_a_full_disk(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(REPORT * 200, encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([POLICYTAG, "tag", str(tmp_path / "a.txt")], stdout=full, stderr=subprocess.PIPE,
+                                text=True, timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == ("policytag: error: standard output: cannot write: No space left on "
+                                              "device (errno 28: the disk is full)")
+
+
+BAD_CONFIGS = [
+    ('[segment]\nunit = "word"\n', "segment.unit = 'word': expected one of paragraph, sentence"),
+    ("[segment]\nmin_chars = -5\n", "segment.min_chars = -5: expected at least 0"),
+    ("[output]\njobs = -1\n", "output.jobs = -1: expected at least 1"),
+    ('[output]\njobs = "many"\n', "output.jobs = 'many': expected a whole number"),
+    ("[classify]\nmodel = 5\n", "classify.model = 5: expected text"),
+    ('[read]\ndefault_encoding = "klingon"\n', "read.default_encoding = 'klingon': unknown encoding"),
+    ("[read]\nhalfwidth = 1\n", "read.halfwidth = 1: expected true or false"),
+    ('[read]\nopencc = "简繁"\n'.encode("gbk"),
+     "config file is not UTF-8 (first bad byte at offset 17); save it as UTF-8"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD_CONFIGS, ids=[m.split(":")[0] for _, m in BAD_CONFIGS])
+def test_config_values_are_checked_at_load_naming_key_and_value(text: str | bytes, message: str,
+                                                                 tmp_path: Path) -> None:
+    config = tmp_path / "my.toml"
+    config.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    (tmp_path / "a.txt").write_text(REPORT, encoding="utf-8")
+    code, _, stderr = run_cli("--config", str(config), "tag", str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.jsonl"))
+    assert code == 2
+    assert stderr.splitlines() == [f"policytag: error: {config}: {message}"]
+    assert not (tmp_path / "o.jsonl").exists()

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, PolicytagError
+from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, PolicytagError, describe_os_error, printable
 
 # command name -> "module:function" inside policytag.cli
 COMMANDS: dict[str, str] = {
@@ -80,13 +80,17 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except PolicytagError as exc:
-        click.echo(f"policytag: error: {exc}", err=True)
+        click.echo(f"policytag: error: {printable(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("policytag: interrupted; no partial output was written", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # an output that cannot be written (read-only folder, disk full, ...)
+        where = exc.filename if exc.filename is not None else "standard output"
+        click.echo(f"policytag: error: {describe_os_error(exc, where)}", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as exc:  # the last guard: never a traceback as the interface
         if debug:
             traceback.print_exc()

@@ -19,7 +19,15 @@ from typing import Any
 import click
 
 from ..config import load_config
-from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
+from ..errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    ConfigError,
+    InputError,
+    OutputError,
+    describe_os_error,
+)
 from ..write import (
     FORMATS,
     Checkpoint,
@@ -122,6 +130,9 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     except KeyboardInterrupt:
         sink.abort(interrupted=True)
         ctx.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # inputs fail one by one as InputError: this is the output (disk full, ...)
+        sink.abort(interrupted=False)
+        raise OutputError(describe_os_error(exc, output or "standard output")) from None
     except BaseException:
         sink.abort(interrupted=False)
         raise
