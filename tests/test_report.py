@@ -110,6 +110,12 @@ def test_browser_applies_the_label_filter_from_the_address(page: Path, tmp_path:
     assert f"显示 {len(expected)} / {len(make_records())} 段" in dom
 
 
+def test_browser_page_survives_a_malformed_address(page: Path, tmp_path: Path) -> None:
+    dom = _browser(page.as_uri() + "#label=%E0%A4%A", tmp_path, "--dump-dom").stdout
+    assert len(_visible_paragraphs(dom)) == len(make_records())  # the filter is ignored, the script ran on
+    assert f"显示 {len(make_records())} / {len(make_records())} 段" in dom
+
+
 def test_browser_screenshot_is_drawn(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     result = _browser(page.as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1000,1400")

@@ -683,3 +683,25 @@ def test_config_values_are_checked_at_load_naming_key_and_value(text: str | byte
     assert code == 2
     assert stderr.splitlines() == [f"policytag: error: {config}: {message}"]
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_library_warnings_never_reach_the_user_raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    code, _, stderr = run_cli("report", str(empty), "-o", str(tmp_path / "r.html"))  # matplotlib: empty legend
+    assert code == 0
+    assert "Warning" not in stderr and "legend" not in stderr, stderr
+    import policytag.stats as stats
+
+    real = stats.compute_stats
+
+    def warns(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        warnings.warn("something the user should know\nsecond line", UserWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stats, "compute_stats", warns)
+    code, _, stderr = run_cli("stats", str(empty))
+    assert "policytag: note: something the user should know" in stderr.splitlines()
+    assert "UserWarning" not in stderr and "second line" not in stderr
