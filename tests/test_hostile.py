@@ -404,3 +404,16 @@ def test_yaml_alias_bomb_in_a_lexicon_is_refused_at_once(command: str, tmp_path:
     assert code == 2
     assert "bomb.yaml:4: YAML anchors and aliases (&name, *name) are not allowed" in stdout + stderr
     assert time.process_time() - started < 30  # a guard against expansion, not a speed test (it takes ~0.1 s)
+
+
+@pytest.mark.parametrize("name", ["spreadsheet_cell", "OutputLock"])
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+
+    import policytag.write as write
+
+    finder = doctest.DocTestFinder(recurse=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in finder.find(getattr(write, name), name, globs=vars(write).copy()):
+        runner.run(test)
+    assert runner.tries > 0 and runner.failures == 0

@@ -705,3 +705,32 @@ def test_library_warnings_never_reach_the_user_raw(tmp_path: Path, monkeypatch: 
     code, _, stderr = run_cli("stats", str(empty))
     assert "policytag: note: something the user should know" in stderr.splitlines()
     assert "UserWarning" not in stderr and "second line" not in stderr
+
+
+# ----------------------------------------------------------------------------- every input kind to every format
+def _inputs(folder: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """Input kind -> (tag arguments, texts expected in the output)."""
+    folder.mkdir()
+    (folder / "r.txt").write_text(REPORT, encoding="utf-8")
+    rows = [{"text": "常委会开展执法检查。"}, {"text": "审议通过条例草案。", "id": "b7", "meta": {}},
+            {"text": "开展立法调研。", "id": 3, "doc": "甲", "extra": {"nested": [1, "二"]}, "empty": {}}]
+    (folder / "p.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                    encoding="utf-8")
+    (folder / "p.csv").write_text("id,text,year\n1,常委会开展执法检查。,2020\nx,审议通过条例草案。,\n",
+                                  encoding="utf-8")
+    return {"report": ([str(folder / "r.txt")], [p for p, _, _ in EXPECTED]),
+            "jsonl-mixed": ([str(folder / "p.jsonl"), "--input-format", "jsonl"], [r["text"] for r in rows]),
+            "csv": ([str(folder / "p.csv"), "--input-format", "csv"], ["常委会开展执法检查。", "审议通过条例草案。"])}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx", "parquet"])
+def test_every_input_kind_round_trips_to_every_format(fmt: str, tmp_path: Path) -> None:
+    from policytag.stats import load_tagged
+
+    for kind, (args, texts) in _inputs(tmp_path / "in").items():
+        out = tmp_path / f"{kind}.{fmt}"
+        code, _, stderr = run_cli("tag", *args, "-o", str(out))
+        assert code == 0, f"{kind}: {stderr}"
+        assert_clean_stderr(stderr)
+        back = load_tagged([str(out)])
+        assert set(texts) <= set(back["text"]), kind
