@@ -205,11 +205,14 @@ def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_onl
 
 
 def _refuse_overwrite(output: str, paths: tuple[str, ...]) -> None:
-    """The file to write must be none of the inputs (exit 2 before anything is read)."""
-    from ..read import iter_paths
+    """The file to write must be none of the inputs (exit 2 before anything is read); say what folders left out."""
+    from ..read import scan_paths
     from ..write import refuse_input_as_output
+    from .common import echo_skipped
 
-    refuse_input_as_output([output], [*paths, *iter_paths(list(paths))])
+    scan = scan_paths(list(paths))  # what read_paragraphs takes from folders
+    refuse_input_as_output([output], [*paths, *scan.files])
+    echo_skipped(scan)
 
 
 def _dedup(paragraphs: list[Any]) -> list[Any]:
