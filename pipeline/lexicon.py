@@ -42,7 +42,6 @@ DEFAULT_LEXICON = "policy_terms.yaml"
 SHIPPED_PREFIX = "+"  # --lexicon +mine.yaml: the shipped lexicon plus mine
 REGEX_PREFIX = "re:"
 GLOB = "*"
-MAX_LEXICON_BYTES = 50_000_000  # a dictionary is text a person curates; anything bigger is a mistake
 MAX_YAML_DEPTH = 12  # nesting of quanteda category paths (and of any YAML node)
 
 # Quote characters the matcher sees through; opening and closing sets decide `quoted`.
@@ -309,6 +308,9 @@ def errors_of(issues: Iterable[Issue]) -> list[Issue]:
     return [i for i in issues if i.is_error]
 
 
+MAX_LEXICON_BYTES = 64 * 2**20  # a lexicon of 100,000 entries is a few MB
+
+
 def lexicon_path(name_or_path: str | Path | None = None) -> Path:
     """A lexicon file from a path or the name of a shipped lexicon."""
     from .resources import resolve
@@ -336,7 +338,10 @@ def load_lexicon(spec: str | Path | Sequence[str | Path] | None = None) -> Lexic
     """Load and validate one lexicon or several (``["a.yaml", "b.dic"]``, ``"+mine.yaml"``).
 
     Any format ``policytag.lexicon_formats`` reads. Any error is a ConfigError naming file and
-    line; nothing is loaded then. Warnings and notes do not stop loading.
+    line; nothing is loaded then. Warnings and notes do not stop loading. This is the one way
+    the program loads a lexicon (tag, match, train, kwic, discover, report's definitions, the
+    spaCy components): one set of limits (size, no YAML anchors or aliases, bounded nesting)
+    and one set of errors, whoever asks.
     """
     lexicons = []
     for item in lexicon_specs(spec):
@@ -377,7 +382,8 @@ def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_LEXICON_BYTES:
-            raise ConfigError(f"{path}: {size:,} bytes is too large for a lexicon (limit {MAX_LEXICON_BYTES:,})")
+            raise ConfigError(f"{path}: lexicon of {size / 2**20:,.0f} MB is larger than the "
+                              f"{MAX_LEXICON_BYTES // 2**20} MB a lexicon may have")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"lexicon not found: {path}") from None
@@ -405,29 +411,27 @@ def decode(data: bytes, source: str) -> str:
 
 
 def yaml_root(text: str, source: str) -> tuple[Any, list[Issue]]:
-    """The YAML node tree of ``text`` with the limits every lexicon gets: no aliases, bounded depth."""
+    """The YAML node tree of ``text`` with the limits every lexicon gets: no anchors or aliases, bounded depth."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        refused = _aliases(text, loader)
+        if refused:
+            return None, [Issue(source, *refused)]
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [Issue(source, line, f"not valid YAML: {problem}")]
+    except RecursionError:
+        return None, [Issue(source, 1, "not valid YAML: nested too deeply")]
     if root is None:
         return None, []
-    # An alias is the same node object met twice; refusing them keeps "billion laughs" files out.
-    seen: set[int] = set()
-    stack = [(root, 1)]
+    stack = [(root, 1)]  # no aliases (refused above), so this is a tree: bound its depth
     while stack:
         node, depth = stack.pop()
-        if id(node) in seen:
-            use = re.search(r"(?:^|[\s\[,{])\*[^\s,\]}]+", text, re.M)  # where the first alias is written
-            line = text.count("\n", 0, use.start()) + 1 if use else node.start_mark.line + 1
-            return None, [Issue(source, line, "YAML aliases (*name) are not allowed in a lexicon")]
-        seen.add(id(node))
         if depth > MAX_YAML_DEPTH:
             return None, [Issue(source, node.start_mark.line + 1, f"nested deeper than {MAX_YAML_DEPTH} levels")]
         if isinstance(node, yaml.SequenceNode):
@@ -522,6 +526,18 @@ def _declared_categories(node: Any, source: str, issues: list[Issue], lines: dic
         out[cat] = definition
         lines[cat] = line
     return out
+
+
+def _aliases(text: str, loader: Any) -> tuple[int, str] | None:
+    """(line, message) of the first YAML anchor or alias: a lexicon never needs them, and aliases of
+    aliases expand exponentially (a 390-byte "billion laughs" file took 78 s and 3.2 GB)."""
+    import yaml
+
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return (event.start_mark.line + 1, "YAML anchors and aliases (&name, *name) are not allowed in a "
+                                               "lexicon; write each entry out")
+    return None
 
 
 def _scalar(node: Any) -> str | None:

@@ -42,26 +42,18 @@ def _template(name: str) -> str:
 def load_definitions(path: str | Path | list[str] | None) -> dict[str, dict[str, Any]]:
     """canonical term -> {category, definition, since}, through the one lexicon loader.
 
-    Any dictionary format; variants map to their entry too, so a surface form finds its
-    definition. A missing file gives {} (no definitions); a broken lexicon is a ConfigError
-    with file and line, as everywhere else (the same limits: no YAML aliases, bounded size).
+    Any dictionary format, loaded by ``policytag.lexicon.load_lexicon`` like everywhere else: a
+    missing, broken or oversized lexicon is a ConfigError, never ignored ({} only when ``path``
+    is None). Variants map to their entry too, so a surface form finds its definition.
     """
     lexicon = _lexicon(path)
     return definitions_of(lexicon) if lexicon is not None else {}
 
 
 def _lexicon(path: str | Path | list[str] | None) -> Any:
-    from .lexicon import lexicon_path, lexicon_specs, load_lexicon
+    from .lexicon import load_lexicon
 
-    if path is None:
-        return None
-    for spec in lexicon_specs(path if isinstance(path, list) else str(path)):
-        try:
-            if not lexicon_path(spec).is_file():
-                return None
-        except FileNotFoundError:
-            return None
-    return load_lexicon(path)
+    return None if path is None else load_lexicon(path)
 
 
 def definitions_of(lexicon: Any) -> dict[str, dict[str, Any]]:

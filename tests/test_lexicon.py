@@ -123,7 +123,7 @@ def test_a_term_in_two_categories_is_allowed_and_said(tmp_path: Path, capsys: py
 def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n' \
            "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-    with pytest.raises(ConfigError, match=r"lex.yaml:2: YAML aliases"):
+    with pytest.raises(ConfigError, match=r"lex.yaml:1: YAML anchors and aliases"):
         load_lexicon(write(tmp_path, bomb))
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_lexicon(write(tmp_path, "- term: [unclosed\n"))

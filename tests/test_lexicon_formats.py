@@ -225,3 +225,11 @@ def test_read_errors_are_config_errors(tmp_path: Path) -> None:
 def _binary(path: Path) -> Path:
     path.write_bytes(bytes(range(128, 256)) * 4)
     return path
+
+
+def test_output_may_not_be_one_of_several_lexicons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = write(tmp_path / "r.txt", TEXT)
+    mine = write(tmp_path / "mine.csv", CSV)
+    before = mine.read_bytes()
+    code, _, err = run(["tag", str(report), "--lexicon", f"+{mine}", "-o", str(mine)], capsys)
+    assert code == 2 and "the output is also an input" in err and mine.read_bytes() == before

@@ -18,12 +18,11 @@ from policytag.cli import cli
 from policytag.errors import ConfigError
 
 LEXICON = """\
-terms:
-  - term: 票决制
-    category: 代表工作
-    variants: [代表票决制]
-    definition: 由代表投票<决定>实事项目。
-    since: 2017
+- term: 票决制
+  category: 代表工作
+  variants: [代表票决制]
+  definition: 由代表投票<决定>实事项目。
+  since: 2017
 """
 
 
@@ -65,8 +64,8 @@ def test_terms_found_by_surface_when_offsets_do_not_fit() -> None:
     assert [(s, e) for s, e, _ in spans] == [(2, 4), (5, 7)]
 
 
-def test_missing_lexicon_degrades_to_no_definitions(tmp_path: Path) -> None:
-    assert report.load_definitions(tmp_path / "absent.yaml") == {}
+def test_no_lexicon_means_no_definitions(tmp_path: Path) -> None:
+    assert report.load_definitions(None) == {}
     (tmp_path / "bad.yaml").write_text("terms: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bad.yaml:\d+: not valid YAML"):  # one loader: broken is an error
         report.load_definitions(tmp_path / "bad.yaml")
@@ -115,6 +114,12 @@ def test_browser_applies_the_label_filter_from_the_address(page: Path, tmp_path:
     assert f"显示 {len(expected)} / {len(make_records())} 段" in dom
 
 
+def test_browser_page_survives_a_malformed_address(page: Path, tmp_path: Path) -> None:
+    dom = _browser(page.as_uri() + "#label=%E0%A4%A", tmp_path, "--dump-dom").stdout
+    assert len(_visible_paragraphs(dom)) == len(make_records())  # the filter is ignored, the script ran on
+    assert f"显示 {len(make_records())} / {len(make_records())} 段" in dom
+
+
 def test_browser_screenshot_is_drawn(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     result = _browser(page.as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1000,1400")
@@ -158,9 +163,23 @@ def test_report_lexicon_goes_through_the_one_loader(tmp_path: Path, capsys: pyte
                     "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n", encoding="utf-8")
     broken = tmp_path / "broken.yaml"
     broken.write_text("- term: [unclosed\n", encoding="utf-8")
-    for lexicon, message in ((bomb, "bomb.yaml:2: YAML aliases"), (broken, "broken.yaml:2: not valid YAML")):
+    for lexicon, message in ((bomb, "bomb.yaml:1: YAML anchors and aliases"),
+                             (broken, "broken.yaml:2: not valid YAML")):
         out = tmp_path / "r.html"
         with pytest.raises(SystemExit) as exc:
             main(["report", str(tagged), "-o", str(out), "--lexicon", str(lexicon)])
         assert exc.value.code == 2 and not out.exists()
         assert message in capsys.readouterr().err
+
+
+def test_report_lexicon_is_loaded_like_every_lexicon_broken_yaml_is_an_error(tmp_path: Path) -> None:
+    from test_robustness import run_cli
+
+    tagged = write_jsonl(tmp_path / "t.jsonl", make_records())
+    (tmp_path / "bad.yaml").write_text("- term: [unclosed\n", encoding="utf-8")
+    for args in (["report", str(tagged), "-o", str(tmp_path / "r.html")], ["tag", str(tagged), "--input-format",
+                                                                           "jsonl", "-o", str(tmp_path / "o.jsonl")]):
+        code, _, stderr = run_cli(*args, "--lexicon", str(tmp_path / "bad.yaml"))
+        assert code == 2
+        assert re.search(r"error: .*bad\.yaml:\d+: not valid YAML", stderr), stderr
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "o.jsonl").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from .common import raw_cells_option
+from .common import raw_cells_option, refuse_tagged_overwrite
 
 
 @click.command("dfm")
@@ -33,10 +33,11 @@ def dfm(paths: tuple[str, ...], output: str, features: str, by: str, depth: int 
       policytag dfm tagged/ -o cats.mtx --features category --by paragraph
     """
     from .. import stats as st
-    from ..dfm import build_dfm, write_dfm
+    from ..dfm import build_dfm, side_paths, write_dfm
 
     if not output.lower().endswith(".mtx"):
         raise ConfigError(f"-o {output}: a Matrix Market file name ends in .mtx")
+    refuse_tagged_overwrite([output, *side_paths(output)], paths)
     errors: list[InputError] = []
     frame = st.load_tagged(paths, errors)
     for exc in errors:

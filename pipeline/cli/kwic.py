@@ -10,7 +10,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..kwic import TABLE_FORMATS
-from .common import raw_cells_option
+from .common import echo_skipped, raw_cells_option
 
 
 def split_args(args: tuple[str, ...], with_category: bool = False) -> tuple[list[str], list[str]]:
@@ -81,7 +81,8 @@ def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...],
     )
     from ..lexicon import load_lexicon
     from ..match import Matcher
-    from ..read import iter_paths, read_path
+    from ..read import read_path, scan_paths
+    from ..write import refuse_input_as_output
 
     patterns, paths = split_args(args, bool(categories))
     out_format = "jsonl" if as_json and not fmt else table_format(output, fmt)
@@ -95,7 +96,10 @@ def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...],
         sidecar = load_sidecar(meta_path)
     rows: list[dict[str, Any]] = []
     failed = 0
-    sources = iter_paths(paths, extensions=_extensions())
+    scan = scan_paths(paths, extensions=_extensions())
+    sources = scan.files
+    refuse_input_as_output([output], [*sources, *(s.removeprefix("+") for s in lexicons)])
+    echo_skipped(scan)
     for source in sources:
         try:
             if is_tagged(source):

@@ -9,7 +9,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, InputError
-from .common import raw_cells_option
+from .common import echo_skipped, raw_cells_option
 
 
 @click.group("lexicon")
@@ -121,11 +121,11 @@ def convert(source: str, output: str, to: str | None, from_: str | None, raw_cel
     from ..errors import ConfigError
     from ..lexicon import errors_of, lexicon_path
     from ..lexicon_formats import output_format, read_dictionary, write_dictionary
+    from ..write import refuse_input_as_output
 
     src = lexicon_path(source)
     out = Path(output)
-    if out.exists() and out.resolve() == src.resolve():
-        raise ConfigError(f"{output}: the output is the input; write to another file")
+    refuse_input_as_output([out], [src])
     fmt = output_format(out, to)
     lex, issues = read_dictionary(src, from_)
     errors = errors_of(issues)
@@ -149,11 +149,17 @@ def _report_splits(name: str, lex: Any, config: dict[str, Any]) -> None:
         click.echo(f"  {word}\t{' / '.join(tok.tokenize(word))}")
 
 
-def _documents(paths: tuple[str, ...], config: dict[str, Any]) -> Iterator[Any]:
-    """Documents read one by one; a bad input is reported and skipped."""
-    from ..read import iter_paths, read_path
+def _documents(paths: tuple[str, ...], config: dict[str, Any], output: str | None = None) -> Iterator[Any]:
+    """Documents read one by one; a bad input is reported and skipped; ``output`` must be none of them."""
+    from ..read import read_path, scan_paths
+    from ..write import refuse_input_as_output
 
-    for path in iter_paths(list(paths)):
+    scan = scan_paths(list(paths))
+    from ..lexicon import lexicon_specs
+
+    refuse_input_as_output([output], [*scan.files, *lexicon_specs(config["match"]["lexicon"])])
+    echo_skipped(scan)
+    for path in scan.files:
         try:
             yield read_path(path, config)
         except InputError as exc:
@@ -214,7 +220,7 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
 
     def paragraphs() -> Iterator[tuple[str, int | None, str]]:
         nonlocal n_docs
-        for doc in _documents(paths, config):
+        for doc in _documents(paths, config, output):
             n_docs += 1
             year = document_year(doc)
             for text in _paragraph_texts(doc, config):

@@ -8,6 +8,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
+from .common import refuse_tagged_overwrite
 
 
 @click.command("report")
@@ -39,6 +40,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], output: str, lexicon: tup
     for spec in lexicon:
         if not Path(spec.removeprefix("+")).is_file():
             raise ConfigError(f"--lexicon {spec}: file not found")
+    refuse_tagged_overwrite([output], paths)
     errors: list[InputError] = []
     frame = load_tagged(paths, errors, section_level=int(config["stats"]["section_level"]))
     if not errors and not len(frame) and not _any_files(paths):

@@ -7,7 +7,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
-from .common import raw_cells_option
+from .common import raw_cells_option, refuse_tagged_overwrite
 
 
 def _split_terms(values: tuple[str, ...]) -> list[str]:
@@ -73,6 +73,7 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
         tables["categories"] = st.category_table(frame, by, category_depth)
         tables["category_function"] = st.category_function_table(frame, by, labels, include_headings, category_depth)
     if output:
+        refuse_tagged_overwrite(st.table_paths(output, out_format, tables).values(), paths)
         written = st.write_tables(tables, output, out_format, raw_cells)
         names = ", ".join(str(p) for p in dict.fromkeys(written))
         click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {names}", err=True)
