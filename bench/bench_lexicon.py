@@ -92,7 +92,7 @@ def patterns_bench(paras: list, mb: float, rounds: int, vs: str | None, vs_lexic
         both = load_lexicon(["policy_terms.yaml", str(user)])
     variants: dict[str, object] = {
         "literals": Matcher(literal),
-        "shipped (5 re: forms)": Matcher(shipped),
+        "shipped (its re: forms)": Matcher(shipped),
         "+ user dict (20 globs, 5 re:)": Matcher(both),
         "literals, crossing off": Matcher(literal, crossing=False),
     }
