@@ -199,15 +199,17 @@ def predictions(m: Matrix, run: dict[str, Any]) -> dict[str, np.ndarray]:
     real = np.flatnonzero(m.real)
     rules = m.rules[real]
     preds = {
-        "tuned thresholds": run["p"] >= run["thr"],
         "fixed 0.5": run["p"] >= 0.5,
-        "sentence pooling (max)": run["p_max"] >= run["thr_max"],
-        "sentence pooling (mean)": run["p_mean"] >= run["thr_mean"],
-        "OR lexicon/phrase rules": (run["p"] >= run["thr"]) | rules,
-        "heading rule OR": (run["p"] >= run["thr"]) | m.heading[real],
+        "tuned thresholds": run["p"] >= run["thr"],
+        "sentence pooling (max), 0.5": run["p_max"] >= 0.5,
+        "sentence pooling (mean), 0.5": run["p_mean"] >= 0.5,
+        "sentence pooling (mean), tuned": run["p_mean"] >= run["thr_mean"],
+        "OR lexicon/phrase rules, 0.5": (run["p"] >= 0.5) | rules,
+        "heading rule OR, 0.5": (run["p"] >= 0.5) | m.heading[real],
     }
     for w in BLEND_WEIGHTS:
-        preds[f"blend with rules (w={w})"] = _blend(run["p"], rules, w) >= run[f"thr_blend{w}"]
+        preds[f"blend with rules (w={w}), 0.5"] = _blend(run["p"], rules, w) >= 0.5
+        preds[f"blend with rules (w={w}), tuned"] = _blend(run["p"], rules, w) >= run[f"thr_blend{w}"]
     return preds
 
 
@@ -240,7 +242,7 @@ def paired_delta(gold: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndar
     return [round(float(np.percentile(d, 2.5)), 4), round(float(np.percentile(d, 97.5)), 4)]
 
 
-def summarize(runs: list[tuple[Matrix, dict[str, Any]]], labels: list[str], baseline: str = "tuned thresholds",
+def summarize(runs: list[tuple[Matrix, dict[str, Any]]], labels: list[str], baseline: str = "fixed 0.5",
               rows: np.ndarray | None = None, ci_seed_run: int = 0) -> dict[str, dict[str, Any]]:
     """Mean over fold seeds of macro- and per-label F1 of each variant; Δ vs baseline with a paired CI (seed 0)."""
     table: dict[str, dict[str, Any]] = {}
@@ -301,6 +303,38 @@ def seed_sections(real: list[Example], seeds_dir: Path, config: dict) -> tuple[l
                 out[i] = section if not is_heading else section  # a heading's path is its parents
                 placed += 1
                 break
+    return out, placed
+
+
+def section_experiment(real: list[Example], team: list[Example], config: dict, labels: list[str],
+                       seeds_dir: Path, weights=(0.0, 0.5, 1.0), seeds=SEEDS) -> tuple[dict[str, dict], int]:
+    """Heading context for whole reports: the seed rows get the heading path `segment` gives them.
+
+    Scored on the seed rows only (the five whole reports, grouped CV as everywhere
+    else); the other real rows and the team rows have no headings and only
+    train. ``section_weight`` = 0 is the model without heading features.
+    """
+    sections, placed = seed_sections(real, seeds_dir, config)
+    seed_mask = np.array([e.extra.get("file") == "seed_paragraphs.jsonl" for e in real])
+    out: dict[str, dict] = {}
+    first: dict[str, np.ndarray] = {}
+    gold = groups = None
+    for w in weights:
+        m = build(real + team, config, labels, sections + [[] for _ in team], section_weight=w)
+        runs = run_all(m, np.ones(len(m.rows), dtype=bool), labels, config, seeds)
+        table = summarize(runs, labels, rows=seed_mask)
+        real_idx = np.flatnonzero(m.real)
+        gold, groups = m.Y[real_idx][seed_mask], m.groups[real_idx][seed_mask]
+        preds = predictions(m, runs[0][1])
+        out[f"section weight {w}"] = table["fixed 0.5"]
+        first[f"section weight {w}"] = preds["fixed 0.5"][seed_mask]
+        if w == 0.0:
+            out["heading rule OR, 0.5"] = table["heading rule OR, 0.5"]
+            first["heading rule OR, 0.5"] = preds["heading rule OR, 0.5"][seed_mask]
+    base = out["section weight 0.0"]["macro_f1"]
+    for name, entry in out.items():
+        entry["delta"] = entry["macro_f1"] - base
+        entry["delta_ci"] = paired_delta(gold, first["section weight 0.0"], first[name], groups, labels)
     return out, placed
 
 

@@ -710,7 +710,7 @@ def model_params(config: dict[str, Any], seed: int) -> dict[str, Any]:
     return {"C": float(c.get("C", 30.0)), "ngram_max": int(c.get("ngram_max", 3)), "bits": int(c.get("hash_bits", 18)),
             "section_weight": float(c.get("section_weight", 0.0)),
             "lexicon_weight": float(c.get("lexicon_weight", 0.5)) if c.get("lexicon_features", False) else 0.0,
-            "seed": seed, "folds": THRESHOLD_FOLDS}
+            "tune_thresholds": bool(c.get("tune_thresholds", True)), "seed": seed, "folds": THRESHOLD_FOLDS}
 
 
 def as_inputs(examples: Sequence[Example], lexicon: str | None, use_lexicon: bool) -> list[Any]:
@@ -819,12 +819,13 @@ def model_card(info: dict[str, Any], labels: Sequence[str], model: FunctionClass
               f"- hashed character {model.ngram_min}–{model.ngram_max}-grams, 2^{model.bits} buckets, "
               f"section weight {model.section_weight}, lexicon-category weight {model.lexicon_weight}",
               f"- one L2 logistic regression per label (C={model.C}, class_weight={model.class_weight}); "
-              "thresholds tuned per label on grouped out-of-fold probabilities", ""]
+              + ("thresholds tuned per label on grouped out-of-fold probabilities" if model.tune_thresholds
+                 else "every threshold 0.5 (`tune_thresholds = false`)"), ""]
     cv = info.get("cv")
     if cv:
         ci = cv.get("ci")
-        lines += [f"## Cross-validated metrics ({cv['folds']} folds grouped by report, thresholds tuned inside "
-                  "each training part)", "",
+        how = "thresholds tuned inside each training part" if model.tune_thresholds else "thresholds 0.5"
+        lines += [f"## Cross-validated metrics ({cv['folds']} folds grouped by report, {how})", "",
                   "| label | P | R | F1 | F1 95% CI | TPR | FPR | support |", "|---|---|---|---|---|---|---|---|"]
         for lab, r in cv["per_label"].items():
             rate = (lambda v: f"{v:.3f}" if v is not None else "–")  # noqa: E731

@@ -31,11 +31,15 @@ def _labels_option(value: str | None) -> list[str] | None:
 @click.option("-C", "C", default=None, type=float, help="Inverse regularization strength (default from config).")
 @click.option("--lexicon-features/--no-lexicon-features", default=None,
               help="Add lexicon categories of matched terms as features (default from config).")
-@click.option("--no-cv", is_flag=True, help="Skip the cross-validated report (thresholds are still tuned).")
+@click.option("--tune-thresholds/--fixed-thresholds", default=None,
+              help="Tune each label's threshold on grouped out-of-fold scores, or use 0.5 (default from config: "
+                   "0.5, which tuning did not beat on the real data).")
+@click.option("--no-cv", is_flag=True, help="Skip the cross-validated report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CV metrics as JSON.")
 @click.pass_context
 def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, folds: int, labels: str | None,
-          text_field: str, C: float | None, lexicon_features: bool | None, no_cv: bool, as_json: bool) -> int:
+          text_field: str, C: float | None, lexicon_features: bool | None, tune_thresholds: bool | None, no_cv: bool,
+          as_json: bool) -> int:
     """Train a paragraph-function model from labeled paragraphs.
 
     DATA are JSONL, CSV or XLSX files with a text column and labels as a list,
@@ -48,7 +52,8 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
     """
     from ..train import train_bundle
 
-    config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features})
+    config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features,
+                                                      "classify.tune_thresholds": tune_thresholds})
     started = time.perf_counter()
     result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
                           text_field=text_field, cv=not no_cv)
@@ -58,7 +63,9 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
         if as_json:
             click.echo(json.dumps(result["cv"], ensure_ascii=False, indent=1))
         else:
-            click.echo(format_metrics(result["cv"], f"cross-validated, {folds} folds grouped by report:"))
+            how = "tuned in each training part" if config["classify"]["tune_thresholds"] else "0.5"
+            click.echo(format_metrics(result["cv"], f"cross-validated, {folds} folds grouped by report "
+                                                    f"(thresholds {how}):"))
     new = [lab for lab in result["labels"] if lab not in config["classify"].get("labels", ())]
     if new and not labels:  # a typo in the data becomes a label of its own: say so
         click.echo(f"policytag: note: labels not in the configured [classify] labels: {', '.join(new)} "
