@@ -205,8 +205,9 @@ def predictions(m: Matrix, run: dict[str, Any]) -> dict[str, np.ndarray]:
         "sentence pooling (mean), 0.5": run["p_mean"] >= 0.5,
         "sentence pooling (mean), tuned": run["p_mean"] >= run["thr_mean"],
         "OR lexicon/phrase rules, 0.5": (run["p"] >= 0.5) | rules,
-        "heading rule OR, 0.5": (run["p"] >= 0.5) | m.heading[real],
     }
+    if m.heading.any():  # only rows with a heading path (seeds cut by segment) have heading labels
+        preds["heading rule OR, 0.5"] = (run["p"] >= 0.5) | m.heading[real]
     for w in BLEND_WEIGHTS:
         preds[f"blend with rules (w={w}), 0.5"] = _blend(run["p"], rules, w) >= 0.5
         preds[f"blend with rules (w={w}), tuned"] = _blend(run["p"], rules, w) >= run[f"thr_blend{w}"]
@@ -279,7 +280,7 @@ def seed_sections(real: list[Example], seeds_dir: Path, config: dict) -> tuple[l
     """For every seed row, the heading path ``policytag segment`` gives the paragraph it starts in.
 
     Other rows (web, north, south: single paragraphs) get no heading path. Returns
-    the paths and how many seed rows were placed.
+    the paths and how many seed rows got a non-empty one.
     """
     from policytag.read import read_path
     from policytag.segment import segment
@@ -298,10 +299,10 @@ def seed_sections(real: list[Example], seeds_dir: Path, config: dict) -> tuple[l
             cut[doc] = [(key(p.text), list(p.section), p.is_heading)
                         for p in segment(read_path(str(seeds_dir / doc), config), config)]
         k = key(e.text)[:14]
-        for text, section, is_heading in cut[doc]:
+        for text, section, _is_heading in cut[doc]:
             if k and (k in text or text and text in key(e.text)):
-                out[i] = section if not is_heading else section  # a heading's path is its parents
-                placed += 1
+                out[i] = section  # for a heading: the headings above it
+                placed += bool(section)
                 break
     return out, placed
 
