@@ -9,6 +9,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, ConfigError
+from .common import raw_cells_option
 
 
 @click.command("agreement")
@@ -19,9 +20,10 @@ from ..errors import EXIT_OK, ConfigError
 @click.option("-o", "--disagreements", "output", default=None, type=click.Path(dir_okay=False),
               help="CSV (UTF-8 with BOM) of the rows where the coders differ.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@raw_cells_option
 @click.pass_context
 def agreement(ctx: click.Context, coder_a: str, coder_b: str, id_field: str, labels: str | None,
-              output: str | None, as_json: bool) -> int:
+              output: str | None, as_json: bool, raw_cells: bool) -> int:
     """Inter-coder agreement: per-label Cohen's kappa, Krippendorff's alpha, raw agreement.
 
     CODER_A and CODER_B are two coders' label files (JSONL, CSV or XLSX) with an
@@ -49,7 +51,7 @@ def agreement(ctx: click.Context, coder_a: str, coder_b: str, id_field: str, lab
     result = compute(a, b, allowed)
     rows = disagreements(a, b, allowed)
     if output:
-        _write_csv(rows, output, [f"labels_{a.name}", f"labels_{b.name}"])
+        _write_csv(rows, output, [f"labels_{a.name}", f"labels_{b.name}"], raw_cells)
         result["disagreements_file"] = output
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
@@ -66,21 +68,8 @@ def _labels(value: str | None) -> list[str] | None:
     return [s.strip() for s in LABEL_DELIMITERS.split(value) if s.strip()] if value else None
 
 
-def _write_csv(rows: list[dict], output: str, label_columns: list[str]) -> None:
+def _write_csv(rows: list[dict], output: str, label_columns: list[str], raw_cells: bool) -> None:
     """The disagreeing rows, UTF-8 with BOM (Excel opens it), text cells neutralized against formulas."""
-    import pandas as pd
+    from ..write import write_csv_table
 
-    columns = ["id", "text", *label_columns, "only_a", "only_b"]
-    frame = pd.DataFrame(rows, columns=columns)
-    from ..write import atomic_path
-
-    safe = frame.map(_cell)
-    with atomic_path(output) as tmp:
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig")
-
-
-def _cell(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    write_csv_table(output, ["id", "text", *label_columns, "only_a", "only_b"], rows, raw_cells)

@@ -7,6 +7,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
+from .common import raw_cells_option
 
 
 def _split_terms(values: tuple[str, ...]) -> list[str]:
@@ -38,10 +39,11 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
 @click.option("--adjust-with", "adjust_with", default=None, type=click.Path(dir_okay=False),
               help="Correct with the TPR/FPR in this `policytag evaluate --json` output instead (implies --adjust).")
 @click.option("--model", default=None, help="Model whose CV error rates --adjust uses (default: the configured one).")
+@raw_cells_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
           include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, adjust: bool,
-          adjust_with: str | None, model: str | None) -> int:
+          adjust_with: str | None, model: str | None, raw_cells: bool) -> int:
     """Count tagged paragraphs: label shares, term frequencies, term × function.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
@@ -73,7 +75,7 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     if adjust or adjust_with:
         tables["labels_adjusted"] = _adjusted(frame, by, include_headings, adjust_with, model, config)
     if output:
-        written = st.write_tables(tables, output, out_format)
+        written = st.write_tables(tables, output, out_format, raw_cells)
         names = ", ".join(str(p) for p in dict.fromkeys(written))
         click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {names}", err=True)
     else:
