@@ -112,8 +112,9 @@ def evaluate(ctx: click.Context, gold: tuple[str, ...], model: str | None, text_
     examples = [e for path in gold for e in load_labeled(path, text_field=text_field)]
     if cv:
         result = _cv_on_gold(clf, examples, config, cv, seed)
+        how = "tuned inside each training part" if result.pop("tune_thresholds") else "0.5"
         title = (f"grouped {cv}-fold CV on {', '.join(gold)} ({len(examples)} rows, {result['reports']} reports), "
-                 f"settings of {config['classify']['model']}; thresholds tuned inside each training part:")
+                 f"settings of {config['classify']['model']}; thresholds {how}:")
     else:
         examples, overlap = _training_overlap(clf, examples, gold, config["classify"]["model"], exclude_training)
         result = _score(clf, examples, seed)
@@ -183,6 +184,7 @@ def _cv_on_gold(clf: Any, examples: list[Any], config: dict[str, Any], folds: in
     groups = [e.group for e in examples]
     result = cross_validate(params, X, [e.labels for e in examples], groups, labels, folds=folds, seed=seed)["metrics"]
     result["reports"] = len(set(groups))
+    result["tune_thresholds"] = bool(params.get("tune_thresholds", True))
     return result
 
 
