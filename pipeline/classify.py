@@ -14,15 +14,12 @@ code: loading checks every field, shape, dtype and a checksum of the arrays.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import io
 import itertools
 import json
 import math
-import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -507,40 +504,6 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc}); the model bundle is corrupt") from None
-
-
-# --------------------------------------------------------------------------- training-row keys
-# A bundle keeps an 8-byte key of every training row (model.json: training.row_keys, base64), so
-# ``policytag evaluate`` can tell when gold rows are rows the model learned from.
-ROW_KEY_BYTES = 8
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def row_key(text: str) -> bytes:
-    """Key of a paragraph: blake2b of its NFKC text without punctuation and spaces (so ，/, agree)."""
-    folded = _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
-    return hashlib.blake2b(folded.encode("utf-8"), digest_size=ROW_KEY_BYTES).digest()
-
-
-def encode_row_keys(keys: Iterable[bytes]) -> str:
-    """Sorted distinct keys as one base64 string (about 11 characters a row)."""
-    return base64.b64encode(b"".join(sorted(set(keys)))).decode("ascii")
-
-
-def training_row_keys(model: FunctionClassifier) -> set[bytes] | None:
-    """The keys of the rows a loaded model was trained on; None when its bundle does not keep them."""
-    training = getattr(model, "info_", {}).get("training")
-    data = training.get("row_keys") if isinstance(training, dict) else None
-    if data is None:
-        return None
-    try:
-        raw = base64.b64decode(data, validate=True) if isinstance(data, str) else None
-    except ValueError:
-        raw = None
-    if raw is None or len(raw) % ROW_KEY_BYTES:
-        raise ConfigError(f"model.json: training.row_keys is not valid base64 of "
-                          f"{ROW_KEY_BYTES}-byte keys; the bundle is corrupt")
-    return {raw[i:i + ROW_KEY_BYTES] for i in range(0, len(raw), ROW_KEY_BYTES)}
 
 
 # --------------------------------------------------------------------------- the bundle

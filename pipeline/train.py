@@ -753,7 +753,7 @@ def train_bundle(paths: Sequence[str], output: str | Path, config: dict[str, Any
                                       extra=extra)["metrics"]
     model = fit_classifier(FunctionClassifier(**params), X, Y, groups=groups, labels=order,
                            tune_mask=[i < n for i in range(len(examples))])
-    from .classify import encode_row_keys, row_key
+    from .rowkeys import encode_row_keys, row_key
 
     info = {
         "training": {"rows": len(examples), "reports": len(set(groups)), "sha256": data_digest(examples),

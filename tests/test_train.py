@@ -116,3 +116,17 @@ def test_bootstrap_intervals_resample_whole_reports() -> None:
     assert flat["macro_f1"] == [1.0, 1.0]
     text = format_metrics(m)
     assert "[" in text and "bootstrap over 30 reports" in text
+
+
+def test_row_keys_round_trip_and_refuse_a_corrupt_bundle() -> None:
+    from types import SimpleNamespace
+
+    from policytag.rowkeys import encode_row_keys, row_key, training_row_keys
+
+    texts = ["听取审议专项工作报告。", "审议通过条例草案，", "审议通过条例草案,"]  # the last two: one key
+    model = SimpleNamespace(info_={"training": {"row_keys": encode_row_keys(row_key(t) for t in texts)}})
+    keys = training_row_keys(model)
+    assert len(keys) == 2 and row_key("听取审议 专项工作报告") in keys and row_key("任免") not in keys
+    assert training_row_keys(SimpleNamespace(info_={"training": {}})) is None  # an older bundle
+    with pytest.raises(ConfigError, match="row_keys is not valid"):
+        training_row_keys(SimpleNamespace(info_={"training": {"row_keys": "abc!"}}))

@@ -131,7 +131,7 @@ def evaluate(ctx: click.Context, gold: tuple[str, ...], model: str | None, text_
 def _training_overlap(clf: Any, examples: list[Any], gold: tuple[str, ...], model: str, exclude: bool
                       ) -> tuple[list[Any], dict[str, Any]]:
     """Find gold rows the model was trained on; warn, drop them (--exclude-training) or stop when all are."""
-    from ..classify import row_key, training_row_keys
+    from ..rowkeys import row_key, training_row_keys
 
     keys = training_row_keys(clf)
     if keys is None:
