@@ -117,5 +117,5 @@ def test_cli_never_writes_over_an_input(tmp_path: Path) -> None:
     a, b = _jsonl(tmp_path / "a.jsonl", A), _jsonl(tmp_path / "b.jsonl", B)
     before = a.read_bytes()
     result = CliRunner().invoke(cli, ["agreement", str(a), str(b), "-o", str(a)], obj={})
-    assert result.exit_code != 0 and "would overwrite an input" in str(result.exception)
+    assert result.exit_code != 0 and "the output is also an input" in str(result.exception)
     assert a.read_bytes() == before

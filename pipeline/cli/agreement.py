@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from ..config import load_config
-from ..errors import EXIT_OK, ConfigError
+from ..errors import EXIT_OK
 from .common import raw_cells_option
 
 
@@ -41,9 +40,9 @@ def agreement(ctx: click.Context, coder_a: str, coder_b: str, id_field: str, lab
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     allowed = _labels(labels) or list(config["classify"]["labels"])
-    for path in (coder_a, coder_b):
-        if output and Path(output).resolve() == Path(path).resolve():
-            raise ConfigError(f"{output}: the disagreement file would overwrite an input; choose another name")
+    from ..write import refuse_input_as_output
+
+    refuse_input_as_output([output], [coder_a, coder_b])  # links and other spellings of an input too
     a = read_coding(coder_a, id_field=id_field, labels=allowed)
     b = read_coding(coder_b, id_field=id_field, labels=allowed)
     if a.name == b.name:  # column names must tell the coders apart

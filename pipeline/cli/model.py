@@ -55,6 +55,9 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
 
     config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features,
                                                       "classify.tune_thresholds": tune_thresholds})
+    from ..write import refuse_inputs_inside
+
+    refuse_inputs_inside(output, data)  # the model folder is replaced as a whole
     started = time.perf_counter()
     result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
                           text_field=text_field, cv=not no_cv)
@@ -211,6 +214,7 @@ def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: in
     from ..train import read_paragraphs, select_diverse, uncertainty
 
     config = load_config(ctx.obj.get("config_path"), {"classify.model": model})
+    _refuse_overwrite(output, paths)
     clf = load_model(config["classify"]["model"]).model
     errors: list[str] = []
     paragraphs = _dedup(read_paragraphs(list(paths), config, errors))
@@ -261,6 +265,7 @@ def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_onl
     from ..train import add_terms, read_paragraphs, weak_labels
 
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": lexicon})
+    _refuse_overwrite(output, paths)
     errors: list[str] = []
     paragraphs = read_paragraphs(list(paths), config, errors)
     for err in errors:
@@ -279,6 +284,17 @@ def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_onl
     _write_rows(rows, output, raw_cells)
     click.echo(f"policytag: {len(rows)} paragraphs ({fired} with a rule) -> {output}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def _refuse_overwrite(output: str, paths: tuple[str, ...]) -> None:
+    """The file to write must be none of the inputs (exit 2 before anything is read); say what folders left out."""
+    from ..read import scan_paths
+    from ..write import refuse_input_as_output
+    from .common import echo_skipped
+
+    scan = scan_paths(list(paths))  # what read_paragraphs takes from folders
+    refuse_input_as_output([output], [*paths, *scan.files])
+    echo_skipped(scan)
 
 
 def _dedup(paragraphs: list[Any]) -> list[Any]:

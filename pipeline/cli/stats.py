@@ -7,7 +7,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
-from .common import raw_cells_option
+from .common import raw_cells_option, refuse_tagged_overwrite
 
 
 def _split_terms(values: tuple[str, ...]) -> list[str]:
@@ -75,6 +75,7 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     if adjust or adjust_with:
         tables["labels_adjusted"] = _adjusted(frame, by, include_headings, adjust_with, model, config)
     if output:
+        refuse_tagged_overwrite(st.table_paths(output, out_format, tables).values(), paths)
         written = st.write_tables(tables, output, out_format, raw_cells)
         names = ", ".join(str(p) for p in dict.fromkeys(written))
         click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {names}", err=True)
