@@ -323,7 +323,7 @@ def align(a: str, b: str, min_chars: int = 30, min_similarity: float = 0.8, gap:
         best = _best_run(ops, lo, hi, gap)
         if best is None:
             continue
-        first, last = best
+        first, last = _trim(ops, *best)
         span = _span(ops, first, last)
         if min(span.a_end - span.a_start, span.b_end - span.b_start) < min_chars:
             continue  # the best stretch here is too short: so is every other one
@@ -348,6 +348,22 @@ def _best_run(ops: list[tuple], lo: int, hi: int, gap: float) -> tuple[int, int]
         else:
             score -= gap * ((i2 - i1) + (j2 - j1))
     return best_range
+
+
+def _trim(ops: list[tuple], first: int, last: int, edge: int = 6) -> tuple[int, int]:
+    """Drop short matches cut off by a gap at either end (人大常委会 after 市/省 is chance, not reuse)."""
+    def short(i: int) -> bool:
+        return ops[i][0] == "equal" and ops[i][2] - ops[i][1] < edge
+
+    while last > first and short(last) and ops[last - 1][0] != "equal":
+        last -= 1
+        while last > first and ops[last][0] != "equal":
+            last -= 1
+    while first < last and short(first) and ops[first + 1][0] != "equal":
+        first += 1
+        while first < last and ops[first][0] != "equal":
+            first += 1
+    return first, last
 
 
 def _span(ops: list[tuple], first: int, last: int) -> Span:
@@ -592,8 +608,18 @@ def params_dict(params: ReuseParams) -> dict[str, Any]:
 Signed = tuple[LoadedDoc, np.ndarray, np.ndarray]  # a document, its units' paragraph numbers, their keys
 
 
+# The line under the title: "——2024年1月4日在某县第七届人民代表大会第三次会议上" (front matter, not content).
+_MEETING_LINE = re.compile(r"^[—－\-]{1,3}.{0,60}(?:会议|大会)上?$")
+
+
+def compared(text: str, is_heading: bool) -> bool:
+    """Whether a paragraph takes part: headings and the meeting line under the title do not."""
+    return not is_heading and not _MEETING_LINE.match(text)
+
+
 def sign_doc(doc: LoadedDoc, params: ReuseParams) -> Signed:
-    owner, keys = sign_paragraphs([p.text for p in doc.paras], params)
+    texts = [p.text if compared(p.text, p.is_heading) else "" for p in doc.paras]
+    owner, keys = sign_paragraphs(texts, params)
     return doc, owner, keys
 
 
