@@ -12,6 +12,7 @@ seeds is stored in the repository: the corpus is written to a scratch folder.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import re
@@ -125,7 +126,8 @@ def paragraphs_of(text: str, rng: random.Random) -> list[str]:
 # --------------------------------------------------------------------------- edits
 
 
-def _t2s_inverse():  # noqa: ANN202
+@functools.lru_cache(maxsize=1)
+def _t2s_inverse():  # noqa: ANN202 - building the converter loads its dictionaries: once
     import opencc
 
     return opencc.OpenCC("s2t")
