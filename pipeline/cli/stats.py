@@ -32,9 +32,12 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
               help="Diffusion table: per place, first year TERM appears and its count per year (repeatable).")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Also draw charts (PNG + SVG) into this folder.")
+@click.option("--panel", "panel_terms", multiple=True, metavar="TERM[,TERM]",
+              help="Instead: a place × year diffusion panel for TERM in -o (event-history models; see README).")
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
-          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None) -> int:
+          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None,
+          panel_terms: tuple[str, ...]) -> int:
     """Count tagged paragraphs: label shares, term frequencies, term × function.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
@@ -45,8 +48,14 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
       policytag stats tagged.jsonl --by place
       policytag stats tagged.jsonl -o stats.xlsx --by place --by year
       policytag stats tagged.jsonl -o stats.csv --first-mention 票决制,双联 --plot charts/
+      policytag stats tagged.jsonl --panel 票决制 -o panel.csv
     """
     from .. import stats as st
+
+    if panel_terms:
+        from .panel import write_panel
+
+        return write_panel(ctx, paths, _split_terms(panel_terms), output, fmt)
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     opts = config["stats"]
