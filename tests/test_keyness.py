@@ -166,8 +166,9 @@ def test_hostile_terms_are_neutralized_and_inputs_protected(tmp_path: Path) -> N
     assert run_keyness(str(tagged), "--target", "year=2019", "--min-count", "1", "-o", str(tmp_path / "k.csv"))[0] == 0
     text = (tmp_path / "k.csv").read_text(encoding="utf-8-sig")
     assert "\n'=1+1," in text and "\n=1+1," not in text
-    code, _, err = run_keyness(str(tagged), "--target", "year=2019", "-o", str(tagged))
-    assert code == 2 and "is also an input" in err
+    before = tagged.read_bytes()
+    code, _, err = run_keyness(str(tagged), "--target", "year=2019", "-o", str(tagged), "--format", "csv")
+    assert code == 2 and "is also an input" in err and tagged.read_bytes() == before
 
 
 def test_keyness_on_the_seeds(seeds_dir: Path, tmp_path: Path) -> None:
