@@ -26,20 +26,21 @@ TAGGED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx", ".parquet", ".
 META_FIELDS = ("place", "level", "province", "region_code", "year")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OffsetMap:
     """Position in a paragraph's normalized text -> offset in the original document.
 
     Stored as breakpoints: ``raw(i) = start + i + shift`` where ``shift`` is the
     value at the last breakpoint at or before ``i`` (a dropped line break adds 1).
-    Most paragraphs have none, so this costs a few bytes where an offset per
-    character would cost eight. ``exact`` is False when only the paragraph's
-    start and end were known and positions in between are interpolated.
+    Most paragraphs have none (``at`` is None), so a map costs a few dozen bytes
+    where an offset per character would cost eight per character. ``exact`` is
+    False when only the paragraph's start and end were known and positions in
+    between are interpolated.
     """
 
     start: int
-    at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    shift: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    at: np.ndarray | None = None
+    shift: np.ndarray | None = None
     exact: bool = True
     scale: float = 1.0  # interpolation factor when not exact
 
@@ -50,6 +51,8 @@ class OffsetMap:
             return cls(0)
         d = offsets - offsets[0] - np.arange(len(offsets))
         at = np.flatnonzero(np.diff(d)) + 1
+        if not len(at):
+            return cls(int(offsets[0]))
         return cls(int(offsets[0]), at.astype(np.int32), d[at].astype(np.int32))
 
     @classmethod
@@ -59,6 +62,8 @@ class OffsetMap:
     def raw(self, i: int) -> int:
         if not self.exact:
             return self.start + int(round(i * self.scale))
+        if self.at is None:
+            return self.start + i
         k = int(np.searchsorted(self.at, i, side="right")) - 1
         return self.start + i + (int(self.shift[k]) if k >= 0 else 0)
 

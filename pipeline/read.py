@@ -156,6 +156,11 @@ def _read_docx(data: bytes, source: str) -> str:
     from docx.table import Table, _Cell
     from docx.text.paragraph import Paragraph as DocxParagraph
 
+    from .safezip import zip_problem
+
+    problem = zip_problem(data)  # before python-docx inflates every part into memory
+    if problem:
+        raise InputError(source, problem)
     try:
         doc = load_docx(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

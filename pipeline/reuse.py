@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -200,9 +201,9 @@ class Corpus:
     docs: list[DocInfo] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     maps: list[OffsetMap] = field(default_factory=list)
-    para_index: list[int] = field(default_factory=list)
+    para_index: array = field(default_factory=lambda: array("q"))  # compact: millions of paragraphs
     periods: list[str | None] = field(default_factory=list)
-    para_doc: list[int] = field(default_factory=list)
+    para_doc: array = field(default_factory=lambda: array("q"))
     unit_para: list[np.ndarray] = field(default_factory=list)
     unit_keys: list[np.ndarray] = field(default_factory=list)
 
@@ -227,7 +228,8 @@ class Corpus:
         bands = self.unit_keys[0].shape[1] if self.unit_keys else 0
         unit_para = np.concatenate(self.unit_para) if self.unit_para else np.zeros(0, dtype=np.int64)
         keys = np.concatenate(self.unit_keys) if self.unit_keys else np.zeros((0, bands), dtype=np.uint32)
-        return unit_para, keys, np.asarray(self.para_doc, dtype=np.int64)
+        return unit_para, keys, np.frombuffer(self.para_doc, dtype=np.int64) if len(self.para_doc) else \
+            np.zeros(0, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- candidates

@@ -3,14 +3,16 @@
 One main table and companions: ``pairs.csv`` holds the main table and
 ``pairs_documents.csv``, ``pairs_boilerplate.csv`` the others (xlsx: one sheet
 each; json: one object). Every file is written atomically; text cells that a
-spreadsheet would run as a formula are neutralized in csv and xlsx; an output
-that is also an input is refused before anything is read.
+spreadsheet would run as a formula get a leading ``'`` in csv and xlsx
+(``write.spreadsheet_cell``); an output that is also an input is refused before
+anything is read.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,28 +23,6 @@ from .errors import ConfigError
 from .write import atomic_path
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-
-
-def safe_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would take for a formula gets a leading apostrophe.
-
-    >>> safe_cell("=HYPERLINK(1)"), safe_cell("-3"), safe_cell("监督"), safe_cell(-3)
-    ("'=HYPERLINK(1)", "'-3", '监督', -3)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def neutralized(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell (and column name) passed through ``safe_cell``."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(safe_cell)
-    out.columns = [safe_cell(str(c)) for c in out.columns]
-    return out
 
 
 def output_format(path: str | Path, explicit: str | None = None) -> str:
@@ -55,7 +35,11 @@ def output_format(path: str | Path, explicit: str | None = None) -> str:
 
 
 def companion_paths(path: str | Path, fmt: str, names: Iterable[str]) -> dict[str, Path]:
-    """Where each table goes; the first name is the main table, at ``path`` itself."""
+    """Where each table goes; the first name is the main table, at ``path`` itself.
+
+    >>> [str(p) for p in companion_paths("out/pairs.csv", "csv", ["pairs", "documents"]).values()]
+    ['out/pairs.csv', 'out/pairs_documents.csv']
+    """
     path = Path(path)
     names = list(names)
     if fmt in ("xlsx", "json"):
@@ -87,15 +71,21 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str,
-                 inputs: Iterable[str | Path] = ()) -> list[Path]:
-    """Write the tables (the first is the main one) atomically; returns the files written."""
+def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str, inputs: Iterable[str | Path] = (),
+                 raw_cells: bool = False) -> list[Path]:
+    """Write the tables (the first is the main one) atomically; returns the files written.
+
+    csv and xlsx cells go through ``write.spreadsheet_cell`` (``raw_cells``: as they are);
+    what ``write_xlsx`` had to do to fit Excel's limits is printed as notes.
+    """
+    from .write import write_csv_frame, write_xlsx_frames
+
     targets = companion_paths(path, fmt, tables)
     refuse_inputs(set(targets.values()), inputs)
     if fmt == "xlsx":
-        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, table in tables.items():
-                neutralized(table).to_excel(writer, sheet_name=name[:31], index=False)
+        notes = write_xlsx_frames(tables, path, raw_cells)
+        for line in notes.lines(path):
+            print(f"policytag: note: {line}", file=sys.stderr)
         return [Path(path)]
     if fmt == "json":
         doc = {name: [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
@@ -104,9 +94,9 @@ def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str,
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return [Path(path)]
     for name, table in tables.items():
-        with atomic_path(targets[name]) as tmp:
-            if fmt == "csv":
-                neutralized(table).to_csv(tmp, index=False, encoding="utf-8-sig")
-            else:
+        if fmt == "csv":
+            write_csv_frame(table, targets[name], raw_cells)
+        else:
+            with atomic_path(targets[name]) as tmp:
                 table.to_parquet(tmp, index=False)
     return list(targets.values())

@@ -8,6 +8,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, ConfigError, InputError
+from .common import raw_cells_option
 
 TABLE_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".xls": "xlsx", ".parquet": "parquet", ".pq": "parquet",
                   ".json": "json"}
@@ -22,8 +23,10 @@ TABLE_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".xls": "xlsx", ".parquet": "p
 @click.option("--min-similarity", type=click.FloatRange(0.05, 1.0), default=0.5, show_default=True,
               help="Paragraphs less similar than this are not paired (new + dropped instead of rewritten).")
 @click.option("--title", default=None, help="Page title (HTML).")
+@raw_cells_option
 @click.pass_context
-def diff(ctx: click.Context, old: str, new: str, output: str | None, min_similarity: float, title: str | None) -> int:
+def diff(ctx: click.Context, old: str, new: str, output: str | None, min_similarity: float, title: str | None,
+         raw_cells: bool) -> int:
     """Compare two reports paragraph by paragraph: kept, rewritten, new, dropped.
 
     OLD and NEW are reports (.txt .md .docx .pdf .html), tagged here, or tagged
@@ -76,7 +79,8 @@ def diff(ctx: click.Context, old: str, new: str, output: str | None, min_similar
         frames = {"paragraphs": result.paragraphs, "terms": result.terms, "labels": result.labels}
         if result.indicators is not None:
             frames["indicators"] = result.indicators
-        written = [str(p) for p in dict.fromkeys(tables.write_tables(frames, output, kind, inputs=[old, new]))]
+        files = tables.write_tables(frames, output, kind, inputs=[old, new], raw_cells=raw_cells)
+        written = [str(p) for p in dict.fromkeys(files)]
     click.echo(f"policytag: diff: {line} -> {', '.join(map(str, written))}", err=True)
     return EXIT_OK
 

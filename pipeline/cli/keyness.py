@@ -10,6 +10,7 @@ from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..keyness import FEATURES
 from ..tables import FORMATS
+from .common import raw_cells_option
 
 
 @click.command("keyness")
@@ -30,10 +31,11 @@ from ..tables import FORMATS
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from -o).")
 @click.option("--plot", "plot_path", default=None, metavar="CHART.png",
               help="Also draw the top features both ways (CHART.png and CHART.svg).")
+@raw_cells_option
 @click.pass_context
 def keyness(ctx: click.Context, paths: tuple[str, ...], targets: tuple[str, ...], references: tuple[str, ...],
             kind: str, ngram: int, min_count: int, top: int, output: str | None, fmt: str | None,
-            plot_path: str | None) -> int:
+            plot_path: str | None, raw_cells: bool) -> int:
     """Keyness: what distinguishes the target reports from the reference.
 
     KEY is any metadata field of the tagged files (year, level, place,
@@ -82,7 +84,8 @@ def keyness(ctx: click.Context, paths: tuple[str, ...], targets: tuple[str, ...]
                    "the table has its columns and no rows (lower --min-count)", err=True)
     ref_name = " ".join(references) or "(the rest)"
     if output:
-        written = tables.write_tables({"keyness": result.table}, output, out_format, inputs=inputs)
+        written = tables.write_tables({"keyness": result.table}, output, out_format, inputs=inputs,
+                                      raw_cells=raw_cells)
         where = f" -> {written[0]}"
     else:
         where = ""

@@ -9,6 +9,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, InputError
+from .common import raw_cells_option
 
 
 @click.group("lexicon")
@@ -141,9 +142,10 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of TSV.")
 @click.option("-o", "--output", default=None, help="Output file (stdout if omitted).")
 @click.option("--lexicon", "lexicon_file", default=None, help="Lexicon for variants (default: shipped).")
+@raw_cells_option
 @click.pass_context
 def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_json: bool, output: str | None,
-         lexicon_file: str | None) -> int:
+         lexicon_file: str | None, raw_cells: bool) -> int:
     """Keyword in context: TERM (and every variant, if it is a lexicon phrase) in the documents.
 
     TSV columns: path, start, end (offsets into the original text), left, match, right.
@@ -155,7 +157,7 @@ def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_j
     """
     from ..lexicon import load_lexicon
     from ..match import kwic as run_kwic
-    from ..write import dumps, open_output
+    from ..write import dumps, open_output, spreadsheet_cell
 
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": lexicon_file})
     lex = load_lexicon(config["match"]["lexicon"])
@@ -169,5 +171,6 @@ def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_j
                     fh.write(dumps({"path": doc.path, **row}) + "\n")
                 else:
                     cells = [doc.path, row["start"], row["end"], row["left"], row["match"], row["right"]]
-                    fh.write("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells) + "\n")
+                    flat = (str(c).replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in cells)
+                    fh.write("\t".join(spreadsheet_cell(c, raw_cells) for c in flat) + "\n")
     return EXIT_SOME_FAILED if _documents.failed else EXIT_OK  # type: ignore[attr-defined]

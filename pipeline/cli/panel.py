@@ -15,7 +15,7 @@ def _names(items: list[str]) -> str:
 
 
 def write_panel(ctx: click.Context, paths: tuple[str, ...], terms: list[str], output: str | None,
-                fmt: str | None) -> int:
+                fmt: str | None, raw_cells: bool = False) -> int:
     from .. import tables
     from ..panel import panel_table
     from ..stats import expand_paths, load_tagged
@@ -35,7 +35,7 @@ def write_panel(ctx: click.Context, paths: tuple[str, ...], terms: list[str], ou
         raise ConfigError(f"no document has both a place and a year ({frame['doc_id'].nunique()} document(s) read): "
                           "nothing to put in a panel; give place and year with `tag --meta`")
     if output:
-        written = tables.write_tables({"panel": panel}, output, out_format, inputs=inputs)
+        written = tables.write_tables({"panel": panel}, output, out_format, inputs=inputs, raw_cells=raw_cells)
         click.echo(f"{len(panel)} place-year rows ({panel['place'].nunique()} places, "
                    f"{int(panel['observed'].sum())} observed) -> {written[0]}", err=True)
     else:

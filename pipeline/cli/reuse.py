@@ -11,6 +11,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError
 from ..tables import FORMATS
+from .common import raw_cells_option
 
 _SHOW = 5  # names listed in a note before "+N more"
 
@@ -39,10 +40,11 @@ _SHOW = 5  # names listed in a note before "+N more"
 @click.option("--dask", "dask_address", default=None,
               help="Read and sign on a Dask cluster at this scheduler address (as `tag --dask`).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+@raw_cells_option
 @click.pass_context
 def reuse(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, min_chars: int,
           min_similarity: float, min_docs: int, max_doc_share: float, shingle: int, bands: int, rows: int,
-          jobs: int, dask_address: str | None, progress: bool | None) -> int:
+          jobs: int, dask_address: str | None, progress: bool | None, raw_cells: bool) -> int:
     """Find text shared between reports: paragraph pairs, documents, boilerplate.
 
     PATHS are reports (.txt .md .docx .pdf .html) or tagged files (.jsonl
@@ -83,7 +85,7 @@ def reuse(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     _notes(corpus.docs)
     with _bar(None, progress, "pair", "aligning") as bar:
         result = ru.find_reuse(corpus, params, progress=lambda items: _counting(items, bar))
-    _write_or_print(result, output, out_format, sources)
+    _write_or_print(result, output, out_format, sources, raw_cells)
     _summary(result, time.perf_counter() - started, output)
     return EXIT_SOME_FAILED if errors else EXIT_OK
 
@@ -134,12 +136,12 @@ def _notes(docs: list) -> None:
                    f"its pairs with other places have relation 'unknown': {_names(which)}", err=True)
 
 
-def _write_or_print(result: Any, output: str | None, fmt: str | None, sources: list[str]) -> None:
+def _write_or_print(result: Any, output: str | None, fmt: str | None, sources: list[str], raw_cells: bool) -> None:
     from .. import tables
 
     frames = {"pairs": result.pairs, "documents": result.documents, "boilerplate": result.boilerplate}
     if output:
-        written = tables.write_tables(frames, output, fmt, inputs=sources)
+        written = tables.write_tables(frames, output, fmt, inputs=sources, raw_cells=raw_cells)
         result.stats["written"] = [str(p) for p in dict.fromkeys(written)]
         return
     if len(result.documents):

@@ -7,6 +7,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
+from .common import raw_cells_option
 
 
 def _split_terms(values: tuple[str, ...]) -> list[str]:
@@ -34,10 +35,11 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
               help="Also draw charts (PNG + SVG) into this folder.")
 @click.option("--panel", "panel_terms", multiple=True, metavar="TERM[,TERM]",
               help="Instead: a place × year diffusion panel for TERM in -o (event-history models; see README).")
+@raw_cells_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
-          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None,
-          panel_terms: tuple[str, ...]) -> int:
+          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, panel_terms: tuple[str, ...],
+          raw_cells: bool) -> int:
     """Count tagged paragraphs: label shares, term frequencies, term × function.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
@@ -55,7 +57,7 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     if panel_terms:
         from .panel import write_panel
 
-        return write_panel(ctx, paths, _split_terms(panel_terms), output, fmt)
+        return write_panel(ctx, paths, _split_terms(panel_terms), output, fmt, raw_cells)
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     opts = config["stats"]
@@ -71,7 +73,7 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
         click.echo(f"policytag: skipped {exc}", err=True)
     tables = st.compute_stats(frame, by, labels, include_headings, terms)
     if output:
-        written = st.write_tables(tables, output, out_format)
+        written = st.write_tables(tables, output, out_format, raw_cells)
         names = ", ".join(str(p) for p in dict.fromkeys(written))
         click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {names}", err=True)
     else:

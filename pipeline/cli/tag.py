@@ -21,6 +21,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..write import FORMATS, Checkpoint, RecordWriter, encode, format_for
+from .common import raw_cells_option
 
 # (source, records as a block of JSON lines or None when the whole input failed, problems with single rows)
 Item = tuple[str, bytes | None, list[InputError]]
@@ -45,11 +46,12 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+@raw_cells_option
 @click.pass_context
 def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, input_format: str,
         text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: str | None,
         unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None, resume: bool,
-        progress: bool | None) -> int:
+        progress: bool | None, raw_cells: bool) -> int:
     """Tag reports: paragraphs with their functions (labels, scores) and policy terms.
 
     PATHS are files (.txt .md .docx .pdf .html), folders (searched recursively),
@@ -78,7 +80,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     started = time.perf_counter()
     labels = _labels(config)  # a bad model stops the run here, before any file is touched
     settings = _settings_key(config, input_format, text_field, meta_path)
-    sink = _Sink(output if to_file else None, out_format, labels, settings, resume)
+    sink = _Sink(output if to_file else None, out_format, labels, settings, resume, raw_cells)
     try:
         with _sigterm_as_interrupt():
             if input_format == "report":
@@ -158,13 +160,14 @@ def _progress_bar(total: int, enabled: bool | None, unit: str):  # noqa: ANN202
 class _Sink:
     """Where finished inputs go: stdout directly, or a checkpoint that becomes OUT at the end."""
 
-    def __init__(self, output: str | None, fmt: str, labels: list[str], settings: str, resume: bool) -> None:
-        self.output, self.fmt, self.labels = output, fmt, labels
+    def __init__(self, output: str | None, fmt: str, labels: list[str], settings: str, resume: bool,
+                 raw_cells: bool = False) -> None:
+        self.output, self.fmt, self.labels, self.raw_cells = output, fmt, labels, raw_cells
         self.stats = {"files": 0, "paragraphs": 0, "failed": 0}
         self.checkpoint: Checkpoint | None = None
         self.writer: RecordWriter | None = None
         if output is None:
-            self.writer = RecordWriter(None, fmt, labels)
+            self.writer = RecordWriter(None, fmt, labels, raw_cells)
             return
         self.checkpoint = Checkpoint(output, settings, resume)
         path = self.checkpoint.path
@@ -211,7 +214,7 @@ class _Sink:
         if self.fmt == "jsonl":  # records are copied (or renamed) as they are, never decoded
             self.checkpoint.move_to(self.output, sources)
             return
-        writer = RecordWriter(self.output, self.fmt, self.labels)
+        writer = RecordWriter(self.output, self.fmt, self.labels, self.raw_cells)
         ok = False
         try:
             for block in self.checkpoint.read_blocks(sources):
@@ -219,6 +222,8 @@ class _Sink:
             ok = True
         finally:
             writer.close(ok)
+        for line in writer.notes:
+            click.echo(f"policytag: note: {line}", err=True)
         self.checkpoint.remove()
 
     def abort(self, interrupted: bool) -> None:
