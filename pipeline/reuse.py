@@ -28,7 +28,6 @@ Never all pairs. The stages:
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from array import array
@@ -224,10 +223,11 @@ class Corpus:
         self.unit_keys.append(keys)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(unit -> paragraph, unit keys, paragraph -> document)."""
+        """(unit -> paragraph, unit keys, paragraph -> document); the per-document parts are joined once."""
         bands = self.unit_keys[0].shape[1] if self.unit_keys else 0
         unit_para = np.concatenate(self.unit_para) if self.unit_para else np.zeros(0, dtype=np.int64)
         keys = np.concatenate(self.unit_keys) if self.unit_keys else np.zeros((0, bands), dtype=np.uint32)
+        self.unit_para, self.unit_keys = [unit_para], [keys]  # keep one copy, not two
         return unit_para, keys, np.frombuffer(self.para_doc, dtype=np.int64) if len(self.para_doc) else \
             np.zeros(0, dtype=np.int64)
 
@@ -267,22 +267,24 @@ def boilerplate_units(keys: np.ndarray, unit_doc: np.ndarray, threshold: int) ->
 
 def candidate_pairs(keys: np.ndarray, unit_para: np.ndarray, para_doc: np.ndarray,
                     skip: np.ndarray | None = None) -> np.ndarray:
-    """Paragraph pairs (a < b, different documents) that share a band key: array (n, 2)."""
+    """Paragraph pairs (a < b, different documents) that share a band key: array (n, 2).
+
+    Per band one sort; the pairs inside each bucket are made for all buckets of
+    one size at once (a bucket of s units gives s(s-1)/2 pairs).
+    """
     keep = np.flatnonzero(~skip) if skip is not None else np.arange(len(unit_para))
     found: list[np.ndarray] = []
     n_paras = max(int(para_doc.shape[0]), 1)
     for band in range(keys.shape[1]):
         order = keep[np.argsort(keys[keep, band], kind="stable")]
         starts, ends = _runs(keys[order, band])
-        two = ends - starts == 2
-        pa, pb = unit_para[order[starts[two]]], unit_para[order[starts[two] + 1]]
-        found.append(_encode(pa, pb, para_doc, n_paras))
-        for s, e in zip(starts[~two], ends[~two], strict=True):
-            paras = np.unique(unit_para[order[s:e]])
-            if len(paras) < 2:
-                continue
-            ia, ib = np.array(list(itertools.combinations(range(len(paras)), 2))).T
-            found.append(_encode(paras[ia], paras[ib], para_doc, n_paras))
+        sizes = ends - starts
+        for size in np.unique(sizes):
+            firsts = starts[sizes == size]
+            ia, ib = np.triu_indices(int(size), k=1)
+            units = order[firsts[:, None] + np.arange(size)[None, :]]  # (buckets, size)
+            paras = unit_para[units]
+            found.append(_encode(paras[:, ia].ravel(), paras[:, ib].ravel(), para_doc, n_paras))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     codes = np.unique(np.concatenate(found))
