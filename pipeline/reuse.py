@@ -32,7 +32,7 @@ import math
 import re
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -600,10 +600,6 @@ def _unit_text(corpus: Corpus, para: int, unit: int, unit_para: np.ndarray, para
     spans = unit_spans(corpus.texts[para], params)
     s, e = spans[min(unit - first, len(spans) - 1)]
     return corpus.texts[para][s:e]
-
-
-def params_dict(params: ReuseParams) -> dict[str, Any]:
-    return asdict(params)
 
 
 # --------------------------------------------------------------------------- reading and signing, here or on workers

@@ -56,6 +56,20 @@ def refuse_inputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -
             raise ConfigError(f"output {out} is also an input ({given[_real(out)]}); choose another -o")
 
 
+def tagged_inputs(paths: Iterable[str]) -> list[str]:
+    """The files that tagged-file arguments name (missing ones are left for the reader to report)."""
+    from .errors import InputError
+    from .stats import expand_paths
+
+    out: list[str] = []
+    for raw in paths:
+        try:
+            out.extend(str(p) for p in expand_paths([raw]))
+        except InputError:
+            continue
+    return out
+
+
 def _real(path: str | Path) -> str:
     try:
         return str(Path(path).resolve())

@@ -384,3 +384,10 @@ def test_corpus_reads_a_tagged_file_without_offsets(tmp_path: Path) -> None:
     docs = corpus_mod.load_tagged_docs(str(path))
     assert docs[0].info.region_code == "430400" and docs[0].info.year == 2020
     assert not docs[0].paras[0].omap.exact
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(reports: Path, tmp_path: Path) -> None:
+    code, _, err = run_reuse(str(reports), "-o", str(tmp_path / "p.csv"), "--progress")
+    assert code == 0 and "reading" in err and "aligning" in err
+    code, _, err = run_reuse(str(reports), "-o", str(tmp_path / "q.csv"))  # stderr is not a terminal here
+    assert code == 0 and "reading" not in err

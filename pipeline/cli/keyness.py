@@ -53,13 +53,13 @@ def keyness(ctx: click.Context, paths: tuple[str, ...], targets: tuple[str, ...]
     from .. import tables
     from ..keyness import keyness as compute
     from ..keyness import parse_selector
-    from ..stats import expand_paths, load_tagged
+    from ..stats import load_tagged
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     target = [parse_selector(t) for t in targets]
     reference = [parse_selector(r) for r in references]
     out_format = tables.output_format(output, fmt) if output else None
-    inputs = _inputs(paths, expand_paths)
+    inputs = tables.tagged_inputs(paths)
     if output:
         tables.refuse_inputs([output], inputs)
     if plot_path:
@@ -104,13 +104,3 @@ def keyness(ctx: click.Context, paths: tuple[str, ...], targets: tuple[str, ...]
                f"{result.reference_paragraphs} paragraphs in {result.reference_docs} documents, "
                f"{result.reference_chars} chars; {len(result.table)} features{where}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
-
-
-def _inputs(paths: tuple[str, ...], expand) -> list[str]:  # noqa: ANN001
-    out = []
-    for raw in paths:
-        try:
-            out.extend(str(p) for p in expand([raw]))
-        except InputError:
-            continue
-    return out

@@ -18,12 +18,12 @@ def write_panel(ctx: click.Context, paths: tuple[str, ...], terms: list[str], ou
                 fmt: str | None, raw_cells: bool = False) -> int:
     from .. import tables
     from ..panel import panel_table
-    from ..stats import expand_paths, load_tagged
+    from ..stats import load_tagged
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     out_format = tables.output_format(output, fmt) if output else None
     if output:
-        inputs = [str(p) for raw in paths for p in _existing(raw, expand_paths)]
+        inputs = tables.tagged_inputs(paths)
         tables.refuse_inputs([output], inputs)
     errors: list[InputError] = []
     frame = load_tagged(paths, errors, section_level=int(config["stats"]["section_level"]))
@@ -41,13 +41,6 @@ def write_panel(ctx: click.Context, paths: tuple[str, ...], terms: list[str], ou
     else:
         click.echo(panel.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return EXIT_SOME_FAILED if errors else EXIT_OK
-
-
-def _existing(raw: str, expand) -> list:  # noqa: ANN001
-    try:
-        return expand([raw])
-    except InputError:
-        return []
 
 
 def _notes(left: dict) -> None:
