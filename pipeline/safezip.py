@@ -22,8 +22,8 @@ MAX_RATIO = 100  # inflated size / stored size, for members above RATIO_FLOOR
 RATIO_FLOOR = 8 * 2**20  # smaller members are never refused for their ratio
 
 
-def _mb(n: int) -> str:
-    return f"{n / 2**20:,.1f} MB"
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n / 2**10:,.1f} KB"
 
 
 def _member_count(fh: io.BufferedIOBase | io.BytesIO) -> int | None:
@@ -53,21 +53,21 @@ def zip_problem(source: str | Path | bytes, *, max_unpacked: int = MAX_UNPACKED,
             members = zipfile.ZipFile(fh).infolist()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return None
-        total = 0
-        for info in members:
-            total += info.file_size
-            if expected is not None and info.filename not in expected:
+        for info in members if expected is not None else ():
+            if info.filename not in expected:
                 return f"unexpected member {info.filename!r} (expected {', '.join(sorted(expected))})"
-            if expected is not None and info.file_size > expected[info.filename]:
-                return (f"member {info.filename!r} declares {_mb(info.file_size)}, more than the "
-                        f"{_mb(expected[info.filename])} its shape allows: refused as a possible zip bomb")
+            if info.file_size > expected[info.filename]:
+                return (f"member {info.filename!r} declares {_size(info.file_size)}, more than the "
+                        f"{_size(expected[info.filename])} its shape allows: refused (corrupt, edited, or a zip bomb)")
+        total = sum(info.file_size for info in members)
+        if total > max_unpacked:
+            return (f"zip archive would inflate to {_size(total)} (limit {_size(max_unpacked)}): refused as a "
+                    "possible zip bomb")
+        for info in members:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > RATIO_FLOOR and ratio > max_ratio:
-                return (f"member {info.filename!r} would inflate {ratio:,.0f}x to {_mb(info.file_size)} "
+                return (f"member {info.filename!r} would inflate {ratio:,.0f}x to {_size(info.file_size)} "
                         f"(limit {max_ratio:,.0f}x): refused as a possible zip bomb")
-        if total > max_unpacked:
-            return (f"zip archive would inflate to {_mb(total)} (limit {_mb(max_unpacked)}): refused as a "
-                    "possible zip bomb")
         return None
     finally:
         fh.close()

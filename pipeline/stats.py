@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from .errors import ConfigError, InputError
@@ -121,7 +122,8 @@ def _read_jsonl(path: Path, errors: list[InputError] | None) -> list[dict[str, A
                 record = json.loads(line)
                 if not isinstance(record, dict):
                     raise ValueError("not a JSON object")
-            except ValueError as exc:
+                orjson.dumps(record)  # refuses what no output can hold: lone surrogates, ints over 64 bits
+            except (ValueError, RecursionError, TypeError) as exc:  # RecursionError: nested too deeply
                 err = InputError(str(path), f"bad JSON line: {exc}", line=number)
                 if errors is None:
                     raise err from None

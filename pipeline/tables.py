@@ -49,11 +49,10 @@ def companion_paths(path: str | Path, fmt: str, names: Iterable[str]) -> dict[st
 
 
 def refuse_inputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
-    """ConfigError when an output would overwrite an input."""
-    given = {_real(p): str(p) for p in inputs if str(p) != "-"}
-    for out in outputs:
-        if _real(out) in given:
-            raise ConfigError(f"output {out} is also an input ({given[_real(out)]}); choose another -o")
+    """ConfigError when an output would overwrite an input (``write.refuse_input_as_output``)."""
+    from .write import refuse_input_as_output
+
+    refuse_input_as_output(list(outputs), list(inputs))
 
 
 def tagged_inputs(paths: Iterable[str]) -> list[str]:
@@ -68,13 +67,6 @@ def tagged_inputs(paths: Iterable[str]) -> list[str]:
         except InputError:
             continue
     return out
-
-
-def _real(path: str | Path) -> str:
-    try:
-        return str(Path(path).resolve())
-    except OSError:
-        return str(path)
 
 
 def _json_value(value: Any) -> Any:

@@ -8,6 +8,7 @@ temporary file is removed and an existing output is left untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import tempfile
@@ -17,13 +18,25 @@ from typing import IO, Any
 
 import orjson
 
+# errors that can only come from writing: said as "OUT: cannot write: ..." (OutputError, exit 2)
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; it replaces ``path`` on success."""
+    """Yield a temporary path next to ``path``; it replaces ``path`` on success.
+
+    A folder that cannot be written, or a disk that fills up, is an ``OutputError``
+    naming ``path``; ``path`` is then left as it was.
+    """
+    from .errors import OutputError, describe_os_error
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     # mkstemp makes 0600 files; give the output the permissions a plain open() would.
@@ -33,6 +46,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRNOS:
+            raise OutputError(describe_os_error(exc, target)) from None
+        raise
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -147,8 +164,8 @@ def spreadsheet_cell(value: Any, raw: bool = False) -> Any:
     already starts with ``'`` before a trigger gets one more, so ``restore_cell``
     gives back exactly what was written.
 
-    >>> spreadsheet_cell('=HYPERLINK("http://e/")'), spreadsheet_cell("-5%"), spreadsheet_cell("执法检查")
-    ('\'=HYPERLINK("http://e/")', "'-5%", '执法检查')
+    >>> spreadsheet_cell("=1+1"), spreadsheet_cell("-5%"), spreadsheet_cell("执法检查")
+    ("'=1+1", "'-5%", '执法检查')
     >>> restore_cell(spreadsheet_cell("'=1+1")), spreadsheet_cell(-5)
     ("'=1+1", -5)
     """
@@ -489,6 +506,161 @@ def _plain_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
+# ---------------------------------------------------------------------------- outputs that are inputs
+def _file_ids(paths: Iterable[str | Path | None]) -> dict[tuple[int, int], str]:
+    ids = {}
+    for path in paths:
+        if path is None or str(path) == "-":
+            continue
+        try:
+            st = os.stat(path)  # follows links: a link to an input is that input
+        except (OSError, ValueError):
+            continue
+        ids.setdefault((st.st_dev, st.st_ino), str(path))
+    return ids
+
+
+def refuse_input_as_output(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path | None]) -> None:
+    """ConfigError (exit 2, nothing written) when an output is one of the inputs.
+
+    Compared by device and inode, so a hard link, a symbolic link or another
+    spelling of the same path (``./a.txt``, ``../x/a.txt``) is caught too.
+    """
+    from .errors import ConfigError
+
+    taken = _file_ids(inputs)
+    for out, ident in ((out, next(iter(_file_ids([out])), None)) for out in outputs):
+        if ident is not None and ident in taken:
+            same = "" if Path(taken[ident]) == Path(str(out)) else f" ({taken[ident]})"
+            raise ConfigError(f"{out}: the output is also an input{same}; writing it would destroy the input. "
+                              "Write to another file")
+
+
+def refuse_inputs_inside(folder: str | Path, inputs: Iterable[str | Path | None]) -> None:
+    """ConfigError when an input lies inside ``folder``, an output folder that is replaced as a whole."""
+    from .errors import ConfigError
+
+    root = Path(folder).resolve()
+    for path in inputs:
+        if path is None or str(path) == "-":
+            continue
+        resolved = Path(path).resolve()
+        if resolved == root or root in resolved.parents:
+            raise ConfigError(f"{folder}: the output folder holds the input {path}, which writing it would destroy; "
+                              "write to another folder")
+
+
+# ---------------------------------------------------------------------------- one run per output
+class OutputLock:
+    """Only one run writes OUT at a time: an exclusive lock on ``.OUT.lock`` beside it, held for the run.
+
+    The lock is ``fcntl.flock`` (standard library, no dependency): the kernel
+    drops it when the holder exits in any way, ``kill -9`` and power loss
+    included, so a lock left by a dead run never blocks; a second run on the
+    same OUT is refused at once with who holds it (pid, host, start time),
+    which the holder writes into the file. The file is removed on release.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
+    >>> with OutputLock(out):
+    ...     OutputLock(out).acquire()
+    Traceback (most recent call last):
+    policytag.errors.ConfigError: ...out.jsonl is being written by another policytag run (pid ...
+    """
+
+    def __init__(self, output: str | Path) -> None:
+        target = Path(output)
+        self.output = str(output)
+        self.path = target.with_name(f".{target.name}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> OutputLock:
+        from .errors import ConfigError, OutputError, describe_os_error
+
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            except OSError as exc:  # a folder that cannot be written: said before anything runs
+                raise OutputError(describe_os_error(exc, self.output)) from None
+            if not _try_lock(fd):
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise ConfigError(f"{self.output} is being written by another policytag run ({holder}); wait for it "
+                                  "to finish or write to another file")
+            try:  # the holder before us may have removed the file just now: lock the one that is there
+                if os.stat(self.path).st_ino == os.fstat(fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        import socket
+        from datetime import datetime
+
+        holder = {"pid": os.getpid(), "host": socket.gethostname(),
+                  "started": datetime.now().astimezone().isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.write(fd, orjson.dumps(holder) + b"\n")
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)  # while still holding it: the next run makes a new file
+        except OSError:
+            pass
+        finally:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = orjson.loads(os.pread(fd, 4096, 0))
+        return f"pid {info['pid']} on {info['host']}, started {info['started']}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "it has not said who it is yet"
+
+
+def file_digest(path: str | Path) -> str | None:
+    """SHA-256 of a file's content (None for standard input or a file that cannot be read)."""
+    import hashlib
+
+    if str(path) == "-":
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
 # ---------------------------------------------------------------------------- checkpoints
 CHECKPOINT_VERSION = 1
 
@@ -535,6 +707,7 @@ class Checkpoint:
         self.done: dict[str, list[str]] = {}  # source -> error messages stored with it (in input order)
         self.counts: dict[str, int] = {}  # source -> number of records
         self.blocks: dict[str, tuple[int, int]] = {}  # source -> (start, end) in the records file
+        self.digests: dict[str, str | None] = {}  # source -> sha256 of the input it was tagged from
         exists = self.path.is_file() or self.index_path.is_file()
         self.resumed = resume and exists
         self.replaced = not resume and exists
@@ -571,6 +744,7 @@ class Checkpoint:
                     raise ConfigError(f"{self.path}: damaged checkpoint (records missing); run without --resume")
                 self._note(entry["source"], int(entry["n"]), [str(e) for e in entry.get("errors", [])],
                            (int(entry["start"]), int(entry["end"])))
+                self.digests[entry["source"]] = entry.get("sha256")
                 good += len(line)
         os.truncate(self.index_path, good)
 
@@ -592,8 +766,9 @@ class Checkpoint:
         self.counts[source] = n
         self.blocks[source] = block
 
-    def add(self, source: str, block: bytes, errors: list[str]) -> int:
-        """Record one finished input: its records (a block made by ``encode``) and its row problems.
+    def add(self, source: str, block: bytes, errors: list[str], digest: str | None = None) -> int:
+        """Record one finished input: its records (a block made by ``encode``), its row problems and the
+        ``digest`` of its content (``file_digest``, taken before it was read), which ``--resume`` compares.
 
         Returns the number of records.
         """
@@ -603,11 +778,24 @@ class Checkpoint:
             view = view[os.write(self._records, view):]
         self._end = start + len(block)
         n = block.count(b"\n")
-        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end}
+        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end, "sha256": digest}
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
         self._note(source, n, errors, (start, self._end))
+        self.digests[source] = digest
         return n
+
+    def changed(self, digests: dict[str, str | None]) -> list[str]:
+        """Finished inputs whose content is not what was tagged (``digests``: source -> digest now).
+
+        They are forgotten, so they are tagged again; their old records are never read. An
+        input finished without a digest (standard input) counts as changed when it is asked about.
+        """
+        stale = [s for s in self.done if s in digests and (digests[s] is None or digests[s] != self.digests.get(s))]
+        for source in stale:
+            for table in (self.done, self.counts, self.blocks, self.digests):
+                table.pop(source, None)
+        return stale
 
     def _ranges(self, sources: list[str] | None) -> list[tuple[int, int]]:
         """Where the blocks of ``sources`` are, in that order (default: the order they were added)."""

@@ -9,7 +9,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, InputError
-from .common import raw_cells_option
+from .common import echo_skipped, raw_cells_option
 
 
 @click.group("lexicon")
@@ -67,11 +67,15 @@ def _report_splits(name: str, lex: Any, config: dict[str, Any]) -> None:
         click.echo(f"  {word}\t{' / '.join(tok.tokenize(word))}")
 
 
-def _documents(paths: tuple[str, ...], config: dict[str, Any]) -> Iterator[Any]:
-    """Documents read one by one; a bad input is reported and skipped."""
-    from ..read import iter_paths, read_path
+def _documents(paths: tuple[str, ...], config: dict[str, Any], output: str | None = None) -> Iterator[Any]:
+    """Documents read one by one; a bad input is reported and skipped; ``output`` must be none of them."""
+    from ..read import read_path, scan_paths
+    from ..write import refuse_input_as_output
 
-    for path in iter_paths(list(paths)):
+    scan = scan_paths(list(paths))
+    refuse_input_as_output([output], [*scan.files, config["match"]["lexicon"]])
+    echo_skipped(scan)
+    for path in scan.files:
         try:
             yield read_path(path, config)
         except InputError as exc:
@@ -120,7 +124,7 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
 
     def paragraphs() -> Iterator[tuple[str, int | None, str]]:
         nonlocal n_docs
-        for doc in _documents(paths, config):
+        for doc in _documents(paths, config, output):
             n_docs += 1
             year = document_year(doc)
             for text in _paragraph_texts(doc, config):
@@ -165,7 +169,7 @@ def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_j
     with open_output(output) as fh:
         if not as_json:
             fh.write("path\tstart\tend\tleft\tmatch\tright\n")
-        for doc in _documents(paths, config):
+        for doc in _documents(paths, config, output):
             for row in run_kwic(term, doc.norm, doc.raw, lex, width):
                 if as_json:
                     fh.write(dumps({"path": doc.path, **row}) + "\n")
