@@ -31,6 +31,9 @@ COMMANDS: dict[str, str] = {
     "indicators": "indicators:indicators",
     "kwic": "kwic:kwic",
     "dfm": "dfm:dfm",
+    "reuse": "reuse:reuse",
+    "diff": "diff:diff",
+    "keyness": "keyness:keyness",
 }
 
 
