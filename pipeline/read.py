@@ -152,9 +152,7 @@ def _read_docx(data: bytes, source: str) -> str:
     import zipfile
 
     from docx import Document as load_docx
-    from docx.oxml.ns import qn
-    from docx.table import Table, _Cell
-    from docx.text.paragraph import Paragraph as DocxParagraph
+    from docx.table import Table
 
     try:
         doc = load_docx(io.BytesIO(data))
@@ -164,26 +162,56 @@ def _read_docx(data: bytes, source: str) -> str:
         raise InputError(source, f"not a readable .docx (truncated or corrupt?): {type(exc).__name__}: {exc}") from None
 
     lines: list[str] = []
-
-    def walk(parent: Any) -> None:
-        for child in parent.iterchildren():
-            if child.tag == qn("w:p"):
-                lines.append(DocxParagraph(child, doc).text)
-            elif child.tag == qn("w:tbl"):
-                table = Table(child, doc)
-                for tr in child.iterchildren(qn("w:tr")):
-                    cells = [_Cell(tc, table).text for tc in tr.iterchildren(qn("w:tc"))]
-                    # a cell's own paragraphs are joined by a space so that a row stays one line
-                    lines.append("\t".join(" ".join(c.split("\n")) for c in cells))
-            elif child.tag == qn("w:sdt"):  # content controls wrap ordinary paragraphs/tables
-                for content in child.iterchildren(qn("w:sdtContent")):
-                    walk(content)
-
     try:
-        walk(doc.element.body)
+        _unwrap_content_controls(doc.element.body)
+        for block in doc.iter_inner_content():
+            if isinstance(block, Table):
+                lines.extend(_table_rows(block))
+            else:
+                lines.append(block.text)
     except Exception as exc:
         raise InputError(source, f"cannot extract text from .docx: {type(exc).__name__}: {exc}") from None
     return "\n".join(lines)
+
+
+def _unwrap_content_controls(body: Any) -> None:
+    """Replace each block-level content control (``w:sdt``) by its content.
+
+    python-docx's ``iter_inner_content`` yields the body's paragraphs and tables in
+    order but does not look inside content controls, where templates put cover-page
+    titles and whole sections.
+    """
+    from docx.oxml.ns import qn
+
+    while (sdt := body.find(qn("w:sdt"))) is not None:  # one at a time: a control may hold another
+        content = sdt.find(qn("w:sdtContent"))
+        for child in list(content) if content is not None else []:
+            sdt.addprevious(child)
+        body.remove(sdt)
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell's paragraphs, and the cells of tables nested in it, joined by spaces (one row stays one line)."""
+    from docx.table import Table
+
+    parts = []
+    for block in cell.iter_inner_content():
+        if isinstance(block, Table):
+            parts.append(" ".join(_table_rows(block)).replace("\t", " "))
+        else:
+            parts.append(block.text)
+    return " ".join(" ".join(p.split("\n")) for p in parts if p)
+
+
+def _table_rows(table: Any) -> list[str]:
+    """One line per row, cells joined by a tab.
+
+    The row's own ``w:tc`` cells, not ``row.cells``: that one repeats a merged cell in
+    every grid column and row it spans, which would count its text several times.
+    """
+    from docx.table import _Cell
+
+    return ["\t".join(_cell_text(_Cell(tc, table)) for tc in row._tr.tc_lst) for row in table.rows]
 
 
 @contextlib.contextmanager

@@ -173,6 +173,40 @@ def test_docx_keeps_tables_in_document_order(tmp_path: Path) -> None:
     check_document(doc)
 
 
+def test_docx_reads_inside_content_controls_nested_tables_and_merged_cells(tmp_path: Path) -> None:
+    """python-docx's iter_inner_content skips content controls (w:sdt): they are unwrapped first."""
+    import copy
+
+    from docx import Document as DocxDocument
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = DocxDocument()
+    d.add_paragraph("封面之前的段落。")
+    sdt = parse_xml(f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r><w:t>某县人大常委会工作报告</w:t></w:r></w:p>"
+                    "</w:sdtContent></w:sdt>")
+    d.element.body.insert(1, sdt)
+    table = d.add_table(rows=2, cols=3)
+    merged = table.cell(0, 0).merge(table.cell(0, 1))  # one cell spanning two grid columns
+    merged.text = "合并单元格"
+    table.cell(0, 2).text = "右"
+    table.cell(1, 0).text = "下左"
+    inner = table.cell(1, 2).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text, inner.cell(0, 1).text = "嵌套甲", "嵌套乙"
+    d.add_paragraph("表后段落。")
+    # a content control inside a content control
+    outer = copy.deepcopy(sdt)
+    outer.find(".//{*}sdtContent").append(copy.deepcopy(sdt))
+    d.element.body.insert(len(d.element.body) - 1, outer)
+    path = tmp_path / "controls.docx"
+    d.save(path)
+    lines = read_path(path).raw.split("\n")
+    assert lines[:2] == ["封面之前的段落。", "某县人大常委会工作报告"]
+    assert lines[2] == "合并单元格\t右"  # the merged cell once, not once per grid column
+    assert lines[3].startswith("下左\t") and "嵌套甲 嵌套乙" in lines[3]
+    assert lines[4:] == ["表后段落。", "某县人大常委会工作报告", "某县人大常委会工作报告"]
+
+
 def test_truncated_docx_is_an_input_error(tmp_path: Path) -> None:
     data = make_docx(tmp_path / "full.docx").read_bytes()
     path = write(tmp_path, "broken.docx", data[: len(data) // 2])
