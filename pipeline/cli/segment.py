@@ -18,9 +18,11 @@ from ..write import dumps, open_output
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path or file name -> place, year, ...")
 @click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default=None,
               help="Cut into paragraphs (default) or sentences.")
+@click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default=None,
+              help="OCR scanned/broken PDF pages and images (auto, the default), every PDF page, or nothing.")
 @click.pass_context
 def segment(ctx: click.Context, paths: tuple[str, ...], output: str | None, meta_path: str | None,
-            unit: str | None) -> None:
+            unit: str | None, ocr: str | None) -> None:
     """Cut reports into the paragraphs a reader sees, with headings, section
     path, review/plan period and report metadata.
 
@@ -34,7 +36,7 @@ def segment(ctx: click.Context, paths: tuple[str, ...], output: str | None, meta
     """
     from ..read import iter_paths
 
-    config = load_config((ctx.obj or {}).get("config_path"), {"segment.unit": unit})
+    config = load_config((ctx.obj or {}).get("config_path"), {"segment.unit": unit, "read.ocr": ocr})
     sources = iter_paths(list(paths))
     if not sources:
         raise click.UsageError(f"no input files found in: {' '.join(paths)}")
