@@ -384,5 +384,5 @@ def _assemble(pages: list[_Page], source: str, mode: str) -> PdfText:
             raise InputError(source, "OCR found no text on any page")
         if mode == "never" and any(p.need_ocr for p in pages):
             raise InputError(source, "PDF has no text layer (scanned image?) and OCR is off (--ocr never)")
-        raise InputError(source, "PDF has no text (blank pages)")
+        raise InputError(source, "PDF has no text layer and nothing drawn on its pages (blank)")
     return PdfText("\n".join(parts), spans, {"pages": len(pages)})

@@ -70,6 +70,13 @@ def test_rotated_noisy_jpeg() -> None:
 
 
 @needs_ocr
+def test_page_scanned_upside_down_is_turned() -> None:
+    page = render_lines(LINES[:3], size=30).rotate(180)
+    doc = read_bytes(image_bytes(page), "upside_down.png")
+    assert char_error_rate("\n".join(LINES[:3]), doc.norm.text) <= 0.03
+
+
+@needs_ocr
 def test_two_page_tiff_reads_both_pages_in_order() -> None:
     first, second = render_lines(LINES[:2], size=30, width=1100), render_lines(LINES[2:4], size=30, width=1100)
     data = image_bytes(first, "TIFF", save_all=True, append_images=[second])
