@@ -17,12 +17,11 @@ from policytag import report, stats
 from policytag.cli import cli
 
 LEXICON = """\
-terms:
-  - term: 票决制
-    category: 代表工作
-    variants: [代表票决制]
-    definition: 由代表投票<决定>实事项目。
-    since: 2017
+- term: 票决制
+  category: 代表工作
+  variants: [代表票决制]
+  definition: 由代表投票<决定>实事项目。
+  since: 2017
 """
 
 
@@ -64,10 +63,8 @@ def test_terms_found_by_surface_when_offsets_do_not_fit() -> None:
     assert [(s, e) for s, e, _ in spans] == [(2, 4), (5, 7)]
 
 
-def test_missing_lexicon_degrades_to_no_definitions(tmp_path: Path) -> None:
-    assert report.load_definitions(tmp_path / "absent.yaml") == {}
-    (tmp_path / "bad.yaml").write_text("terms: [unclosed", encoding="utf-8")
-    assert report.load_definitions(tmp_path / "bad.yaml") == {}
+def test_no_lexicon_means_no_definitions(tmp_path: Path) -> None:
+    assert report.load_definitions(None) == {}
     frame = stats.load_tagged([write_jsonl(tmp_path / "t.jsonl", make_records())])
     page = report.build_report(frame, charts=False)
     assert 'title="票决制\n类别：代表工作"' in page
@@ -113,6 +110,12 @@ def test_browser_applies_the_label_filter_from_the_address(page: Path, tmp_path:
     assert f"显示 {len(expected)} / {len(make_records())} 段" in dom
 
 
+def test_browser_page_survives_a_malformed_address(page: Path, tmp_path: Path) -> None:
+    dom = _browser(page.as_uri() + "#label=%E0%A4%A", tmp_path, "--dump-dom").stdout
+    assert len(_visible_paragraphs(dom)) == len(make_records())  # the filter is ignored, the script ran on
+    assert f"显示 {len(make_records())} / {len(make_records())} 段" in dom
+
+
 def test_browser_screenshot_is_drawn(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     result = _browser(page.as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1000,1400")
@@ -122,3 +125,16 @@ def test_browser_screenshot_is_drawn(page: Path, tmp_path: Path) -> None:
 
     pixels = np.asarray(Image.open(shot).convert("L"))
     assert len(np.unique(pixels)) > 20  # a real page, not a blank canvas
+
+
+def test_report_lexicon_is_loaded_like_every_lexicon_broken_yaml_is_an_error(tmp_path: Path) -> None:
+    from test_robustness import run_cli
+
+    tagged = write_jsonl(tmp_path / "t.jsonl", make_records())
+    (tmp_path / "bad.yaml").write_text("- term: [unclosed\n", encoding="utf-8")
+    for args in (["report", str(tagged), "-o", str(tmp_path / "r.html")], ["tag", str(tagged), "--input-format",
+                                                                           "jsonl", "-o", str(tmp_path / "o.jsonl")]):
+        code, _, stderr = run_cli(*args, "--lexicon", str(tmp_path / "bad.yaml"))
+        assert code == 2
+        assert re.search(r"error: .*bad\.yaml:\d+: not valid YAML", stderr), stderr
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "o.jsonl").exists()

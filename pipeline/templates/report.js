@@ -26,7 +26,12 @@
   function fromHash() {
     var m = /(?:^#|&)label=([^&]*)/.exec(window.location.hash);
     if (!m) { return false; }
-    var wanted = decodeURIComponent(m[1]).split(",");
+    var wanted;
+    try {
+      wanted = decodeURIComponent(m[1]).split(",");
+    } catch (e) {  // a malformed address (#label=%E0%A4%A): ignore it, show everything
+      return false;
+    }
     boxes.forEach(function (b) { b.checked = wanted.indexOf(b.value) >= 0; });
     docs.forEach(function (d) {  // open the documents that hold matching paragraphs
       var hit = Array.prototype.some.call(d.querySelectorAll(".para"), function (p) {
