@@ -114,9 +114,20 @@ def _frames(im: Any) -> Iterator[Any]:
 
 def image_pages(data: bytes, source: str, max_pixels: int, max_pages: int) -> Iterator[np.ndarray]:
     """Decode an image file page by page (BGR arrays), refusing pages over ``max_pixels`` before decoding."""
+    from PIL import Image
+
+    # Pillow's own bomb check would refuse (or warn about) sizes at its limit, not ours: ours is
+    # checked below, per page, before decoding; Pillow's is put back when the file is done.
+    pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        yield from _decode_pages(data, source, max_pixels, max_pages)
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
+
+
+def _decode_pages(data: bytes, source: str, max_pixels: int, max_pages: int) -> Iterator[np.ndarray]:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    Image.MAX_IMAGE_PIXELS = None  # our own limit is checked below, per page, before decoding
     try:
         im = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, ValueError) as exc:

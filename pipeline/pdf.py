@@ -284,12 +284,13 @@ def _classify(page: Any, number: int, source: str, mode: str) -> _Page:
     """Read the text layer of one page, or say why it needs OCR."""
     out = _Page(number)
     width, height = page.get_size()
+    if mode == "always":
+        out.need_ocr = "--ocr always" if _picture_share(page, width, height)[1] else None
+        return out
     layer = _text_layer(page)
     visible = sum(not c.isspace() for c in layer.text)
-    share, drawn = _picture_share(page, width, height)
-    if mode == "always":
-        out.need_ocr = "--ocr always" if drawn else None
-        return out
+    # pictures matter only on a page with little text (a scan with a stamped page number)
+    share, drawn = (0.0, True) if visible >= MIN_TEXT else _picture_share(page, width, height)
     if visible >= MIN_TEXT or (visible and share < PICTURE_SHARE):
         problem = text_problem(layer.text, layer.unmapped)
         if problem:

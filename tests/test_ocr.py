@@ -147,10 +147,14 @@ def png_header(width: int, height: int) -> bytes:
 
 
 def test_enormous_image_is_refused_before_decoding(fake_ocr: list) -> None:
+    from PIL import Image
+
+    pillow_limit = Image.MAX_IMAGE_PIXELS
     with pytest.raises(InputError, match=r"huge.png: image is 60000×60000 pixels \(3600 Mpx\), more than "
                                          r"read.max_image_pixels = 100 Mpx"):
         read_bytes(png_header(60_000, 60_000), "huge.png")
     assert not fake_ocr
+    assert pillow_limit == Image.MAX_IMAGE_PIXELS  # Pillow's own check is put back for everyone else
 
 
 def test_corrupt_image_is_one_line(fake_ocr: list) -> None:
