@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 {
   cat README_head.md
-  for s in tagging read segment lexicon classify stats indicators robustness bench; do
+  for s in tagging read segment lexicon classify stats indicators research robustness bench; do
     cat "sections/$s.md"; echo
   done
   cat README_design.md README_dev.md
