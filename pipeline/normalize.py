@@ -6,7 +6,11 @@ Steps, in order (each one keeps the offset map):
    (PDF text puts page breaks there; dropping them would glue two lines together);
    zero-width and bidi marks, BOM, soft hyphen and other control characters are removed;
    NBSP, U+3000 and the other typographic spaces -> a plain space; full-width ASCII
-   letters and digits -> half-width (Chinese punctuation such as ，。（） is kept).
+   letters and digits -> half-width (Chinese punctuation such as ，。（） is kept);
+   Kangxi radicals (U+2F00–2FDF), the CJK Radicals Supplement entries that have a
+   decomposition, and CJK compatibility ideographs (U+F900–FAFF, U+2F800–2FA1F) ->
+   the unified ideograph Unicode decomposes them to (``⼗四五`` -> ``十四五``; PDF text
+   extraction produces them). The mapping is built from ``unicodedata``, not by hand.
    All of this is one table lookup over a numpy array of code points.
 2. Pinyin glosses that auto-annotated pages put after characters are removed:
    ``報(bào)告`` -> ``報告``, ``人大（rén dà）`` -> ``人大``. See ``is_pinyin_gloss``.
@@ -45,6 +49,31 @@ _CONTROLS = [c for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if c not 
 _LINE_BREAKS = [0x0B, 0x0C, 0x85, 0x2028, 0x2029]
 _SPACES = [0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]
 _FULLWIDTH_ALNUM = [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+# Blocks whose characters stand for a unified ideograph: CJK Radicals Supplement, Kangxi
+# Radicals, CJK Compatibility Ideographs (and their supplement, outside the BMP).
+_IDEOGRAPH_VARIANT_BLOCKS = [range(0x2E80, 0x2F00), range(0x2F00, 0x2FE0), range(0xF900, 0xFB00)]
+_COMPAT_SUPPLEMENT = range(0x2F800, 0x2FA20)
+
+
+def _unified(cp: int) -> int | None:
+    """The one code point Unicode decomposes ``cp`` to (canonical or <compat>), if any.
+
+    Kangxi radicals have <compat> decompositions (U+2F17 -> U+5341), compatibility
+    ideographs canonical ones (U+F900 -> U+8C48); twelve compatibility "ideographs"
+    (U+FA0E ...) are really unified and have none, and stay as they are.
+    """
+    parts = unicodedata.decomposition(chr(cp)).split()
+    if parts and parts[0] == "<compat>":
+        parts = parts[1:]
+    if len(parts) != 1 or parts[0].startswith("<"):
+        return None
+    return int(parts[0], 16)
+
+
+@functools.lru_cache(maxsize=1)
+def _supplement_table() -> np.ndarray:
+    """Replacement code points for U+2F800–2FA1F (CJK Compatibility Ideographs Supplement)."""
+    return np.array([_unified(cp) or cp for cp in _COMPAT_SUPPLEMENT], dtype=np.uint32)
 
 
 @functools.lru_cache(maxsize=2)
@@ -57,6 +86,11 @@ def _table(halfwidth: bool) -> np.ndarray:
     table[_SPACES] = 0x20
     if halfwidth:
         table[_FULLWIDTH_ALNUM] -= 0xFEE0
+    for block in _IDEOGRAPH_VARIANT_BLOCKS:
+        for cp in block:
+            target = _unified(cp)
+            if target is not None:
+                table[cp] = target
     return table
 
 
@@ -69,12 +103,15 @@ def _from_codepoints(cps: np.ndarray) -> str:
 
 
 def map_characters(raw: str, halfwidth: bool = True) -> MappedText:
-    """Step 1: line breaks, invisible characters, spaces and full-width letters/digits."""
+    """Step 1: line breaks, invisible characters, spaces, full-width letters/digits, radicals."""
     if not raw:
         return MappedText.identity("")
     cps = _codepoints(raw)
     bmp = cps < 0x10000
     mapped = np.where(bmp, _table(halfwidth)[np.where(bmp, cps, 0)], cps)
+    supplement = (cps >= _COMPAT_SUPPLEMENT.start) & (cps < _COMPAT_SUPPLEMENT.stop)
+    if supplement.any():
+        mapped[supplement] = _supplement_table()[cps[supplement] - _COMPAT_SUPPLEMENT.start]
     keep = mapped != _DELETE
     crlf = np.zeros(len(cps), dtype=bool)
     crlf[:-1] = (cps[:-1] == 0x0D) & (cps[1:] == 0x0A)

@@ -1,8 +1,13 @@
 """Stage 1, read: bytes on disk -> ``Document`` (decoded original + normalized text).
 
 ``Document.raw`` is the decoded text: the file itself for .txt/.md, the extracted
-text for .docx/.pdf/.html. Every offset the program reports indexes ``raw``.
+text for .docx/.doc/.wps/.rtf/.pdf/.html, the OCR text for scanned pages and
+images. Every offset the program reports indexes ``raw``.
 ``Document.norm`` is ``normalize(raw)`` (see ``pipeline/normalize.py``).
+
+Formats (``FORMATS`` below; the content is sniffed where names lie): readers for
+PDF (``pdf.py``), Word 97/WPS/RTF (``office.py``) and OCR (``ocr.py``) live in
+their own modules; this one dispatches.
 
 Every problem with one input becomes an ``InputError`` naming the file, never a traceback.
 """
@@ -28,10 +33,19 @@ from typing import Any
 
 from .errors import ConfigError, InputError
 from .normalize import normalize
+from .office import OLE2, sniff
 from .record import Document, Paragraph
 
-SUPPORTED = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+# extension -> format; the route of each format is in the README's input table (docs/sections/read.md)
+FORMATS = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html",
+           ".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".png": "image", ".jpg": "image", ".jpeg": "image",
+           ".tif": "image", ".tiff": "image", ".bmp": "image"}
+SUPPORTED = set(FORMATS)
 PRECUT_FORMATS = ("jsonl", "csv")
+# [read] settings the readers need, for callers that pass no config (the shipped config has them too)
+READ_DEFAULTS: dict[str, Any] = {"ocr": "auto", "max_pages": 1000, "ocr_max_pages": 200,
+                                 "max_image_pixels": 100_000_000, "ocr_dpi": 200, "ocr_threads": 1,
+                                 "office_timeout": 120}
 
 # Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark).
 _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -45,7 +59,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
-    return dict((config or {}).get("read", {}))
+    settings = {**READ_DEFAULTS, **(config or {}).get("read", {})}
+    from .pdf import OCR_MODES
+
+    if settings["ocr"] not in OCR_MODES:
+        raise ConfigError(f"read.ocr: expected one of {', '.join(OCR_MODES)}, got {settings['ocr']!r}")
+    return settings
 
 
 def make_doc_id(name: str, data: bytes) -> str:
@@ -154,9 +173,7 @@ def _read_docx(data: bytes, source: str) -> str:
     import zipfile
 
     from docx import Document as load_docx
-    from docx.oxml.ns import qn
-    from docx.table import Table, _Cell
-    from docx.text.paragraph import Paragraph as DocxParagraph
+    from docx.table import Table
 
     from .safezip import zip_problem
 
@@ -171,26 +188,56 @@ def _read_docx(data: bytes, source: str) -> str:
         raise InputError(source, f"not a readable .docx (truncated or corrupt?): {type(exc).__name__}: {exc}") from None
 
     lines: list[str] = []
-
-    def walk(parent: Any) -> None:
-        for child in parent.iterchildren():
-            if child.tag == qn("w:p"):
-                lines.append(DocxParagraph(child, doc).text)
-            elif child.tag == qn("w:tbl"):
-                table = Table(child, doc)
-                for tr in child.iterchildren(qn("w:tr")):
-                    cells = [_Cell(tc, table).text for tc in tr.iterchildren(qn("w:tc"))]
-                    # a cell's own paragraphs are joined by a space so that a row stays one line
-                    lines.append("\t".join(" ".join(c.split("\n")) for c in cells))
-            elif child.tag == qn("w:sdt"):  # content controls wrap ordinary paragraphs/tables
-                for content in child.iterchildren(qn("w:sdtContent")):
-                    walk(content)
-
     try:
-        walk(doc.element.body)
+        _unwrap_content_controls(doc.element.body)
+        for block in doc.iter_inner_content():
+            if isinstance(block, Table):
+                lines.extend(_table_rows(block))
+            else:
+                lines.append(block.text)
     except Exception as exc:
         raise InputError(source, f"cannot extract text from .docx: {type(exc).__name__}: {exc}") from None
     return "\n".join(lines)
+
+
+def _unwrap_content_controls(body: Any) -> None:
+    """Replace each block-level content control (``w:sdt``) by its content.
+
+    python-docx's ``iter_inner_content`` yields the body's paragraphs and tables in
+    order but does not look inside content controls, where templates put cover-page
+    titles and whole sections.
+    """
+    from docx.oxml.ns import qn
+
+    while (sdt := body.find(qn("w:sdt"))) is not None:  # one at a time: a control may hold another
+        content = sdt.find(qn("w:sdtContent"))
+        for child in list(content) if content is not None else []:
+            sdt.addprevious(child)
+        body.remove(sdt)
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell's paragraphs, and the cells of tables nested in it, joined by spaces (one row stays one line)."""
+    from docx.table import Table
+
+    parts = []
+    for block in cell.iter_inner_content():
+        if isinstance(block, Table):
+            parts.append(" ".join(_table_rows(block)).replace("\t", " "))
+        else:
+            parts.append(block.text)
+    return " ".join(" ".join(p.split("\n")) for p in parts if p)
+
+
+def _table_rows(table: Any) -> list[str]:
+    """One line per row, cells joined by a tab.
+
+    The row's own ``w:tc`` cells, not ``row.cells``: that one repeats a merged cell in
+    every grid column and row it spans, which would count its text several times.
+    """
+    from docx.table import _Cell
+
+    return ["\t".join(_cell_text(_Cell(tc, table)) for tc in row._tr.tc_lst) for row in table.rows]
 
 
 @contextlib.contextmanager
@@ -207,34 +254,26 @@ def _quiet(*names: str) -> Iterator[None]:
             lg.setLevel(level)
 
 
-def _read_pdf(data: bytes, source: str) -> str:
-    """Text layer of every page (pypdf), pages separated by a line break."""
-    with _quiet("pypdf"):
-        return _pdf_text(data, source)
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
 
 
-def _pdf_text(data: bytes, source: str) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+def _read_image(data: bytes, source: str, settings: dict[str, Any]) -> tuple[str, list[tuple[int, int, float]], int]:
+    """OCR text of an image file (every page of a TIFF), its OCR spans and its number of pages."""
+    from . import ocr
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(source, "encrypted PDF (needs a password); decrypt it first, e.g. qpdf --decrypt")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except InputError:
-        raise
-    except DependencyError as exc:
-        raise InputError(source, f"encrypted PDF; opening it needs: pip install cryptography ({exc})") from None
-    except FileNotDecryptedError as exc:
-        raise InputError(source, f"encrypted PDF that cannot be opened: {exc}") from None
-    except PdfReadError as exc:
-        raise InputError(source, f"not a readable PDF (truncated or corrupt?): {exc}") from None
-    except Exception as exc:  # pypdf raises assorted errors on damaged files
-        raise InputError(source, f"not a readable PDF (truncated or corrupt?): {type(exc).__name__}: {exc}") from None
-    if not any(p.strip() for p in pages):
-        raise InputError(source, "PDF has no text layer (scanned image?); OCR it first")
-    return "\n".join(p.rstrip("\n") for p in pages)
+    ocr.check_ready(source, settings["ocr"], "image file")
+    parts: list[str] = []
+    spans: list[tuple[int, int, float]] = []
+    pos = pages = 0
+    for image in ocr.image_pages(data, source, int(settings["max_image_pixels"]), int(settings["ocr_max_pages"])):
+        pages += 1
+        for line in ocr.ocr_lines(image, int(settings["ocr_threads"])):
+            spans.append((pos, pos + len(line.text), line.score))
+            parts.append(line.text)
+            pos += len(line.text) + 1
+    if not parts:
+        raise InputError(source, "OCR found no text in the image")
+    return "\n".join(parts), spans, pages
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -304,23 +343,37 @@ def _read_html(data: bytes, source: str) -> str:
     return text
 
 
-def _format_of(name: str, data: bytes) -> str:
-    suffix = Path(name).suffix.lower()
-    if suffix in (".docx", ".pdf"):
-        return suffix[1:]
-    if suffix in (".html", ".htm"):
-        return "html"
-    if suffix in (".txt", ".md"):
-        return suffix[1:]
-    # unknown extension (or stdin): sniff the content, else treat it as text
+def _sniff(data: bytes) -> str | None:
+    """Format from the first bytes, for names that do not say (or lie)."""
+
     if data.startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
         return "docx"
+    office = sniff(data)
+    if office:
+        return "doc" if office == "ole2" else "rtf"
+    if data.startswith(_IMAGE_MAGIC):
+        return "image"
     head = data[:1024].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")):
+    if head.startswith((b"<!doctype html", b"<html")) or (b"mime-version:" in head and b"text/html" in data[:8192]):
         return "html"
-    return "txt"
+    return None
+
+
+def _format_of(name: str, data: bytes) -> str:
+    fmt = FORMATS.get(Path(name).suffix.lower())
+    if fmt == "docx" and data.startswith(OLE2):  # a Word 97 file renamed, or a password-protected .docx
+        return "doc"
+    if fmt in ("doc", "wps", "rtf"):
+        # Word-processor names lie often: a ".doc" is RTF, a .docx or a web page saved by Word
+        sniffed = _sniff(data)
+        if sniffed == "doc":
+            return fmt if fmt != "rtf" else "doc"
+        return sniffed or "txt"
+    if fmt:
+        return fmt
+    return _sniff(data) or "txt"  # unknown extension (or stdin): sniff the content, else treat it as text
 
 
 def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> Document:
@@ -328,12 +381,28 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
     settings = _settings(config)
     fmt = _format_of(name, data)
     meta: dict[str, Any] = {"bytes": len(data)}
+    ocr_spans: list[tuple[int, int, float]] = []
     if not data.strip():
         raise InputError(name, "empty file" if not data else "empty file (only whitespace)")
     if fmt == "docx":
         raw = _read_docx(data, name)
+    elif fmt in ("doc", "wps"):
+        from .office import to_docx
+
+        kind = "WPS (.wps)" if fmt == "wps" else "Word 97 (.doc)"
+        raw = _read_docx(to_docx(data, name, kind, float(settings["office_timeout"])), name)
+    elif fmt == "rtf":
+        from .office import read_rtf
+
+        raw = read_rtf(data, name)
     elif fmt == "pdf":
-        raw = _read_pdf(data, name)
+        from .pdf import read_pdf
+
+        pdf = read_pdf(data, name, settings)
+        raw, ocr_spans = pdf.raw, pdf.ocr
+        meta.update(pdf.meta)
+    elif fmt == "image":
+        raw, ocr_spans, meta["pages"] = _read_image(data, name, settings)
     elif fmt == "html":
         raw = _read_html(data, name)
     else:
@@ -341,7 +410,8 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
     norm = normalize(raw, settings)
     if not norm.text.strip():
         raise InputError(name, "empty document (no text, only whitespace or invisible characters)")
-    return Document(path=name, doc_id=make_doc_id(name, data), raw=raw, norm=norm, meta=meta, source_format=fmt)
+    return Document(path=name, doc_id=make_doc_id(name, data), raw=raw, norm=norm, meta=meta, source_format=fmt,
+                    ocr=ocr_spans)
 
 
 def read_path(path: str | Path, config: dict[str, Any] | None = None) -> Document:

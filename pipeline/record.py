@@ -87,7 +87,9 @@ class Document:
     """One input document after ``read``.
 
     ``raw`` is the decoded original text (what every offset indexes);
-    ``norm`` is the normalized text mapped back into ``raw``.
+    ``norm`` is the normalized text mapped back into ``raw``. For scanned pages
+    and images ``raw`` is the OCR text, and ``ocr`` lists the stretches of ``raw``
+    that OCR produced as ``(start, end, confidence)``.
     """
 
     path: str
@@ -96,6 +98,7 @@ class Document:
     norm: MappedText
     meta: dict[str, Any] = field(default_factory=dict)
     source_format: str = "txt"
+    ocr: list[tuple[int, int, float]] = field(default_factory=list)
 
 
 @dataclass

@@ -524,6 +524,10 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
         out.append(_paragraph(doc, meta, len(out), body, parents, True, glossary, None if glossary else period))
+    if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
+        from .ocr import mark_paragraphs
+
+        mark_paragraphs(out, doc.ocr)
     return out
 
 

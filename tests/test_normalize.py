@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -151,6 +153,36 @@ def test_offsets_of_a_mapped_input_are_carried_through() -> None:
     assert m.offsets.tolist() == [0, 2, 4]
 
 
+# ---------------------------------------------------------------------------- radicals, compatibility ideographs
+VARIANT_BLOCKS = [range(0x2E80, 0x2F00), range(0x2F00, 0x2FE0), range(0xF900, 0xFB00), range(0x2F800, 0x2FA20)]
+
+
+def test_kangxi_radicals_from_pdf_text_become_unified_characters() -> None:
+    # ⼗ U+2F17, ⼈ U+2F08, ⼤ U+2F24 (Kangxi radicals); U+F9B4 -> 領, U+2F80F -> 兔 (compatibility ideographs)
+    raw = "⼗四五规划，⼈⼤代表\uf9b4\U0002f80f"
+    m = normalize(raw, {"opencc": ""})
+    assert m.text == "十四五规划，人大代表領兔"
+    assert m.offsets.tolist() == list(range(len(raw)))
+    assert "⼗" not in normalize("⼗四五").text and normalize("⼗四五").text == "十四五"
+
+
+def test_every_variant_character_maps_as_unicode_nfkc_says() -> None:
+    """An independent oracle: NFKC of each character of the four blocks (Unicode's own tables)."""
+    for block in VARIANT_BLOCKS:
+        for cp in block:
+            c = chr(cp)
+            if unicodedata.category(c) == "Cn":
+                continue
+            expected = unicodedata.normalize("NFKC", c)
+            got = normalize(c, {"opencc": "", "halfwidth": False}).text
+            assert got == (expected if len(expected) == 1 else c), (hex(cp), got, expected)
+
+
+def test_unified_compatibility_ideographs_stay() -> None:
+    # U+FA0E 﨎 and U+FA11 﨑 are unified ideographs despite their block: no decomposition
+    assert normalize("\ufa0e\ufa11", {"opencc": ""}).text == "\ufa0e\ufa11"
+
+
 # ---------------------------------------------------------------------------- properties
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 _SPACES = set("\u00a0\u3000\u2002\u2003\u202f")
@@ -162,19 +194,28 @@ ALPHABET = (
     "報告環境保護執法檢查髮頭乾燥人大代表会议常务委员著名瞭解於後"
     "ＡＢＣｘｙｚ０１９" + "".join(_SPACES) + "\x0b\x0c\x85\u2028" + "".join(_DELETABLE)
     + "bàoréndāzhōngguóü" + "\U00020000\U0002a6a5"
+    + "⼗⼈⼤⾔⻳\uf900\uf9b4\ufa0e\U0002f800\U0002f80f"  # radicals and compatibility ideographs (PDF text)
 )
+
+
+def _unified(c: str) -> str:
+    """The character after step 1's radical/compatibility mapping (Unicode NFKC for those blocks)."""
+    if any(ord(c) in block for block in VARIANT_BLOCKS):
+        nfkc = unicodedata.normalize("NFKC", c)
+        return nfkc if len(nfkc) == 1 else c
+    return c
 
 
 def _derives(raw: str, offset: int, out: str) -> bool:
     """Whether output character ``out`` can come from ``raw[offset]``."""
-    r = raw[offset]
+    r = _unified(raw[offset])
     if out == r or _FULLWIDTH.get(r) == out:
         return True
     if (r in _SPACES and out == " ") or (r in _BREAKS and out == "\n"):
         return True
     # OpenCC t2s: the character alone, or as part of a phrase around it; invisible characters are
     # removed before conversion, so they do not split a phrase (瞭\u200b解 -> 了解)
-    window = "".join(c for c in raw[max(0, offset - 8) : offset + 9] if c not in _DELETABLE)
+    window = "".join(_unified(c) for c in raw[max(0, offset - 8) : offset + 9] if c not in _DELETABLE)
     return t2s(r) == out or out in t2s(window)
 
 

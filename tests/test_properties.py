@@ -20,6 +20,8 @@ from policytag.segment import _PAGE_LINE, _PAGE_NOTE
 SIMPLIFIED = ["常委会", "开展", "执法检查", "听取审议", "专项工作报告", "审议通过", "条例草案", "代表", "工作",
               "双联", "监督", "立法", "预算", "人大", "依法", "推进", "民生实事项目人大代表票决制", "专题询问"]
 TRADITIONAL = ["報告", "會議", "審議", "監督", "條例", "執法檢查", "專題詢問", "國務院", "經濟", "代表聯絡站"]
+# What PDF text extraction gives: Kangxi radicals and compatibility ideographs for unified characters
+VARIANTS = ["⼗四五", "⼈⼤代表", "\u2f74法", "监督\u2f2f作", "\uf9b4导", "\U0002f80f"]
 LATIN = ["GDP", "PPP", "ok", "Ab", "x"]
 DIGITS = ["2023", "12", "３", "１２条", "第3次", "95%", "Ｗ"]
 PUNCT = ["，", "。", "、", "；", "：", "！", "？", ",", ".", "（", "）", "《", "》", "—"]
@@ -28,7 +30,7 @@ SPACE = [" ", "\u3000", "\t"]
 PREFIXES = ["", "", "", "一、", "（二）", "3.", "（4）", "● ", "• ", "- ", "# ", "## ", "**", "第一部分 "]
 BREAKS = ["\n", "\n", "\r\n", "\n\n", "\n \n"]
 
-PHRASE = st.sampled_from(SIMPLIFIED + TRADITIONAL + LATIN + DIGITS + PUNCT + QUOTES + SPACE)
+PHRASE = st.sampled_from(SIMPLIFIED + TRADITIONAL + VARIANTS + LATIN + DIGITS + PUNCT + QUOTES + SPACE)
 LINE = st.builds(lambda prefix, words, end: prefix + "".join(words) + end,
                  st.sampled_from(PREFIXES), st.lists(PHRASE, min_size=1, max_size=12),
                  st.sampled_from(["", "", "。", "；", "：", "**"]))

@@ -173,6 +173,40 @@ def test_docx_keeps_tables_in_document_order(tmp_path: Path) -> None:
     check_document(doc)
 
 
+def test_docx_reads_inside_content_controls_nested_tables_and_merged_cells(tmp_path: Path) -> None:
+    """python-docx's iter_inner_content skips content controls (w:sdt): they are unwrapped first."""
+    import copy
+
+    from docx import Document as DocxDocument
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = DocxDocument()
+    d.add_paragraph("封面之前的段落。")
+    sdt = parse_xml(f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r><w:t>某县人大常委会工作报告</w:t></w:r></w:p>"
+                    "</w:sdtContent></w:sdt>")
+    d.element.body.insert(1, sdt)
+    table = d.add_table(rows=2, cols=3)
+    merged = table.cell(0, 0).merge(table.cell(0, 1))  # one cell spanning two grid columns
+    merged.text = "合并单元格"
+    table.cell(0, 2).text = "右"
+    table.cell(1, 0).text = "下左"
+    inner = table.cell(1, 2).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text, inner.cell(0, 1).text = "嵌套甲", "嵌套乙"
+    d.add_paragraph("表后段落。")
+    # a content control inside a content control
+    outer = copy.deepcopy(sdt)
+    outer.find(".//{*}sdtContent").append(copy.deepcopy(sdt))
+    d.element.body.insert(len(d.element.body) - 1, outer)
+    path = tmp_path / "controls.docx"
+    d.save(path)
+    lines = read_path(path).raw.split("\n")
+    assert lines[:2] == ["封面之前的段落。", "某县人大常委会工作报告"]
+    assert lines[2] == "合并单元格\t右"  # the merged cell once, not once per grid column
+    assert lines[3].startswith("下左\t") and "嵌套甲 嵌套乙" in lines[3]
+    assert lines[4:] == ["表后段落。", "某县人大常委会工作报告", "某县人大常委会工作报告"]
+
+
 def test_truncated_docx_is_an_input_error(tmp_path: Path) -> None:
     data = make_docx(tmp_path / "full.docx").read_bytes()
     path = write(tmp_path, "broken.docx", data[: len(data) // 2])
@@ -238,7 +272,7 @@ def test_aes_encrypted_pdf_with_an_empty_password_opens(tmp_path: Path) -> None:
     assert doc.raw.startswith("一、常委会")
 
 
-def test_image_only_pdf_has_no_text_layer(tmp_path: Path) -> None:
+def _vector_only_pdf() -> bytes:
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
@@ -246,8 +280,21 @@ def test_image_only_pdf_has_no_text_layer(tmp_path: Path) -> None:
     c.rect(100, 100, 300, 400, fill=1)  # a page with a picture of something, no text
     c.showPage()
     c.save()
-    with pytest.raises(InputError, match=r"no text layer \(scanned image\?\); OCR it first"):
-        read_path(write(tmp_path, "scan.pdf", buf.getvalue()))
+    return buf.getvalue()
+
+
+def test_pdf_without_text_layer_names_the_ocr_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policytag import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(InputError, match=r"scanned PDF \(page 1 without a text layer\): install policytag\[ocr\]"):
+        read_path(write(tmp_path, "scan.pdf", _vector_only_pdf()))
+
+
+def test_pdf_without_text_layer_and_ocr_off(tmp_path: Path) -> None:
+    config = load_config(None, {"read.ocr": "never"})
+    with pytest.raises(InputError, match=r"no text layer \(scanned image\?\) and OCR is off"):
+        read_path(write(tmp_path, "scan.pdf", _vector_only_pdf()), config)
 
 
 def test_corrupt_pdf_is_an_input_error(tmp_path: Path) -> None:
@@ -288,17 +335,18 @@ def test_html_without_body_text(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- input lists
 def test_iter_paths(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    names = ["a.txt", "b.md", "c.pdf", "skip.jpg", "sub/d.docx", "sub/e.HTML", "sub/.hidden.txt", "sub/~$lock.docx"]
+    names = ["a.txt", "b.md", "c.pdf", "skip.zip", "sub/d.docx", "sub/e.HTML", "sub/.hidden.txt", "sub/~$lock.docx"]
     for name in names:
         (tmp_path / name).write_bytes(b"x")
     found = [Path(p).relative_to(tmp_path).as_posix() for p in iter_paths([str(tmp_path)])]
     assert found == ["a.txt", "b.md", "c.pdf", "sub/d.docx", "sub/e.HTML"]
-    assert iter_paths([str(tmp_path / "*.txt"), "-", str(tmp_path / "skip.jpg"), str(tmp_path / "a.txt")]) == [
-        str(tmp_path / "a.txt"), "-", str(tmp_path / "skip.jpg")]
-    assert iter_paths([str(tmp_path / "s*")]) == [str(tmp_path / "skip.jpg"), str(tmp_path / "sub/d.docx"),
+    assert iter_paths([str(tmp_path / "*.txt"), "-", str(tmp_path / "skip.zip"), str(tmp_path / "a.txt")]) == [
+        str(tmp_path / "a.txt"), "-", str(tmp_path / "skip.zip")]
+    assert iter_paths([str(tmp_path / "s*")]) == [str(tmp_path / "skip.zip"), str(tmp_path / "sub/d.docx"),
                                                   str(tmp_path / "sub/e.HTML")]
-    assert iter_paths([str(tmp_path)], extensions={".jpg"}) == [str(tmp_path / "skip.jpg")]
-    assert {".txt", ".md", ".docx", ".pdf", ".html", ".htm"} == SUPPORTED
+    assert iter_paths([str(tmp_path)], extensions={".zip"}) == [str(tmp_path / "skip.zip")]
+    assert {".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".doc", ".wps", ".rtf",
+            ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"} == SUPPORTED
 
 
 # ---------------------------------------------------------------------------- pre-cut paragraphs

@@ -505,21 +505,22 @@ def test_files_no_reader_takes_are_listed_by_kind(tmp_path: Path, monkeypatch: p
     src = tmp_path / "reports"
     (src / "old").mkdir(parents=True)
     (src / "a.txt").write_text(REPORT, encoding="utf-8")
-    for name in ("b.doc", "old/c.DOC", "d.wps", "README", ".DS_Store", "~$a.docx"):
+    for name in ("b.xls", "old/c.XLS", "d.key", "README", ".DS_Store", "~$a.docx"):
         (src / name).write_bytes(b"\xd0\xcf\x11\xe0 not read")
     out = tmp_path / "out.jsonl"
     code, _, stderr = run_cli("tag", str(src), "-o", str(out))
     assert code == 0, stderr
     assert_clean_stderr(stderr)
     notes = [line for line in stderr.splitlines() if "unsupported types" in line]
-    assert notes == [f"policytag: note: skipped 4 file(s) of unsupported types: .doc ×2, (no extension) ×1, .wps ×1 "
-                     f"({src}/README, {src}/b.doc, {src}/d.wps, {src}/old/c.DOC)"]
-    # the list follows the readers' table: a reader for .doc takes them, and the note no longer names them
+    assert notes == [f"policytag: note: skipped 4 file(s) of unsupported types: .xls ×2, (no extension) ×1, .key ×1 "
+                     f"({src}/README, {src}/b.xls, {src}/d.key, {src}/old/c.XLS)"]
+    # the list follows the readers' table: a reader for .xls would take them, and the note no longer names them
+    # (.doc and .wps have readers now: tests/test_office.py)
     import policytag.read as read
 
-    monkeypatch.setattr(read, "SUPPORTED", read.SUPPORTED | {".doc"})
+    monkeypatch.setattr(read, "SUPPORTED", read.SUPPORTED | {".xls"})
     code, _, stderr = run_cli("tag", str(src), "-o", str(out))
-    assert "unsupported types: (no extension) ×1, .wps ×1" in stderr
+    assert "unsupported types: (no extension) ×1, .key ×1" in stderr
     assert {Path(r["path"]).name for r in records(out)} >= {"a.txt"}
 
 
@@ -549,12 +550,12 @@ def test_file_names_with_control_characters_are_printed_escaped(tmp_path: Path) 
     src.mkdir()
     (src / "a.txt").write_text(REPORT, encoding="utf-8")
     (src / "evil\x1b[2J\nfake line.txt").write_bytes(b"")
-    (src / "b\x07.doc").write_bytes(b"x")
+    (src / "b\x07.xls").write_bytes(b"x")
     code, _, stderr = run_cli("tag", str(src), "-o", str(tmp_path / "out.jsonl"))
     assert code == 1
     assert "\x1b" not in stderr and "\x07" not in stderr
     assert "skipped " + str(src) + "/evil\\x1b[2J\\nfake line.txt: empty file" in stderr
-    assert "b\\x07.doc" in stderr
+    assert "b\\x07.xls" in stderr
     assert_clean_stderr(stderr)
 
 

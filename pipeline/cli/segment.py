@@ -19,10 +19,12 @@ from .common import echo_skipped, follow_links_option
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path or file name -> place, year, ...")
 @click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default=None,
               help="Cut into paragraphs (default) or sentences.")
+@click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default=None,
+              help="OCR scanned/broken PDF pages and images (auto, the default), every PDF page, or nothing.")
 @follow_links_option
 @click.pass_context
 def segment(ctx: click.Context, paths: tuple[str, ...], output: str | None, meta_path: str | None,
-            unit: str | None, follow_links: bool) -> None:
+            unit: str | None, ocr: str | None, follow_links: bool) -> None:
     """Cut reports into the paragraphs a reader sees, with headings, section
     path, review/plan period and report metadata.
 
@@ -36,7 +38,7 @@ def segment(ctx: click.Context, paths: tuple[str, ...], output: str | None, meta
     """
     from ..read import scan_paths
 
-    config = load_config((ctx.obj or {}).get("config_path"), {"segment.unit": unit})
+    config = load_config((ctx.obj or {}).get("config_path"), {"segment.unit": unit, "read.ocr": ocr})
     scan = scan_paths(list(paths), follow_links=follow_links)
     sources = scan.files
     if not sources:

@@ -66,17 +66,21 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+@click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default=None,
+              help="OCR (needs policytag[ocr]): auto = scanned or broken PDF pages and images (default); "
+                   "always = every PDF page; never = no OCR.")
 @raw_cells_option
 @follow_links_option
 @click.pass_context
 def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, input_format: str,
         text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: tuple[str, ...],
         unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None, resume: bool,
-        progress: bool | None, raw_cells: bool, follow_links: bool) -> int:
+        progress: bool | None, ocr: str | None, raw_cells: bool, follow_links: bool) -> int:
     """Tag reports: paragraphs with their functions (labels, scores) and policy terms.
 
-    PATHS are files (.txt .md .docx .pdf .html), folders (searched recursively),
-    globs, or - for standard input. A bad input is reported and skipped (exit 1).
+    PATHS are files (.txt .md .docx .doc .wps .rtf .pdf .html, images .png .jpg
+    .tif .bmp), folders (searched recursively), globs, or - for standard input.
+    A bad input is reported and skipped (exit 1).
     With -o, OUT appears only when the run is complete; an interrupted run
     (Ctrl-C, SIGTERM) keeps the finished documents in .OUT.partial.jsonl and
     --resume continues it.
@@ -88,10 +92,11 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
       policytag tag reports/ -o tagged.csv --jobs 2 --resume
       policytag tag paragraphs.jsonl --input-format jsonl -o tagged.parquet
       policytag tag reports/ --lexicon +my_dict.yaml --lexicon liwc_style.dic -o tagged.jsonl
+      policytag tag scans/ --ocr auto -o tagged.jsonl   # pip install 'policytag[ocr]'
     """
     config = load_config(ctx.obj.get("config_path"), {
         "tokenize.backend": tokenizer, "classify.model": model, "match.lexicon": list(lexicon) or None,
-        "segment.unit": unit, "output.jobs": jobs, "output.tokens": tokens,
+        "segment.unit": unit, "output.jobs": jobs, "output.tokens": tokens, "read.ocr": ocr,
     })
     to_file = output is not None and output != "-"
     if resume and not to_file:
