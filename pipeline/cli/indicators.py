@@ -9,6 +9,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..write import FORMATS, atomic_path, format_for, write_jsonl
+from .progress import progress_bar, progress_option
 
 COLUMNS = ["doc_id", "path", "place", "year", "province", "region_code", "level", "indicator", "label", "value",
            "value_max", "unit", "approx", "period", "occurrence", "evidence", "start", "end"]
@@ -22,9 +23,10 @@ COLUMNS = ["doc_id", "path", "place", "year", "province", "region_code", "level"
 @click.option("--patterns", "patterns_path", type=click.Path(dir_okay=False), default=None,
               help="Indicator pattern file (default: the shipped configs/indicators.yaml).")
 @click.option("--first", is_flag=True, help="Keep only the first statement of each indicator per report and period.")
+@progress_option
 @click.pass_context
 def indicators(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None,
-               patterns_path: str | None, first: bool) -> int:
+               patterns_path: str | None, first: bool, progress: bool | None) -> int:
     """Extract activity counts (sessions held, reports heard, laws inspected, ...).
 
     One row per report x indicator x statement, with value, unit, approx
@@ -44,14 +46,15 @@ def indicators(ctx: click.Context, paths: tuple[str, ...], output: str | None, f
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     out_format = format_for(output, fmt)
     specs = load_patterns(patterns_path)
-    rows, failed, files = _collect(list(paths), config, specs, first)
+    rows, failed, files = _collect(list(paths), config, specs, first, progress)
     _write(rows, output, out_format)
     where = output or "stdout"
     click.echo(f"policytag: {len(rows)} indicator rows from {files - failed} of {files} files -> {where}", err=True)
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _collect(paths: list[str], config: dict, specs: list, first: bool) -> tuple[list[dict[str, Any]], int, int]:
+def _collect(paths: list[str], config: dict, specs: list, first: bool,
+             progress: bool | None = None) -> tuple[list[dict[str, Any]], int, int]:
     from ..read import iter_paths
 
     sources = iter_paths(paths)
@@ -59,15 +62,19 @@ def _collect(paths: list[str], config: dict, specs: list, first: bool) -> tuple[
         raise ConfigError(f"no input files found in: {' '.join(paths)}")
     rows: list[dict[str, Any]] = []
     failed = 0
-    for source in sources:
-        try:
-            rows.extend(document_rows(source, config, specs, first))
-        except InputError as exc:
-            failed += 1
-            click.echo(f"policytag: skipped {exc}", err=True)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            failed += 1
-            click.echo(f"policytag: skipped {source}: {type(exc).__name__}: {exc}", err=True)
+    with progress_bar(len(sources), progress, "file") as bar:
+        for source in sources:
+            try:
+                rows.extend(document_rows(source, config, specs, first))
+            except InputError as exc:
+                failed += 1
+                bar.clear()
+                click.echo(f"policytag: skipped {exc}", err=True)
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                failed += 1
+                bar.clear()
+                click.echo(f"policytag: skipped {source}: {type(exc).__name__}: {exc}", err=True)
+            bar.update(1)
     return rows, failed, len(sources)
 
 

@@ -11,6 +11,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError
+from .progress import Steps, progress_option
 
 
 def _labels_option(value: str | None) -> list[str] | None:
@@ -33,9 +34,11 @@ def _labels_option(value: str | None) -> list[str] | None:
               help="Add lexicon categories of matched terms as features (default from config).")
 @click.option("--no-cv", is_flag=True, help="Skip the cross-validated report (thresholds are still tuned).")
 @click.option("--json", "as_json", is_flag=True, help="Print the CV metrics as JSON.")
+@progress_option
 @click.pass_context
 def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, folds: int, labels: str | None,
-          text_field: str, C: float | None, lexicon_features: bool | None, no_cv: bool, as_json: bool) -> int:
+          text_field: str, C: float | None, lexicon_features: bool | None, no_cv: bool, as_json: bool,
+          progress: bool | None) -> int:
     """Train a paragraph-function model from labeled paragraphs.
 
     DATA are JSONL, CSV or XLSX files with a text column and labels as a list,
@@ -50,8 +53,9 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
 
     config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features})
     started = time.perf_counter()
-    result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
-                          text_field=text_field, cv=not no_cv)
+    with Steps(progress, unit="fold") as steps:
+        result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
+                              text_field=text_field, cv=not no_cv, progress=steps)
     if result.get("cv"):
         from ..train import format_metrics
 
