@@ -1,4 +1,12 @@
-"""Charts with Chinese text: label shares by group, term trends over years.
+"""Charts for a paper: label shares by group, term trends over years.
+
+Every chart is written as PNG (300 dpi, 7 in = a full page width), SVG and
+PDF, with Chinese everywhere (titles, axes, legend, 无标签 for unlabeled
+paragraphs) and one colour per label/category taken from ``palette`` (the same
+in every chart and in the HTML report). Group names run along the side of
+horizontal bars, wrapped when long, so they never overlap; more groups than
+fit on a page (``MAX_GROUPS``) are drawn on numbered pages and ``write_charts``
+says so.
 
 matplotlib is imported only here, with the Agg backend (no display needed).
 Chinese needs a CJK font; ``cjk_font`` finds one in this order:
@@ -10,14 +18,17 @@ Chinese needs a CJK font; ``cjk_font`` finds one in this order:
    WenQuanYi, Droid Sans Fallback, SimHei, Microsoft YaHei, PingFang ...).
 
 Without one, plotting stops with a ConfigError rather than drawing empty boxes.
-SVGs store text as paths (``svg.fonttype = "path"``), so they show the same
-everywhere, fonts installed or not.
+SVGs store text as paths (``svg.fonttype = "path"``) and PDFs embed the font
+(``pdf.fonttype = 42``), so both show the same everywhere, fonts installed or not.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import itertools
+import math
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import ConfigError
+from .palette import NONE_LABEL, color
 from .write import atomic_path
 
 # Family names tried on the system, best first (Simplified Chinese faces first).
@@ -35,7 +47,13 @@ SYSTEM_FAMILIES = (
     "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "AR PL UMing CN", "Noto Serif CJK SC",
 )
 PACKAGED_FAMILY = "Noto Sans CJK SC"  # the face we use from the noto-cjk-sans-otc collection
-FORMATS = ("png", "svg")
+FORMATS = ("png", "svg", "pdf")
+DPI = 300  # PNG resolution: what journals ask for line art with text
+WIDTH_IN = 7.0  # full text width of a journal page
+MAX_GROUPS = 40  # bars per page of the label-share chart; more groups go on further pages
+WRAP_COLUMNS = 24  # group names wrap at this display width (a Chinese character is 2 columns)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.", ":")
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,14 @@ class CJKFont:
     family: str  # name matplotlib knows it by
     path: str  # font file (a .ttc collection holds several faces)
     source: str  # "config", "package" or "system"
+
+
+@dataclass
+class Chart:
+    """One chart to save: the figure and the file stem (``label_shares``, ``label_shares_p02`` ...)."""
+
+    name: str
+    figure: Any
 
 
 def _matplotlib() -> Any:
@@ -123,79 +149,203 @@ def _cmap(path: str, family: str) -> frozenset[int]:
 def _style(font: CJKFont) -> dict[str, Any]:
     return {
         "font.family": [font.family, "DejaVu Sans"],
+        "font.size": 9,
+        "axes.titlesize": 11,
         "axes.unicode_minus": False,
         "svg.fonttype": "path",  # text as outlines: the SVG needs no font where it is shown
+        "pdf.fonttype": 42,  # the font embedded as TrueType/CFF, not Type 3 (journals reject Type 3)
         "figure.dpi": 100,
-        "savefig.dpi": 150,
+        "savefig.dpi": DPI,
         "axes.spines.top": False,
         "axes.spines.right": False,
     }
 
 
-def _group_label(row: pd.Series, cols: Sequence[str]) -> str:
-    parts = [str(row[c]) if pd.notna(row[c]) else "—" for c in cols]
+# --------------------------------------------------------------------------- group names
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospace view: wide (CJK) characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap(text: str, columns: int = WRAP_COLUMNS) -> str:
+    """Break ``text`` into lines of at most ``columns`` display columns (at spaces when there are any)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if display_width(candidate) <= columns:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for ch in word:  # a word wider than a line (Chinese has no spaces): cut by characters
+            if display_width(line + ch) > columns:
+                lines.append(line)
+                line = ""
+            line += ch
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _group_name(values: Sequence[Any], cols: Sequence[str], names: dict[str, str]) -> str:
+    parts = []
+    for col, value in zip(cols, values, strict=True):
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            parts.append("（空）")
+        elif col == "doc_id":
+            parts.append(names.get(str(value), str(value)))
+        else:
+            parts.append(str(value))
     return " ".join(parts) if parts else "全部"
 
 
-def label_shares_figure(labels: pd.DataFrame, group_cols: Sequence[str], font: CJKFont,
-                        max_groups: int = 60) -> Any:
-    """Stacked bars: per group, the weighted share of paragraphs of each label (sums to 1)."""
+def _group_order(table: pd.DataFrame, cols: Sequence[str], names: dict[str, str]) -> list[tuple]:
+    """Groups in the table's order, documents in ``names`` order (natural) when grouped by document."""
+    keys = list(dict.fromkeys(tuple(row) for row in table[list(cols)].itertuples(index=False, name=None)))
+    if "doc_id" in cols and names:
+        rank = {doc: i for i, doc in enumerate(names)}
+        at = list(cols).index("doc_id")
+        keys.sort(key=lambda k: rank.get(str(k[at]), len(rank)))
+    return keys
+
+
+# --------------------------------------------------------------------------- label shares
+
+
+def share_matrix(labels: pd.DataFrame, group_cols: Sequence[str], names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rows = groups (named), columns = labels (无标签 last), values = ``share_weighted``."""
+    names = names or {}
+    cols = list(group_cols)
+    order = list(dict.fromkeys(lab for lab in labels["label"] if lab != NONE_LABEL))
+    if NONE_LABEL in set(labels["label"]):
+        order.append(NONE_LABEL)
+    if not cols:
+        wide = labels.groupby("label", sort=False)["share_weighted"].sum().reindex(order).fillna(0.0)
+        return pd.DataFrame([wide.to_numpy()], index=["全部"], columns=order)
+    keys = _group_order(labels, cols, names)
+    key = pd.Series(list(labels[cols].itertuples(index=False, name=None)), index=labels.index)
+    wide = labels.assign(_key=key).pivot_table(index="_key", columns="label", values="share_weighted",
+                                               aggfunc="sum", sort=False)
+    wide = wide.reindex(index=keys, columns=order).fillna(0.0)
+    wide.index = [_group_name(k, cols, names) for k in keys]
+    return wide
+
+
+def label_shares_figure(wide: pd.DataFrame, font: CJKFont, page: int = 1, pages: int = 1) -> Any:
+    """Horizontal stacked bars: per group (one row each), the weighted share of each label (sums to 1)."""
     _matplotlib()
     import matplotlib.pyplot as plt
 
-    table = labels.copy()
-    table["_group"] = table.apply(_group_label, axis=1, cols=list(group_cols))
-    order = list(dict.fromkeys(table["_group"]))[:max_groups]
-    wide = table.pivot_table(index="_group", columns="label", values="share_weighted", aggfunc="sum", sort=False)
-    wide = wide.reindex(index=order, columns=list(dict.fromkeys(table["label"]))).fillna(0.0)
+    rows = [wrap(str(name)) for name in wide.index]
+    heights = [0.2 + 0.16 * r.count("\n") for r in rows]
     with plt.rc_context(_style(font)):
-        width = min(max(4.0, 0.55 * len(order) + 2.5), 24.0)
-        fig, ax = plt.subplots(figsize=(width, 4.2), layout="constrained")
-        bottom = pd.Series(0.0, index=wide.index)
-        colors = plt.get_cmap("tab10")
-        for i, label in enumerate(wide.columns):
-            color = "#bbbbbb" if label == "(none)" else colors(i % 10)
-            ax.bar(range(len(order)), wide[label].to_numpy(), bottom=bottom.to_numpy(), label=label, color=color)
-            bottom += wide[label]
-        ax.set_xticks(range(len(order)), order, rotation=45 if len(order) > 4 else 0,
-                      ha="right" if len(order) > 4 else "center")
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("段落占比（多标签段落均分）")
-        ax.set_title("各组段落功能构成")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, max(2.0, 1.2 + sum(heights) + 0.1 * len(rows))),
+                               layout="constrained")
+        y = list(range(len(rows)))
+        left = [0.0] * len(rows)
+        for label in wide.columns:
+            values = wide[label].to_numpy()
+            ax.barh(y, values, left=left, height=0.72, label=str(label), color=color(str(label)),
+                    edgecolor="white", linewidth=0.4)
+            left = [a + b for a, b in zip(left, values, strict=True)]
+        ax.set_yticks(y, rows)
+        ax.invert_yaxis()  # first group on top, as read
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        ax.set_xlabel("段落占比（多标签段落在各标签间均分）")
+        title = "各组段落功能构成" + (f"（第 {page}/{pages} 页）" if pages > 1 else "")
+        ax.set_title(title, loc="left")
+        fig.legend(loc="outside lower center", ncols=min(len(wide.columns), 6), frameon=False, handlelength=1.2)
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
     return fig
 
 
-def term_trends_figure(trends: pd.DataFrame, font: CJKFont) -> Any:
-    """Lines: each term's mentions per 10,000 characters, year by year."""
+def pages_of(wide: pd.DataFrame, per_page: int = MAX_GROUPS) -> int:
+    return max(1, math.ceil(len(wide) / per_page))
+
+
+def label_share_charts(wide: pd.DataFrame, font: CJKFont, per_page: int = MAX_GROUPS) -> Iterator[Chart]:
+    """The label-share chart (from ``share_matrix``), one page at a time, drawn as they are asked for."""
+    pages = pages_of(wide, per_page)
+    for page in range(1, pages + 1):
+        part = wide.iloc[(page - 1) * per_page : page * per_page]
+        name = "label_shares" if pages == 1 else f"label_shares_p{page:02d}"
+        yield Chart(name, label_shares_figure(part, font, page, pages))
+
+
+def pages_note(wide: pd.DataFrame, per_page: int = MAX_GROUPS) -> str:
+    """The notice that the groups did not fit on one page ("" when they did)."""
+    pages = pages_of(wide, per_page)
+    if pages == 1:
+        return ""
+    return (f"label_shares: {len(wide)} groups on {pages} pages of up to {per_page} "
+            f"(label_shares_p01 … label_shares_p{pages:02d})")
+
+
+# --------------------------------------------------------------------------- term trends
+
+
+def term_trends_figure(trends: pd.DataFrame, font: CJKFont, categories: dict[str, str] | None = None) -> Any:
+    """Lines: each term's mentions per 10,000 characters, year by year.
+
+    A line takes its term's category colour (``categories``: term -> category);
+    terms of one category differ by marker and dash.
+    """
     _matplotlib()
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
+    categories = categories or {}
+    seen: dict[str, int] = {}
     with plt.rc_context(_style(font)):
-        fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.6), layout="constrained")
         for term, part in trends.groupby("term", sort=False):
             part = part.sort_values("year")
-            ax.plot(part["year"].astype(int), part["per_10k_chars"], marker="o", label=term)
+            category = categories.get(str(term)) or str(term)
+            n = seen[category] = seen.get(category, -1) + 1
+            legend = f"{term}（{categories[str(term)]}）" if str(term) in categories else str(term)
+            ax.plot(part["year"].astype(int), part["per_10k_chars"], label=wrap(legend, 20), color=color(category),
+                    marker=MARKERS[n % len(MARKERS)], linestyle=LINESTYLES[n // len(MARKERS) % len(LINESTYLES)],
+                    markersize=4, linewidth=1.4)
         years = sorted(trends["year"].astype(int).unique()) if len(trends) else []
-        if years:
+        if years and len(years) <= 12:
             ax.set_xticks(years, [str(y) for y in years])
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("年份")
         ax.set_ylabel("每万字出现次数")
-        ax.set_title("政策词语年度变化")
+        ax.set_title("政策词语年度变化", loc="left")
         if len(trends):
-            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
+
+
+def term_categories(frame: pd.DataFrame) -> dict[str, str]:
+    """canonical term -> its lexicon category, from the tagged paragraphs."""
+    out: dict[str, str] = {}
+    for terms in frame["terms"]:
+        for term in terms:
+            if term.get("category") and term.get("canonical") not in out:
+                out[str(term["canonical"])] = str(term["category"])
+    return out
+
+
+# --------------------------------------------------------------------------- files
 
 
 def save_figure(fig: Any, stem: Path) -> list[Path]:
-    """``stem``.png and ``stem``.svg, each written atomically."""
+    """``stem``.png (300 dpi), .svg and .pdf, each written atomically."""
     import matplotlib.pyplot as plt
 
     written = []
     for fmt in FORMATS:
         target = stem.with_suffix(f".{fmt}")
-        with atomic_path(target) as tmp, plt.rc_context({"svg.fonttype": "path"}):
-            fig.savefig(tmp, format=fmt, bbox_inches="tight")
+        with atomic_path(target) as tmp, plt.rc_context({"svg.fonttype": "path", "pdf.fonttype": 42}):
+            fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.05,
+                        metadata={"Software": None} if fmt == "png" else None)
         written.append(target)
     plt.close(fig)
     return written
@@ -207,17 +357,38 @@ def figure_svg(fig: Any) -> str:
 
     buf = io.StringIO()
     with plt.rc_context({"svg.fonttype": "path"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg") :]
 
 
 def write_charts(labels: pd.DataFrame, group_cols: Sequence[str], trends: pd.DataFrame, out_dir: str | Path,
-                 font: CJKFont) -> list[Path]:
-    """All charts of ``policytag stats --plot DIR``; the trend chart only when years are known."""
+                 font: CJKFont, names: dict[str, str] | None = None, categories: dict[str, str] | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Path], list[str]]:
+    """Every chart of ``policytag stats --plot DIR``; returns the files and the notices (pages).
+
+    The trend chart is drawn only when years are known. ``progress("charts", done, total)``
+    is called after each chart is saved.
+    """
     out = Path(out_dir)
-    written = save_figure(label_shares_figure(labels, group_cols, font), out / "label_shares")
+    wide = share_matrix(labels, group_cols, names)
+    total = pages_of(wide) + bool(len(trends))
+    written: list[Path] = []
+    for done, chart in enumerate(label_share_charts(wide, font), 1):
+        written += save_figure(chart.figure, out / chart.name)
+        if progress is not None:
+            progress("charts", done, total)
     if len(trends):
-        written += save_figure(term_trends_figure(trends, font), out / "term_trends")
-    return written
+        written += save_figure(term_trends_figure(trends, font, categories), out / "term_trends")
+        if progress is not None:
+            progress("charts", total, total)
+    note = pages_note(wide)
+    return written, [note] if note else []
+
+
+def chart_names(paths: Sequence[Path]) -> str:
+    """``label_shares_p01 … p13 (13 pages), term_trends`` for a summary line."""
+    stems = list(dict.fromkeys(p.stem for p in paths))
+    groups = [(k, list(g)) for k, g in itertools.groupby(stems, key=lambda s: s.split("_p")[0])]
+    return ", ".join(k if len(g) == 1 else f"{k} ({len(g)} pages)" for k, g in groups)

@@ -20,16 +20,16 @@ import glob
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import ConfigError, InputError
+from .palette import NONE_LABEL  # 无标签: a paragraph that carries no label
 from .write import META_COLUMNS, atomic_path
 
-NONE_LABEL = "(none)"  # a paragraph that carries no label
 # --by name -> column of the normalized frame
 GROUP_COLUMNS = {
     "doc": "doc_id",
@@ -65,22 +65,32 @@ def expand_paths(paths: Iterable[str]) -> list[Path]:
 
 
 def load_tagged(paths: Iterable[str | Path], errors: list[InputError] | None = None,
-                section_level: int = 0) -> pd.DataFrame:
+                section_level: int = 0, progress: Callable[[str, int, int], None] | None = None) -> pd.DataFrame:
     """Read tagged files (jsonl/csv/xlsx/parquet) into one normalized DataFrame.
 
     With ``errors`` given, a bad file or line is appended there and the rest is
     read; without it the first problem raises ``InputError``. ``section_level``
     picks the heading level that ``section_top`` (``--by section``) holds.
+    ``progress("read", done, total)`` is called after each file.
     """
-    frames = []
+    files: list[Path] = []
     for raw in paths:
         try:
-            for path in expand_paths([str(raw)]):
-                frames.append(_read_one(path, errors))
+            files.extend(expand_paths([str(raw)]))
         except InputError as exc:
             if errors is None:
                 raise
             errors.append(exc)
+    frames = []
+    for done, path in enumerate(files, 1):
+        try:
+            frames.append(_read_one(path, errors))
+        except InputError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+        if progress is not None:
+            progress("read", done, len(files))
     if not frames:
         return normalize(pd.DataFrame({"doc_id": [], "text": [], "labels": [], "terms": []}), section_level)
     return normalize(pd.concat(frames, ignore_index=True), section_level)
@@ -281,7 +291,7 @@ def label_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[st
     ``share_paragraphs``/``share_chars`` divide by the group's totals (a paragraph
     with two labels counts for both, so shares can add up past 1);
     ``share_weighted`` splits a multi-label paragraph equally between its labels
-    and adds the unlabeled ones as ``(none)``, so it sums to 1 per group.
+    and adds the unlabeled ones as ``无标签``, so it sums to 1 per group.
     """
     cols = group_columns(by)
     frame = eligible(frame, include_headings)
@@ -418,14 +428,19 @@ def term_year_table(frame: pd.DataFrame, terms: Sequence[str] = (), top: int = 8
         totals = Counter(t["canonical"] for ts in frame["terms"] for t in ts)
         terms = [t for t, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
     chars = frame.groupby("year")["chars"].sum()
+    wanted = set(terms)
+    per_year: dict[tuple[str, int], int] = Counter()
+    for year, found in zip(frame["year"], frame["terms"], strict=True):  # one pass over the paragraphs
+        for term in found:
+            for word in {term.get("canonical"), term.get("term")} & wanted:
+                per_year[word, int(year)] += 1
+    years = sorted(int(y) for y in chars.index)
     rows = []
     for word in terms:
-        counts = frame["terms"].map(lambda ts, w=word: sum(_matches(t, w) for t in ts))
-        per_year = counts.groupby(frame["year"]).sum()
-        for year, n in per_year.items():
+        for year in years:
             total = int(chars[year])
-            rows.append({"year": int(year), "term": word, "count": int(n),
-                         "per_10k_chars": n / total * 10_000 if total else 0.0})
+            n = per_year[word, year]
+            rows.append({"year": year, "term": word, "count": n, "per_10k_chars": n / total * 10_000 if total else 0.0})
     return pd.DataFrame(rows)
 
 

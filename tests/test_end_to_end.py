@@ -152,7 +152,7 @@ def independent_counts(records: list[dict]) -> tuple[Counter, Counter]:
     terms: Counter = Counter()
     for rec in records:
         if not (rec["is_heading"] or rec["is_glossary"]):
-            for label in set(rec["labels"]) or {"(none)"}:
+            for label in set(rec["labels"]) or {"无标签"}:
                 labels[rec["doc_id"], label] += 1
         for term in rec["terms"]:
             terms[rec["doc_id"], term["canonical"]] += 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
+from .progress import Steps, progress_option
 
 
 def _split_terms(values: tuple[str, ...]) -> list[str]:
@@ -31,10 +34,11 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
 @click.option("--first-mention", "first_mention", multiple=True, metavar="TERM[,TERM]",
               help="Diffusion table: per place, first year TERM appears and its count per year (repeatable).")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
-              help="Also draw charts (PNG + SVG) into this folder.")
+              help="Also draw charts (PNG at 300 dpi, SVG, PDF) into this folder.")
+@progress_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
-          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None) -> int:
+          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, progress: bool | None) -> int:
     """Count tagged paragraphs: label shares, term frequencies, term × function.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
@@ -55,7 +59,8 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     st.group_columns(by)  # validate before reading anything
     out_format = st.table_format(output, fmt) if output else None
     errors: list[InputError] = []
-    frame = st.load_tagged(paths, errors, section_level=int(opts["section_level"]))
+    with Steps(progress, unit="file") as steps:
+        frame = st.load_tagged(paths, errors, section_level=int(opts["section_level"]), progress=steps)
     if not errors and not len(frame) and not _any_files(paths):
         raise ConfigError(f"no tagged files (.jsonl .csv .xlsx .parquet) found in: {' '.join(paths)}")
     for exc in errors:
@@ -69,13 +74,27 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
         with_rows = tables["labels"][tables["labels"]["paragraphs"] > 0]
         click.echo(with_rows.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if plot_dir:
-        from .. import plot
-
-        font = plot.cjk_font(str(opts["font"]))
-        trends = st.term_year_table(frame, terms, int(opts["top_terms"]))
-        written = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font)
-        click.echo(f"charts ({font.family}) -> {', '.join(str(p) for p in written)}", err=True)
+        _plot(frame, tables, by, terms, opts, plot_dir, progress)
     return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def _plot(frame: Any, tables: dict[str, Any], by: tuple[str, ...], terms: list[str], opts: dict[str, Any],
+          plot_dir: str, progress: bool | None) -> None:
+    """Draw the charts (pages when the groups are many: said on stderr)."""
+    from .. import plot
+    from .. import stats as st
+    from ..docnames import short_names
+
+    font = plot.cjk_font(str(opts["font"]))
+    trends = st.term_year_table(frame, terms, int(opts["top_terms"]))
+    with Steps(progress, unit="chart") as steps:
+        written, notes = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font,
+                                           names=short_names(frame), categories=plot.term_categories(frame),
+                                           progress=steps)
+    for note in notes:
+        click.echo(f"policytag: note: {note}", err=True)
+    click.echo(f"charts ({font.family}; PNG {plot.DPI} dpi, SVG, PDF) -> {plot_dir}: {plot.chart_names(written)}",
+               err=True)
 
 
 def _any_files(paths: tuple[str, ...]) -> bool:
