@@ -39,6 +39,7 @@ from .stats import group_columns, label_order, label_table, term_year_table
 from .write import atomic_path
 
 OPEN_ALL_BELOW = 400  # with more paragraphs than this, documents start collapsed
+OVERVIEW_ROWS = 100  # overview rows shown before "显示全部"
 CHART_DOCS = 30  # label-share chart per document up to this many documents, else per year (or place)
 FONT_FAMILY = "policytag CJK"  # the embedded font's name in the page's CSS
 KIND = {"body": 0, "heading": 1, "glossary": 2}
@@ -350,6 +351,7 @@ def build_report(frame: pd.DataFrame, labels: Sequence[str] = (), definitions: d
                    for lab in order],
         "categories": [{"name": c, "color": color(c)} for c in categories],
         "overview": _overview(frame, docs, doc_rows, order),
+        "overview_rows": OVERVIEW_ROWS,
         "charts": [Markup(svg) for svg in svgs],  # matplotlib's SVG: its text is escaped or drawn as paths
         "chart_note": note,
         "canonical_terms": sorted({t[0] for t in payload["terms"]}),

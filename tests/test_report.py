@@ -260,7 +260,9 @@ def test_large_page_draws_only_what_is_open(large_page: Path, tmp_path: Path) ->
     assert dom.count('<details class="doc"') == 500
     assert _drawn(dom) == 40  # the first document only: the other 499 wait until opened
     assert "显示 20000 / 20000 段" in dom
-    assert re.search(r'data-ready-ms="\d+"', dom)
+    html_tag = re.search(r"<html[^>]*>", dom).group(0)
+    assert re.search(r'data-ready-ms="\d+"', html_tag) and "loading" not in html_tag  # drawn, then shown
+    assert dom.count('<tr class="more">') == 500 - report.OVERVIEW_ROWS and "显示全部 500 份文档" in dom
     dom = browser(large_page.as_uri() + "#doc=250", tmp_path, "--dump-dom").stdout
     assert _drawn(dom) == 80  # the first and the one asked for
     tag = re.search(r'<details class="doc" id="doc-250"[^>]*>', dom).group(0)

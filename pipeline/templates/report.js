@@ -257,12 +257,22 @@
   mode.addEventListener("change", function () { search(); setHash(); });
   window.addEventListener("hashchange", fromHash);
 
+  var allDocs = document.getElementById("all-docs");
+  if (allDocs) {
+    allDocs.addEventListener("click", function () { root.classList.add("all-docs"); allDocs.parentNode.remove(); });
+  }
+
   readBoxes();
+  root.classList.remove("loading");  // lay the page out once, now
   if (data.openAll) { details.forEach(open); } else if (details.length) { open(details[0]); }
   fromHash();
   root.setAttribute("data-script-ms", Math.round(performance.now() - started));
   root.setAttribute("data-ready-ms", Math.round(performance.now()));
   requestAnimationFrame(function () {
-    requestAnimationFrame(function () { root.setAttribute("data-painted-ms", Math.round(performance.now())); });
+    requestAnimationFrame(function () {
+      root.setAttribute("data-painted-ms", Math.round(performance.now()));
+      var fcp = performance.getEntriesByName("first-contentful-paint")[0];
+      if (fcp) { root.setAttribute("data-fcp-ms", Math.round(fcp.startTime)); }
+    });
   });
 }());
