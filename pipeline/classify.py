@@ -637,7 +637,31 @@ def _check_meta(meta: Any, path: Path) -> tuple[list[str], dict[str, float], dic
 _ARRAY_KINDS = {"rows": np.dtype(np.int32), "values": np.dtype(np.float32), "intercept": np.dtype(np.float32)}
 
 
+_NPY_HEADER = 4096  # an .npy member is its header (a few hundred bytes) and the raw array
+
+
+def _member_sizes(path: Path, meta: dict[str, Any]) -> dict[str, int]:
+    """The most each array member of weights.npz may inflate to, from the shapes model.json gives."""
+    declared = meta.get("arrays")
+    sizes = {}
+    for name, dtype in _ARRAY_KINDS.items():
+        spec = declared.get(name) if isinstance(declared, dict) else None
+        shape = spec.get("shape") if isinstance(spec, dict) else None
+        if not (isinstance(shape, list) and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                                                for d in shape)):
+            raise _fail(path.with_name(MODEL_FILE), f"arrays.{name}.shape must be a list of sizes, got {shape!r}")
+        sizes[f"{name}.npy"] = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize + _NPY_HEADER
+    return sizes
+
+
 def _read_arrays(path: Path, meta: dict[str, Any]) -> dict[str, np.ndarray]:
+    from .safezip import zip_problem
+
+    sizes = _member_sizes(path, meta)
+    # checked before np.load inflates anything: a small file must not be allowed to inflate to gigabytes
+    problem = zip_problem(path, expected=sizes, max_unpacked=sum(sizes.values()), max_members=len(sizes))
+    if problem:
+        raise _fail(path, problem)
     try:
         with np.load(path, allow_pickle=False) as npz:
             if set(npz.files) != set(_ARRAY_KINDS):

@@ -6,10 +6,26 @@ failed (the rest are in the output), 2 usage or configuration error.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+# C0/C1 control characters and line/paragraph separators: in a file name they would move the cursor,
+# recolour or clear the terminal, or fake a line of output
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` for one line on a terminal: control characters escaped (``\\n``, ``\\x1b``), the rest kept.
+
+    >>> printable("a\\x1b[2Jb\\nc.txt")
+    'a\\\\x1b[2Jb\\\\nc.txt'
+    """
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class PolicytagError(Exception):
@@ -32,8 +48,29 @@ class InputError(PolicytagError):
         self.line = line
         self.message = message
         where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {message}")
+        super().__init__(printable(f"{where}: {message}"))  # names of downloaded files are untrusted
 
     def __reduce__(self) -> tuple:
         # Rebuilt from its fields, so the error survives the trip back from a worker process.
         return type(self), (self.source, self.message, self.line)
+
+
+class OutputError(PolicytagError):
+    """An output cannot be written (read-only folder, disk full ...): nothing was written, exit 2."""
+
+
+def describe_os_error(exc: OSError, path: object = None) -> str:
+    """One line for an operating-system error: the path (``path``, else the error's own) and what happened.
+
+    >>> import errno
+    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device"), "out.jsonl")
+    'out.jsonl: cannot write: No space left on device (errno 28: the disk is full)'
+    """
+    import errno
+
+    where = path if path is not None else exc.filename
+    what = exc.strerror or str(exc)
+    hint = {errno.ENOSPC: ": the disk is full", errno.EDQUOT: ": over the disk quota",
+            errno.EROFS: ": the folder is on a read-only file system"}.get(exc.errno or 0, "")
+    code = f" (errno {exc.errno}{hint})" if exc.errno else ""
+    return printable(f"{where}: cannot write: {what}{code}" if where is not None else f"{what}{code}")

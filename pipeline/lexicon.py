@@ -138,6 +138,9 @@ class Issue:
         return f"{self.source}:{self.line}: {self.message}"
 
 
+MAX_LEXICON_BYTES = 64 * 2**20  # a lexicon of 100,000 entries is a few MB
+
+
 def lexicon_path(name_or_path: str | Path | None = None) -> Path:
     """A lexicon file from a path or the name of a shipped lexicon."""
     from .resources import resolve
@@ -146,7 +149,12 @@ def lexicon_path(name_or_path: str | Path | None = None) -> Path:
 
 
 def load_lexicon(name_or_path: str | Path | None = None) -> Lexicon:
-    """Load and validate a lexicon; any problem is a ConfigError naming file and line."""
+    """Load and validate a lexicon; any problem is a ConfigError naming file and line.
+
+    The one way the program loads a lexicon (tag, match, train, kwic, discover,
+    report's definitions, the spaCy components): one set of limits (size, no
+    YAML anchors or aliases) and one set of errors, whoever asks.
+    """
     path = lexicon_path(name_or_path)
     lexicon, issues = parse_lexicon(_read(path), str(path))
     if issues:
@@ -163,6 +171,10 @@ def check_lexicon(name_or_path: str | Path | None = None) -> tuple[Lexicon, list
 
 def _read(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > MAX_LEXICON_BYTES:
+            raise ConfigError(f"{path}: lexicon of {size / 2**20:,.0f} MB is larger than the "
+                              f"{MAX_LEXICON_BYTES // 2**20} MB a lexicon may have")
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"lexicon not found: {path}") from None
@@ -176,12 +188,17 @@ def parse_lexicon(text: str, source: str = "<string>") -> tuple[Lexicon, list[Is
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        refused = _aliases(text, loader)
+        if refused:
+            return Lexicon([], source), [Issue(source, *refused)]
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return Lexicon([], source), [Issue(source, line, f"not valid YAML: {problem}")]
+    except RecursionError:
+        return Lexicon([], source), [Issue(source, 1, "not valid YAML: nested too deeply")]
     if root is None:
         return Lexicon([], source), [Issue(source, 1, "empty lexicon: expected a list of entries")]
     if not isinstance(root, yaml.SequenceNode):
@@ -197,6 +214,18 @@ def parse_lexicon(text: str, source: str = "<string>") -> tuple[Lexicon, list[Is
     issues.extend(_cross_check(entries, source))
     issues.sort(key=lambda i: i.line)
     return Lexicon(entries, source), issues
+
+
+def _aliases(text: str, loader: Any) -> tuple[int, str] | None:
+    """(line, message) of the first YAML anchor or alias: a lexicon never needs them, and aliases of
+    aliases expand exponentially (a 390-byte "billion laughs" file took 78 s and 3.2 GB)."""
+    import yaml
+
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return (event.start_mark.line + 1, "YAML anchors and aliases (&name, *name) are not allowed in a "
+                                               "lexicon; write each entry out")
+    return None
 
 
 def _scalar(node: Any) -> str | None:

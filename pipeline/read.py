@@ -18,9 +18,11 @@ import io
 import itertools
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +158,11 @@ def _read_docx(data: bytes, source: str) -> str:
     from docx.table import Table, _Cell
     from docx.text.paragraph import Paragraph as DocxParagraph
 
+    from .safezip import zip_problem
+
+    problem = zip_problem(data)  # before python-docx inflates every part into memory
+    if problem:
+        raise InputError(source, problem)
     try:
         doc = load_docx(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -365,39 +372,105 @@ def _read_file(path: str) -> bytes:
 
 
 # ---------------------------------------------------------------------------- input lists
-def _wanted(p: Path, extensions: set[str]) -> bool:
-    return p.is_file() and p.suffix.lower() in extensions and not p.name.startswith((".", "~$"))
+@dataclass
+class PathScan:
+    """The inputs found, and what was left out of folders (for the run's summary)."""
+
+    files: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # files in folders that no reader takes
+    links: list[tuple[str, str]] = field(default_factory=list)  # (link, why it was not followed)
 
 
-def iter_paths(specs: list[str], extensions: set[str] | None = None) -> list[str]:
+def _hidden(p: Path) -> bool:
+    return p.name.startswith((".", "~$"))  # dot files, Office lock files, our own checkpoints
+
+
+def _walk(root: Path, follow_links: bool, scan: PathScan, extensions: set[str]) -> None:
+    """Files under ``root`` (sorted); a link is followed only to a file inside ``root`` unless ``follow_links``."""
+    inside = root.resolve()
+    found: list[Path] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def visit(folder: Path) -> None:
+        try:
+            st = folder.stat()
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) in seen_dirs:  # a link loop
+            return
+        seen_dirs.add((st.st_dev, st.st_ino))
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    scan.links.append((str(path), "dangling link"))
+                    continue
+                within = target == inside or inside in target.parents
+                if target.is_dir():
+                    if follow_links and not within:
+                        visit(path)
+                    elif not within:
+                        scan.links.append((str(path), f"link to a folder outside {root} (--follow-links follows it)"))
+                    continue  # a folder inside is walked anyway
+                if not (within or follow_links):
+                    scan.links.append((str(path), f"link to {target}, outside {root} (--follow-links follows it)"))
+                    continue
+                found.append(path)
+            elif entry.is_dir(follow_symlinks=False):
+                visit(path)
+            elif entry.is_file(follow_symlinks=False):
+                found.append(path)
+
+    links_before = len(scan.links)
+    visit(root)
+    scan.links[links_before:] = sorted(scan.links[links_before:])
+    for path in sorted(found):
+        if _hidden(path):
+            continue
+        if path.suffix.lower() in extensions:
+            scan.files.append(str(path))
+        else:
+            scan.unsupported.append(str(path))
+
+
+def scan_paths(specs: list[str], extensions: set[str] | None = None, follow_links: bool = False) -> PathScan:
     """Expand inputs: files, directories (recursive), globs and ``-`` (stdin).
 
     Directories (and folders a glob matches) keep only files with a supported
-    extension (``extensions``, default ``SUPPORTED``); a file named explicitly is
-    always kept, and is read as text if its extension is unknown. Order is kept,
-    duplicates dropped.
+    extension (``extensions``, default ``SUPPORTED``, the readers' table); the
+    others are listed in ``unsupported``. A symbolic link inside a folder is
+    followed only when it leads to a file inside that folder, unless
+    ``follow_links``; links not followed, and dangling ones, are listed in
+    ``links``. A file named explicitly is always kept, and is read as text if
+    its extension is unknown. Order is kept, duplicates dropped.
     """
     extensions = SUPPORTED if extensions is None else {e.lower() for e in extensions}
-    out: list[str] = []
-
-    def add_dir(d: Path) -> None:
-        out.extend(str(p) for p in sorted(d.rglob("*")) if _wanted(p, extensions))
-
+    scan = PathScan()
     for spec in specs:
         if spec == "-":
-            out.append(spec)
+            scan.files.append(spec)
         elif Path(spec).is_dir():
-            add_dir(Path(spec))
+            _walk(Path(spec), follow_links, scan, extensions)
         elif any(ch in spec for ch in "*?[") and not Path(spec).exists():
             for match in sorted(glob.glob(spec, recursive=True)):
                 p = Path(match)
                 if p.is_dir():
-                    add_dir(p)
+                    _walk(p, follow_links, scan, extensions)
                 elif p.is_file():
-                    out.append(match)
+                    scan.files.append(match)
         else:
-            out.append(spec)
-    return list(dict.fromkeys(out))
+            scan.files.append(spec)
+    scan.files = list(dict.fromkeys(scan.files))
+    scan.unsupported = list(dict.fromkeys(scan.unsupported))
+    return scan
+
+
+def iter_paths(specs: list[str], extensions: set[str] | None = None, follow_links: bool = False) -> list[str]:
+    """The input files of ``scan_paths`` (what was left out is not reported)."""
+    return scan_paths(specs, extensions, follow_links).files
 
 
 # ---------------------------------------------------------------------------- pre-cut paragraphs
@@ -415,6 +488,24 @@ def _paragraph(text: Any, row: dict[str, Any], number: int, ordinal: int, path: 
     return Paragraph(doc_id=str(doc_id), path=path, index=ordinal, body=body, extra=extra)
 
 
+_ORJSON_PROBLEMS = {
+    "Integer exceeds 64-bit range": "a number is too large (more than 64 bits)",
+    "str is not valid UTF-8: surrogates not allowed": "text holds an unpaired surrogate escape such as \\ud800",
+    "Recursion limit reached": "JSON nested too deeply (more than 254 levels)",
+}
+
+
+def _unstorable(row: Any) -> str | None:
+    """Why a parsed row could not be written as a record (orjson refuses it), or None."""
+    import orjson
+
+    try:
+        orjson.dumps(row)
+    except orjson.JSONEncodeError as exc:
+        return _ORJSON_PROBLEMS.get(str(exc), f"cannot be stored: {exc}")
+    return None
+
+
 def _iter_jsonl(text: str, path: str, file_id: str, text_field: str,
                 settings: dict[str, Any]) -> Iterator[Paragraph | InputError]:
     ordinal = -1
@@ -426,6 +517,13 @@ def _iter_jsonl(text: str, path: str, file_id: str, text_field: str,
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             yield InputError(path, f"not valid JSON: {exc.msg} (column {exc.colno})", line=number)
+            continue
+        except RecursionError:
+            yield InputError(path, "JSON nested too deeply to read", line=number)
+            continue
+        problem = _unstorable(row)
+        if problem:
+            yield InputError(path, problem, line=number)
             continue
         if not isinstance(row, dict):
             yield InputError(path, f"expected a JSON object, got {type(row).__name__}", line=number)
@@ -441,7 +539,8 @@ def _iter_csv(text: str, path: str, file_id: str, text_field: str,
         dialect: Any = csv.Sniffer().sniff(text[:65536], delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    lines = _Lines(text)
+    reader = csv.DictReader(lines, dialect=dialect)
     try:
         fields = reader.fieldnames or []
     except csv.Error as exc:
@@ -450,6 +549,8 @@ def _iter_csv(text: str, path: str, file_id: str, text_field: str,
         found = ", ".join(fields) if fields else "none"
         raise InputError(path, f"no {text_field!r} column (columns found: {found}); use --text-field")
     for ordinal in itertools.count():
+        first = reader.line_num + 1
+        lines.taken.clear()
         try:
             row = next(reader)
         except StopIteration:
@@ -457,8 +558,40 @@ def _iter_csv(text: str, path: str, file_id: str, text_field: str,
         except csv.Error as exc:
             yield InputError(path, f"not valid CSV: {exc}", line=reader.line_num)
             return
+        if lines.unclosed_quote(dialect):
+            yield InputError(path, f"unclosed quote: the cell opened on this line runs to the end of the file "
+                                   f"(line {reader.line_num}), so the rows after it were not read; close the quote",
+                             line=first)
+            return
         row.pop(None, None)  # cells beyond the header
         yield _paragraph(row.get(text_field) or "", row, reader.line_num, ordinal, path, file_id, text_field, settings)
+
+
+class _Lines:
+    """The lines the CSV reader takes, kept for the current row (to see a quote that never closes)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = io.StringIO(text, newline="")
+        self.taken: list[str] = []
+        self.done = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._lines.readline()
+        if not line:
+            self.done = True
+            raise StopIteration
+        self.taken.append(line)
+        return line
+
+    def unclosed_quote(self, dialect: Any) -> bool:
+        """The last row ran over several lines to the end of the text with an odd number of quotes."""
+        if len(self.taken) < 2 or self._lines.tell() < len(self._lines.getvalue()):
+            return False
+        quote = getattr(dialect, "quotechar", '"') or '"'
+        return "".join(self.taken).count(quote) % 2 == 1
 
 
 def read_precut(path: str | Path, input_format: str, config: dict[str, Any] | None = None,
@@ -483,5 +616,5 @@ def read_precut(path: str | Path, input_format: str, config: dict[str, Any] | No
     yield from rows(text, source, file_id, text_field, settings)
 
 
-__all__ = ["SUPPORTED", "decode_text", "iter_paths", "make_doc_id", "read_bytes", "read_path",
-           "read_precut", "read_stdin"]
+__all__ = ["SUPPORTED", "PathScan", "decode_text", "iter_paths", "make_doc_id", "read_bytes", "read_path",
+           "read_precut", "read_stdin", "scan_paths"]

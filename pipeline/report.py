@@ -81,29 +81,22 @@ def json_script(value: Any) -> Markup:
 
 
 def load_definitions(path: str | Path | None) -> dict[str, dict[str, Any]]:
-    """canonical term -> {category, definition, since} from a lexicon YAML; {} if absent or unreadable.
+    """canonical term -> {category, definition, since} from a lexicon; {} when ``path`` is None.
 
-    Accepts a list of entries or a mapping with a ``terms`` list; each entry has
-    ``term`` and optionally ``category``, ``variants``, ``definition``, ``since``.
+    The lexicon is loaded by ``policytag.lexicon.load_lexicon``, like everywhere
+    else: a missing, broken or oversized lexicon is a ConfigError, never ignored.
     Variants map to their entry too, so a surface form finds its definition.
     """
-    if path is None or not Path(path).is_file():
+    if path is None:
         return {}
-    try:
-        import yaml
+    from .lexicon import load_lexicon
 
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except Exception:  # a broken lexicon must not stop the report; the page simply has no definitions
-        return {}
-    entries = data.get("terms", data.get("entries", [])) if isinstance(data, dict) else data
     out: dict[str, dict[str, Any]] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or not entry.get("term"):
-            continue
-        info = {k: entry.get(k) for k in ("category", "definition", "since")}
-        out[str(entry["term"])] = info
-        for variant in entry.get("variants") or []:
-            out.setdefault(str(variant), info)
+    for entry in load_lexicon(path):
+        info = {"category": entry.category, "definition": entry.definition, "since": entry.since}
+        out[entry.term] = info
+        for variant in entry.variants:
+            out.setdefault(variant, info)
     return out
 
 

@@ -24,11 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from .errors import ConfigError, InputError
 from .palette import NONE_LABEL  # 无标签: a paragraph that carries no label
-from .write import META_COLUMNS, atomic_path
+from .write import META_COLUMNS, atomic_path, read_spreadsheet, write_csv_frame, write_xlsx_frames
 
 # --by name -> column of the normalized frame
 GROUP_COLUMNS = {
@@ -101,10 +102,8 @@ def _read_one(path: Path, errors: list[InputError] | None) -> pd.DataFrame:
     try:
         if suffix in (".jsonl", ".ndjson", ".json"):
             frame = pd.DataFrame(_read_jsonl(path, errors))
-        elif suffix == ".csv":
-            frame = _unflatten(pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False))
-        elif suffix == ".xlsx":
-            frame = _unflatten(pd.read_excel(path, dtype=str, keep_default_na=False))
+        elif suffix in (".csv", ".xlsx"):  # neutralized cells restored, continued cells joined
+            frame = _unflatten(read_spreadsheet(path, dtype=str, keep_default_na=False))
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
@@ -133,7 +132,8 @@ def _read_jsonl(path: Path, errors: list[InputError] | None) -> list[dict[str, A
                 record = json.loads(line)
                 if not isinstance(record, dict):
                     raise ValueError("not a JSON object")
-            except ValueError as exc:
+                orjson.dumps(record)  # refuses what no output can hold: lone surrogates, ints over 64 bits
+            except (ValueError, RecursionError, TypeError) as exc:  # RecursionError: nested too deeply
                 err = InputError(str(path), f"bad JSON line: {exc}", line=number)
                 if errors is None:
                     raise err from None
@@ -499,13 +499,15 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str) -> list[Path]:
-    """Write every table atomically; returns the files written."""
+def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str, raw_cells: bool = False) -> list[Path]:
+    """Write every table atomically; returns the files written.
+
+    CSV and XLSX cells are neutralized against formula injection unless ``raw_cells``
+    (see ``policytag.write.spreadsheet_cell``).
+    """
     targets = table_paths(path, fmt, tables)
     if fmt == "xlsx":
-        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, table in tables.items():
-                table.to_excel(writer, sheet_name=name[:31], index=False)
+        write_xlsx_frames(tables, path, raw_cells)
         return [Path(path)]
     if fmt == "json":
         doc = {name: [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
@@ -514,9 +516,9 @@ def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str) ->
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return [Path(path)]
     for name, table in tables.items():
+        if fmt == "csv":
+            write_csv_frame(table, targets[name], raw_cells)
+            continue
         with atomic_path(targets[name]) as tmp:
-            if fmt == "csv":
-                table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            else:
-                table.to_parquet(tmp, index=False)
+            table.to_parquet(tmp, index=False)
     return list(targets.values())

@@ -98,14 +98,14 @@ def _read_rows(path: Path, sheet: str | None = None) -> tuple[list[dict[str, Any
                 rows.append(obj)
         return rows, 1
     if suffix in (".csv", ".tsv", ".xlsx", ".xls"):
-        import pandas as pd
-
         try:
+            from .write import read_spreadsheet
+
             if suffix in (".csv", ".tsv"):
-                frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=object, encoding="utf-8-sig",
-                                    keep_default_na=False)
+                frame = read_spreadsheet(path, sep="\t" if suffix == ".tsv" else ",", dtype=object,
+                                         keep_default_na=False)
             else:
-                frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
+                frame = read_spreadsheet(path, sheet=sheet, dtype=object)
         except Exception as exc:  # pandas raises many kinds; all mean "cannot read this table"
             raise ConfigError(f"{path}: cannot read as a table ({type(exc).__name__}: {exc})") from None
         frame.columns = [str(c).strip() for c in frame.columns]

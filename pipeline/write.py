@@ -8,22 +8,35 @@ temporary file is removed and an existing output is left untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+# errors that can only come from writing: said as "OUT: cannot write: ..." (OutputError, exit 2)
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; it replaces ``path`` on success."""
+    """Yield a temporary path next to ``path``; it replaces ``path`` on success.
+
+    A folder that cannot be written, or a disk that fills up, is an ``OutputError``
+    naming ``path``; ``path`` is then left as it was.
+    """
+    from .errors import OutputError, describe_os_error
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     # mkstemp makes 0600 files; give the output the permissions a plain open() would.
@@ -33,6 +46,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRNOS:
+            raise OutputError(describe_os_error(exc, target)) from None
+        raise
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -125,6 +142,201 @@ def flatten(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
     return row
 
 
+# ---------------------------------------------------------------------------- spreadsheet cells
+# A text cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets
+# (OWASP "CSV injection"). Report text comes from the web: it must never become a live formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_CELL = 32_767  # characters in one Excel cell
+XLSX_MAX_ROWS = 1_048_576  # rows in one Excel sheet, the header included
+
+
+def _formula_like(text: str) -> bool:
+    """Starts with a formula trigger, possibly behind apostrophes (so that escaping is reversible)."""
+    return text.lstrip("'")[:1] in FORMULA_TRIGGERS
+
+
+def spreadsheet_cell(value: Any, raw: bool = False) -> Any:
+    """A value for a CSV/XLSX/TSV cell: text that a spreadsheet would run gets a leading ``'``.
+
+    Every spreadsheet-bound output goes through here (tag csv/xlsx, stats tables,
+    indicators, kwic TSV, suggest/bootstrap); JSONL and Parquet are data and keep the
+    text as it is. ``raw=True`` (``--raw-cells``) leaves text untouched. Text that
+    already starts with ``'`` before a trigger gets one more, so ``restore_cell``
+    gives back exactly what was written.
+
+    >>> spreadsheet_cell("=1+1"), spreadsheet_cell("-5%"), spreadsheet_cell("执法检查")
+    ("'=1+1", "'-5%", '执法检查')
+    >>> restore_cell(spreadsheet_cell("'=1+1")), spreadsheet_cell(-5)
+    ("'=1+1", -5)
+    """
+    if raw or not isinstance(value, str) or not _formula_like(value):
+        return value
+    return "'" + value
+
+
+def restore_cell(value: Any) -> Any:
+    """The text ``spreadsheet_cell`` was given (for reading our own CSV/XLSX back)."""
+    if isinstance(value, str) and value.startswith("'") and _formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
+def spreadsheet_row(row: dict[str, Any], raw: bool = False) -> dict[str, Any]:
+    return {key: spreadsheet_cell(value, raw) for key, value in row.items()}
+
+
+def write_csv_table(path: str | Path | None, columns: list[str], rows: Iterable[dict[str, Any]],
+                    raw_cells: bool = False) -> int:
+    """A CSV table (UTF-8 with BOM, so Excel picks the encoding), atomically; returns the rows written."""
+    import csv
+
+    n = 0
+    with open_output(path, encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(spreadsheet_row(row, raw_cells))
+            n += 1
+    return n
+
+
+def write_csv_frame(frame: Any, path: str | Path, raw_cells: bool = False) -> None:
+    """A pandas DataFrame as a CSV table (``write_csv_table``); missing values are empty cells."""
+    write_csv_table(path, [str(c) for c in frame.columns], _frame_rows(frame), raw_cells)
+
+
+def _frame_rows(frame: Any) -> Iterator[dict[str, Any]]:
+    columns = [str(c) for c in frame.columns]
+    for values in frame.itertuples(index=False, name=None):
+        yield {c: _plain(v) for c, v in zip(columns, values, strict=True)}
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python, NaN/NA -> None, containers -> JSON text: what a cell can hold."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, dict)):
+        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # numpy scalars and arrays
+        if isinstance(value, list):
+            return _plain(value)
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    return value
+
+
+class XlsxNotes:
+    """What ``write_xlsx`` had to do to fit Excel's limits; ``lines()`` says it to the user."""
+
+    def __init__(self) -> None:
+        self.split_cells: dict[str, int] = {}  # column -> cells continued in further columns
+        self.extra_sheets: list[str] = []
+        self.replaced_chars = 0
+
+    def lines(self, path: str | Path) -> list[str]:
+        out = []
+        if self.split_cells:
+            what = ", ".join(f"{col} ×{n}" for col, n in self.split_cells.items())
+            out.append(f"{path}: {sum(self.split_cells.values())} cell(s) longer than Excel's {XLSX_MAX_CELL:,} "
+                       f"characters continue in the next column(s) ({what}); nothing was cut")
+        if self.extra_sheets:
+            out.append(f"{path}: more rows than an Excel sheet holds ({XLSX_MAX_ROWS:,}); the rest continue on "
+                       f"sheet(s) {', '.join(self.extra_sheets)}")
+        if self.replaced_chars:
+            out.append(f"{path}: {self.replaced_chars} control character(s) that Excel cannot store were written "
+                       "as U+FFFD")
+        return out
+
+
+def _xlsx_parts(value: str) -> list[str]:
+    return [value[i : i + XLSX_MAX_CELL] for i in range(0, len(value), XLSX_MAX_CELL)] or [""]
+
+
+def write_xlsx(path: str | Path, sheets: dict[str, tuple[list[str], Sequence[dict[str, Any]]]],
+               raw_cells: bool = False) -> XlsxNotes:
+    """Sheets of rows (``{name: (columns, rows)}``) as one .xlsx, atomically, within Excel's limits.
+
+    Text is written as text cells, never as formulas (and neutralized by
+    ``spreadsheet_cell`` unless ``raw_cells``). Nothing is cut: a cell longer than
+    32,767 characters continues in columns ``col (2)``, ``col (3)``... placed
+    after ``col``; rows beyond 1,048,575 continue on sheets ``name (2)``...
+    Rows are read twice (the first pass sizes the columns), so pass a sequence.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    notes = XlsxNotes()
+    book = Workbook(write_only=True)
+    for name, (columns, rows) in sheets.items():
+        parts = {c: 1 for c in columns}
+        for row in rows:
+            for col, value in row.items():
+                value = _plain(value)
+                if isinstance(value, str) and len(value) > XLSX_MAX_CELL and col in parts:
+                    parts[col] = max(parts[col], -(-len(value) // XLSX_MAX_CELL))
+        header = [f"{col} ({k})" if k > 1 else col for col in columns for k in range(1, parts[col] + 1)]
+        per_sheet = XLSX_MAX_ROWS - 1
+        sheet = None
+        for i, row in enumerate(rows):
+            if i % per_sheet == 0:
+                title = name if i == 0 else f"{name} ({i // per_sheet + 1})"
+                if i:
+                    notes.extra_sheets.append(title)
+                sheet = book.create_sheet(title=title[:31])
+                sheet.append(header)
+            cells = []
+            for col in columns:
+                value = spreadsheet_cell(_plain(row.get(col)), raw_cells)
+                if not isinstance(value, str):
+                    cells.append(value if isinstance(value, (int, float, bool)) or value is None else str(value))
+                    cells.extend([None] * (parts[col] - 1))
+                    continue
+                clean, n = ILLEGAL_CHARACTERS_RE.subn("\ufffd", value)
+                notes.replaced_chars += n
+                pieces = _xlsx_parts(clean)
+                if len(pieces) > 1:
+                    notes.split_cells[col] = notes.split_cells.get(col, 0) + 1
+                for piece in pieces + [None] * (parts[col] - len(pieces)):
+                    cell = WriteOnlyCell(sheet, value=piece)
+                    if piece is not None:
+                        cell.data_type = "s"  # text, never a formula, whatever it starts with
+                    cells.append(cell)
+            sheet.append(cells)
+        if sheet is None:
+            book.create_sheet(title=name[:31]).append(header)
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return notes
+
+
+def write_xlsx_frames(frames: dict[str, Any], path: str | Path, raw_cells: bool = False) -> XlsxNotes:
+    """pandas DataFrames as sheets of one .xlsx (``write_xlsx``)."""
+    sheets = {name[:31]: ([str(c) for c in frame.columns], list(_frame_rows(frame))) for name, frame in frames.items()}
+    return write_xlsx(path, sheets, raw_cells)
+
+
+def join_split_cells(frame: Any) -> Any:
+    """Undo ``write_xlsx``'s continuation columns: ``text (2)``... appended back to ``text``."""
+    import re
+
+    extra = [c for c in frame.columns if isinstance(c, str) and re.fullmatch(r".+ \(\d+\)", c)
+             and c.rsplit(" (", 1)[0] in frame.columns]
+    for col in extra:
+        base = col.rsplit(" (", 1)[0]
+        frame[base] = frame[base].where(frame[col].isna() | (frame[col] == ""),
+                                        frame[base].fillna("").astype(str) + frame[col].fillna("").astype(str))
+    return frame.drop(columns=extra)
+
+
 def table_columns(labels: list[str], extra: list[str] = ()) -> list[str]:
     cols = list(extra) + BASE_COLUMNS + [f"meta.{m}" for m in META_COLUMNS] + ["labels", "terms", "term_surfaces"]
     return cols + [f"score.{label}" for label in labels]
@@ -136,8 +348,10 @@ class RecordWriter:
     Nothing appears at ``path`` until ``close()`` succeeds.
     """
 
-    def __init__(self, path: str | Path | None, fmt: str, labels: list[str]) -> None:
+    def __init__(self, path: str | Path | None, fmt: str, labels: list[str], raw_cells: bool = False) -> None:
         self.path, self.fmt, self.labels = path, fmt, labels
+        self.raw_cells = raw_cells  # --raw-cells: no formula neutralization in csv/xlsx
+        self.notes: list[str] = []  # what had to change to fit the format (xlsx limits)
         self.count = 0
         self._rows: list[dict[str, Any]] = []
         self._ctx = None
@@ -178,7 +392,7 @@ class RecordWriter:
             self._columns = table_columns(self.labels, extra)
             self._csv = csv.DictWriter(self._fh, fieldnames=self._columns, extrasaction="ignore")
             self._csv.writeheader()
-        self._csv.writerow(row)
+        self._csv.writerow(spreadsheet_row(row, self.raw_cells))
 
     def close(self, ok: bool = True) -> None:
         """Finish the file; with ``ok=False`` discard everything written."""
@@ -190,16 +404,261 @@ class RecordWriter:
             self._write_table()
 
     def _write_table(self) -> None:
-        import pandas as pd
-
         if self.fmt == "xlsx":
-            frame = pd.DataFrame([flatten(r, self.labels) for r in self._rows])
-            with atomic_path(self.path) as tmp:
-                frame.to_excel(tmp, index=False, engine="openpyxl")
+            rows = [flatten(r, self.labels) for r in self._rows]
+            columns = list(dict.fromkeys(key for row in rows for key in row))  # as pandas would order them
+            self.notes = write_xlsx(self.path, {"Sheet1": (columns, rows)}, self.raw_cells).lines(self.path)
         else:  # parquet keeps lists and nested terms as real nested columns
-            frame = pd.DataFrame(self._rows)
-            with atomic_path(self.path) as tmp:
-                frame.to_parquet(tmp, index=False)
+            write_parquet_records(self.path, self._rows)
+
+
+def read_spreadsheet(path: str | Path, sheet: str | int | None = None, **kwargs: Any) -> Any:
+    """A CSV or XLSX table as a DataFrame, as it was before ``write_csv_table``/``write_xlsx``.
+
+    Neutralized cells lose their ``'`` (``restore_cell``); in .xlsx, continuation
+    columns (``text (2)``) and sheets (``Sheet1 (2)``) are joined back. ``sheet``
+    picks one sheet (default: the first and its continuations); ``kwargs`` go to pandas.
+    """
+    import pandas as pd
+
+    from .safezip import check_zip
+
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        check_zip(path, str(path))
+        if sheet is not None:
+            frame = pd.read_excel(path, sheet_name=sheet, **kwargs)
+        else:
+            sheets = pd.read_excel(path, sheet_name=None, **kwargs)
+            first = next(iter(sheets), None)
+            parts = [sheets[first]] if first is not None else []
+            for k in range(2, len(sheets) + 1):
+                name = f"{first} ({k})"[:31]
+                if name not in sheets or list(sheets[name].columns) != list(parts[0].columns):
+                    break
+                parts.append(sheets[name])
+            frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else pd.DataFrame())
+        frame = join_split_cells(frame)
+    else:
+        frame = pd.read_csv(path, encoding=kwargs.pop("encoding", "utf-8-sig"), **kwargs)
+    for col in frame.columns:
+        if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(restore_cell)
+    return frame
+
+
+# ---------------------------------------------------------------------------- parquet
+def write_parquet_records(path: str | Path, records: Sequence[dict[str, Any]]) -> None:
+    """Records as one Parquet table, atomically; lists and mappings stay nested columns.
+
+    Whatever pre-cut input held is stored: a field that is only ever an empty
+    mapping (``meta: {}``) becomes a column of nulls (Parquet has no empty
+    struct), and a field whose values mix types (``id`` 1 and "b") becomes text.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    arrays = [arrow_array([record.get(col) for record in records]) for col in columns]
+    table = pa.Table.from_arrays(arrays, names=columns) if columns else pa.table({})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def _storable(arrow_type: Any) -> bool:
+    """Parquet can hold this type (no struct without fields, at any depth)."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(arrow_type):
+        return arrow_type.num_fields > 0 and all(_storable(f.type) for f in arrow_type)
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return _storable(arrow_type.value_type)
+    return True
+
+
+def arrow_array(values: list[Any]) -> Any:
+    """An Arrow array for one field's values, whatever mix of types the input held (see above)."""
+    import pyarrow as pa
+
+    try:
+        array = pa.array(values)
+        if _storable(array.type):
+            return array
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError):
+        pass
+    present = [v for v in values if v is not None]
+    missing = pa.array([v is None for v in values], pa.bool_())
+    if present and all(isinstance(v, dict) for v in present):
+        keys = list(dict.fromkeys(k for v in present for k in v))
+        if not keys:
+            return pa.nulls(len(values))
+        children = [arrow_array([v.get(k) if v is not None else None for v in values]) for k in keys]
+        return pa.StructArray.from_arrays(children, names=[str(k) for k in keys], mask=missing)
+    if present and all(isinstance(v, list) for v in present):
+        offsets, flat = [0], []
+        for v in values:
+            flat.extend(v or ())
+            offsets.append(len(flat))
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), arrow_array(flat), mask=missing)
+    return pa.array([v if v is None or isinstance(v, str) else _plain_text(v) for v in values], pa.string())
+
+
+def _plain_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+# ---------------------------------------------------------------------------- outputs that are inputs
+def _file_ids(paths: Iterable[str | Path | None]) -> dict[tuple[int, int], str]:
+    ids = {}
+    for path in paths:
+        if path is None or str(path) == "-":
+            continue
+        try:
+            st = os.stat(path)  # follows links: a link to an input is that input
+        except (OSError, ValueError):
+            continue
+        ids.setdefault((st.st_dev, st.st_ino), str(path))
+    return ids
+
+
+def refuse_input_as_output(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path | None]) -> None:
+    """ConfigError (exit 2, nothing written) when an output is one of the inputs.
+
+    Compared by device and inode, so a hard link, a symbolic link or another
+    spelling of the same path (``./a.txt``, ``../x/a.txt``) is caught too.
+    """
+    from .errors import ConfigError
+
+    taken = _file_ids(inputs)
+    for out, ident in ((out, next(iter(_file_ids([out])), None)) for out in outputs):
+        if ident is not None and ident in taken:
+            same = "" if Path(taken[ident]) == Path(str(out)) else f" ({taken[ident]})"
+            raise ConfigError(f"{out}: the output is also an input{same}; writing it would destroy the input. "
+                              "Write to another file")
+
+
+def refuse_inputs_inside(folder: str | Path, inputs: Iterable[str | Path | None]) -> None:
+    """ConfigError when an input lies inside ``folder``, an output folder that is replaced as a whole."""
+    from .errors import ConfigError
+
+    root = Path(folder).resolve()
+    for path in inputs:
+        if path is None or str(path) == "-":
+            continue
+        resolved = Path(path).resolve()
+        if resolved == root or root in resolved.parents:
+            raise ConfigError(f"{folder}: the output folder holds the input {path}, which writing it would destroy; "
+                              "write to another folder")
+
+
+# ---------------------------------------------------------------------------- one run per output
+class OutputLock:
+    """Only one run writes OUT at a time: an exclusive lock on ``.OUT.lock`` beside it, held for the run.
+
+    The lock is ``fcntl.flock`` (standard library, no dependency): the kernel
+    drops it when the holder exits in any way, ``kill -9`` and power loss
+    included, so a lock left by a dead run never blocks; a second run on the
+    same OUT is refused at once with who holds it (pid, host, start time),
+    which the holder writes into the file. The file is removed on release.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "out.jsonl"
+    >>> with OutputLock(out):
+    ...     OutputLock(out).acquire()
+    Traceback (most recent call last):
+    policytag.errors.ConfigError: ...out.jsonl is being written by another policytag run (pid ...
+    """
+
+    def __init__(self, output: str | Path) -> None:
+        target = Path(output)
+        self.output = str(output)
+        self.path = target.with_name(f".{target.name}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> OutputLock:
+        from .errors import ConfigError, OutputError, describe_os_error
+
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            except OSError as exc:  # a folder that cannot be written: said before anything runs
+                raise OutputError(describe_os_error(exc, self.output)) from None
+            if not _try_lock(fd):
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise ConfigError(f"{self.output} is being written by another policytag run ({holder}); wait for it "
+                                  "to finish or write to another file")
+            try:  # the holder before us may have removed the file just now: lock the one that is there
+                if os.stat(self.path).st_ino == os.fstat(fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        import socket
+        from datetime import datetime
+
+        holder = {"pid": os.getpid(), "host": socket.gethostname(),
+                  "started": datetime.now().astimezone().isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.write(fd, orjson.dumps(holder) + b"\n")
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)  # while still holding it: the next run makes a new file
+        except OSError:
+            pass
+        finally:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = orjson.loads(os.pread(fd, 4096, 0))
+        return f"pid {info['pid']} on {info['host']}, started {info['started']}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "it has not said who it is yet"
+
+
+def file_digest(path: str | Path) -> str | None:
+    """SHA-256 of a file's content (None for standard input or a file that cannot be read)."""
+    import hashlib
+
+    if str(path) == "-":
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 # ---------------------------------------------------------------------------- checkpoints
@@ -248,6 +707,7 @@ class Checkpoint:
         self.done: dict[str, list[str]] = {}  # source -> error messages stored with it (in input order)
         self.counts: dict[str, int] = {}  # source -> number of records
         self.blocks: dict[str, tuple[int, int]] = {}  # source -> (start, end) in the records file
+        self.digests: dict[str, str | None] = {}  # source -> sha256 of the input it was tagged from
         exists = self.path.is_file() or self.index_path.is_file()
         self.resumed = resume and exists
         self.replaced = not resume and exists
@@ -284,6 +744,7 @@ class Checkpoint:
                     raise ConfigError(f"{self.path}: damaged checkpoint (records missing); run without --resume")
                 self._note(entry["source"], int(entry["n"]), [str(e) for e in entry.get("errors", [])],
                            (int(entry["start"]), int(entry["end"])))
+                self.digests[entry["source"]] = entry.get("sha256")
                 good += len(line)
         os.truncate(self.index_path, good)
 
@@ -305,8 +766,9 @@ class Checkpoint:
         self.counts[source] = n
         self.blocks[source] = block
 
-    def add(self, source: str, block: bytes, errors: list[str]) -> int:
-        """Record one finished input: its records (a block made by ``encode``) and its row problems.
+    def add(self, source: str, block: bytes, errors: list[str], digest: str | None = None) -> int:
+        """Record one finished input: its records (a block made by ``encode``), its row problems and the
+        ``digest`` of its content (``file_digest``, taken before it was read), which ``--resume`` compares.
 
         Returns the number of records.
         """
@@ -316,11 +778,24 @@ class Checkpoint:
             view = view[os.write(self._records, view):]
         self._end = start + len(block)
         n = block.count(b"\n")
-        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end}
+        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end, "sha256": digest}
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
         self._note(source, n, errors, (start, self._end))
+        self.digests[source] = digest
         return n
+
+    def changed(self, digests: dict[str, str | None]) -> list[str]:
+        """Finished inputs whose content is not what was tagged (``digests``: source -> digest now).
+
+        They are forgotten, so they are tagged again; their old records are never read. An
+        input finished without a digest (standard input) counts as changed when it is asked about.
+        """
+        stale = [s for s in self.done if s in digests and (digests[s] is None or digests[s] != self.digests.get(s))]
+        for source in stale:
+            for table in (self.done, self.counts, self.blocks, self.digests):
+                table.pop(source, None)
+        return stale
 
     def _ranges(self, sources: list[str] | None) -> list[tuple[int, int]]:
         """Where the blocks of ``sources`` are, in that order (default: the order they were added)."""

@@ -26,12 +26,11 @@ from policytag.cli import cli
 from policytag.palette import NONE_LABEL
 
 LEXICON = """\
-terms:
-  - term: 票决制
-    category: 代表工作
-    variants: [代表票决制]
-    definition: 由代表投票<决定>实事项目。
-    since: 2017
+- term: 票决制
+  category: 代表工作
+  variants: [代表票决制]
+  definition: 由代表投票<决定>实事项目。
+  since: 2017
 """
 INJECTED = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
 
@@ -108,10 +107,8 @@ def test_terms_found_by_surface_when_offsets_do_not_fit() -> None:
     assert [(s, e) for s, e, _ in spans] == [(2, 4), (5, 7)]
 
 
-def test_missing_lexicon_degrades_to_no_definitions(tmp_path: Path) -> None:
-    assert report.load_definitions(tmp_path / "absent.yaml") == {}
-    (tmp_path / "bad.yaml").write_text("terms: [unclosed", encoding="utf-8")
-    assert report.load_definitions(tmp_path / "bad.yaml") == {}
+def test_no_lexicon_means_no_definitions(tmp_path: Path) -> None:
+    assert report.load_definitions(None) == {}
     frame = stats.load_tagged([write_jsonl(tmp_path / "t.jsonl", make_records())])
     data = page_data(report.build_report(frame, charts=False))
     assert {t[0]: t[1:] for t in data["terms"]}["票决制"] == ["代表工作", None, None]
@@ -205,6 +202,12 @@ def test_browser_searches_text_and_terms(page: Path, tmp_path: Path) -> None:
     dom = browser(page.as_uri() + "#term=" + quote("票决制"), tmp_path, "--dump-dom").stdout
     with_term = [r for r in make_records() if any(t["canonical"] == "票决制" for t in r["terms"])]
     assert f"政策词语“票决制”：{len(with_term)} 段" in dom  # 代表票决制 counts: a variant of the term
+
+
+def test_browser_page_survives_a_malformed_address(page: Path, tmp_path: Path) -> None:
+    dom = browser(page.as_uri() + "#label=%E0%A4%A", tmp_path, "--dump-dom").stdout
+    assert len(_shown(dom)) == len(make_records())  # the filter is ignored, the script ran on
+    assert f"显示 {len(make_records())} / {len(make_records())} 段" in dom
 
 
 def test_browser_screenshot_is_drawn(page: Path, tmp_path: Path) -> None:

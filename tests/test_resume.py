@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -268,3 +269,23 @@ def test_sigterm_and_resume_with_two_worker_processes(tmp_path: Path) -> None:
     assert resumed.returncode == 1 and "resuming:" in resumed.stderr
     assert out.read_bytes() == reference.read_bytes()
     assert not checkpoint_of(out).exists() and not index.exists()
+
+
+def test_resume_redoes_a_finished_file_that_changed_and_says_so(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make_corpus(tmp_path / "reports", 6, items=3)
+    out = tmp_path / "out.jsonl"
+    with monkeypatch.context() as m:
+        _interrupt_at(m, 4)
+        assert run_cli("tag", str(src), "-o", str(out))[0] == 130
+    edited = src / "r001.txt"  # finished before the interruption
+    edited.write_text(edited.read_text(encoding="utf-8").replace("执法检查", "专题询问"), encoding="utf-8")
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out), "--resume")
+    assert code == 1, stderr
+    assert "resuming: 2 of 7 file(s) already done" in stderr
+    assert re.search(r"note: 1 file\(s\) changed since the interrupted run and were tagged again: .*r001\.txt",
+                     stderr), stderr
+    reference = tmp_path / "reference.jsonl"
+    run_cli("tag", str(src), "-o", str(reference))
+    assert out.read_bytes() == reference.read_bytes()  # the new text, in input order, nothing of the old
+    assert "专题询问" in out.read_text(encoding="utf-8")

@@ -221,6 +221,50 @@ def test_csv_without_the_text_column(tmp_path: Path) -> None:
     assert [r["text"] for r in records(out)] == ["常委会开展执法检查。"]
 
 
+# One row that Python's JSON reader takes but no output can hold, or that it cannot read at all.
+HOSTILE_ROWS = [
+    ('{"text": "\\ud800 孤立的代理项"}', r"unpaired surrogate"),
+    ('{"text": "审议条例。", "id": 123456789012345678901234567890}', r"number is too large \(more than 64 bits\)"),
+    ('{"text": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}", r"JSON nested too deeply"),
+    ('{"text": "x", "n": ' + "[" * 300 + "]" * 300 + "}", r"JSON nested too deeply"),
+]
+
+
+@pytest.mark.parametrize("row, message", HOSTILE_ROWS, ids=["surrogate", "huge-int", "deep-100k", "deep-300"])
+def test_one_hostile_jsonl_row_is_one_skipped_row(row: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "paras.jsonl"
+    good = [json.dumps({"text": t}, ensure_ascii=False) for t in ("常委会开展执法检查。", "审议通过条例草案。")]
+    path.write_text("\n".join([good[0], row, good[1]]) + "\n", encoding="utf-8")
+    for out in (tmp_path / "out.jsonl", tmp_path / "out.csv"):
+        code, _, stderr = run_cli("tag", str(path), "--input-format", "jsonl", "-o", str(out))
+        assert code == 1, stderr
+        assert_clean_stderr(stderr)
+        assert re.search(rf"skipped .*paras\.jsonl:2: .*{message}", stderr), stderr
+    assert [r["text"] for r in records(tmp_path / "out.jsonl")] == ["常委会开展执法检查。", "审议通过条例草案。"]
+    tagged = records(tmp_path / "out.jsonl")
+    lines = [json.dumps(tagged[0], ensure_ascii=False), row, json.dumps(tagged[1], ensure_ascii=False)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")  # the same row in a tagged file
+    code, stdout, stderr = run_cli("stats", str(path))
+    assert code == 1 and re.search(r"skipped .*paras\.jsonl:2: bad JSON line", stderr), stderr
+    assert "监督" in stdout
+
+
+def test_csv_quote_that_never_closes_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "paras.csv"
+    path.write_text('id,text\n1,常委会开展执法检查。\n2,"审议通过条例草案\n3,开展立法调研。\n4,听取审议报告。\n'
+                    '5,审议代表议案。\n6,听取专项工作报告。\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(path), "--input-format", "csv", "-o", str(out))
+    assert code == 1
+    assert_clean_stderr(stderr)
+    assert re.search(r"skipped .*paras\.csv:3: unclosed quote: the cell opened on this line runs to the end of "
+                     r"the file \(line 7\)", stderr), stderr
+    assert [r["text"] for r in records(out)] == ["常委会开展执法检查。"]
+    path.write_text('id,text\n1,常委会开展执法检查。\n2,"多行的\n正常单元格"\n', encoding="utf-8")  # closed: fine
+    assert run_cli("tag", str(path), "--input-format", "csv", "-o", str(out))[0] == 0
+    assert [r["text"] for r in records(out)] == ["常委会开展执法检查。", "多行的\n正常单元格"]
+
+
 # ----------------------------------------------------------------------------- configuration errors (exit 2)
 def _train_rows(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -454,3 +498,239 @@ def test_binary_stdin_through_the_real_script() -> None:
     assert_clean_stderr(stderr)
     assert stderr.splitlines()[0].startswith("policytag: skipped -: looks like binary data")
     assert result.stdout == b""
+
+
+# ----------------------------------------------------------------------------- what folders hold
+def test_files_no_reader_takes_are_listed_by_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "reports"
+    (src / "old").mkdir(parents=True)
+    (src / "a.txt").write_text(REPORT, encoding="utf-8")
+    for name in ("b.doc", "old/c.DOC", "d.wps", "README", ".DS_Store", "~$a.docx"):
+        (src / name).write_bytes(b"\xd0\xcf\x11\xe0 not read")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out))
+    assert code == 0, stderr
+    assert_clean_stderr(stderr)
+    notes = [line for line in stderr.splitlines() if "unsupported types" in line]
+    assert notes == [f"policytag: note: skipped 4 file(s) of unsupported types: .doc ×2, (no extension) ×1, .wps ×1 "
+                     f"({src}/README, {src}/b.doc, {src}/d.wps, {src}/old/c.DOC)"]
+    # the list follows the readers' table: a reader for .doc takes them, and the note no longer names them
+    import policytag.read as read
+
+    monkeypatch.setattr(read, "SUPPORTED", read.SUPPORTED | {".doc"})
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out))
+    assert "unsupported types: (no extension) ×1, .wps ×1" in stderr
+    assert {Path(r["path"]).name for r in records(out)} >= {"a.txt"}
+
+
+def test_links_in_a_folder_are_followed_only_inside_it(tmp_path: Path) -> None:
+    outside = tmp_path / "private.txt"
+    outside.write_text(REPORT.replace("东岭县", "西山县"), encoding="utf-8")
+    src = tmp_path / "reports"
+    src.mkdir()
+    (src / "a.txt").write_text(REPORT, encoding="utf-8")
+    os.symlink(src / "a.txt", src / "inside.txt")
+    os.symlink(outside, src / "escape.txt")
+    os.symlink(src / "gone.txt", src / "dangling.txt")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out))
+    assert code == 0, stderr
+    assert {Path(r["path"]).name for r in records(out)} == {"a.txt", "inside.txt"}
+    assert f"policytag: note: skipped {src}/dangling.txt: dangling link" in stderr
+    assert (f"policytag: note: skipped {src}/escape.txt: link to {outside}, outside {src} (--follow-links "
+            "follows it)") in stderr
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out), "--follow-links")
+    assert {Path(r["path"]).name for r in records(out)} == {"a.txt", "inside.txt", "escape.txt"}
+    assert "dangling.txt: dangling link" in stderr and "escape.txt" not in stderr
+
+
+def test_file_names_with_control_characters_are_printed_escaped(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(REPORT, encoding="utf-8")
+    (src / "evil\x1b[2J\nfake line.txt").write_bytes(b"")
+    (src / "b\x07.doc").write_bytes(b"x")
+    code, _, stderr = run_cli("tag", str(src), "-o", str(tmp_path / "out.jsonl"))
+    assert code == 1
+    assert "\x1b" not in stderr and "\x07" not in stderr
+    assert "skipped " + str(src) + "/evil\\x1b[2J\\nfake line.txt: empty file" in stderr
+    assert "b\\x07.doc" in stderr
+    assert_clean_stderr(stderr)
+
+
+# ----------------------------------------------------------------------------- Excel's limits
+def test_xlsx_cell_longer_than_excel_allows_continues_in_the_next_column(tmp_path: Path) -> None:
+    long = "常委会开展执法检查，听取审议专项工作报告。" * 2000  # 42,000 characters
+    path = tmp_path / "p.jsonl"
+    row = {"text": "审议通过条例草案。", "note": long}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "t.xlsx"
+    code, _, stderr = run_cli("tag", str(path), "--input-format", "jsonl", "-o", str(out))
+    assert code == 0, stderr
+    assert re.search(r"note: .*t\.xlsx: 1 cell\(s\) longer than Excel's 32,767 characters continue in the next "
+                     r"column\(s\) \(note ×1\); nothing was cut", stderr), stderr
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert header[header.index("note") + 1] == "note (2)"
+    assert all(len(str(c.value or "")) <= 32_767 for row in sheet.iter_rows() for c in row)
+    from policytag.stats import load_tagged
+    from policytag.write import read_spreadsheet
+
+    assert read_spreadsheet(out, dtype=str)["note"][0] == long
+    assert len(load_tagged([str(out)])) == 1
+
+
+def test_xlsx_rows_beyond_a_sheet_continue_on_the_next_sheet(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import policytag.write as write
+
+    monkeypatch.setattr(write, "XLSX_MAX_ROWS", 4)  # a header and 3 rows; Excel's is 1,048,576
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps({"text": f"第{i}次执法检查。"}, ensure_ascii=False) + "\n" for i in range(7)),
+                    encoding="utf-8")
+    out = tmp_path / "t.xlsx"
+    code, _, stderr = run_cli("tag", str(path), "--input-format", "jsonl", "-o", str(out))
+    assert code == 0, stderr
+    assert "more rows than an Excel sheet holds (4); the rest continue on sheet(s) Sheet1 (2), Sheet1 (3)" in stderr
+    from openpyxl import load_workbook
+
+    assert [s.max_row for s in load_workbook(out).worksheets] == [4, 4, 2]
+    from policytag.stats import load_tagged
+
+    assert list(load_tagged([str(out)])["text"]) == [f"第{i}次执法检查。" for i in range(7)]
+
+
+# ----------------------------------------------------------------------------- outputs that cannot be written
+def _in_own_mount(options: str, folder: Path, command: str) -> subprocess.CompletedProcess:
+    """Run ``command`` (shell) where ``folder`` is a fresh tmpfs mounted with ``options``, seen by it alone.
+
+    A user and mount namespace (``unshare -rm``) makes this work without privileges and leaves nothing mounted.
+    """
+    import shlex
+    import shutil
+
+    if not shutil.which("unshare"):
+        pytest.skip("unshare is not installed")
+    folder.mkdir(exist_ok=True)
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no user namespaces here: {probe.stderr.decode(errors='replace').strip()}")
+    script = f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(folder))} && {command}"
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_disk_full_is_one_line_naming_the_output(fmt: str, tmp_path: Path) -> None:
+    src = tmp_path / "reports"
+    src.mkdir()
+    for i in range(20):
+        (src / f"r{i}.txt").write_text(REPORT * 40, encoding="utf-8")
+    out = tmp_path / "full" / f"out.{fmt}"
+    result = _in_own_mount("size=64k", out.parent, f"{POLICYTAG} tag {src} -o {out}")
+    assert result.returncode == 2, result.stderr
+    assert_clean_stderr(result.stderr)
+    assert f"policytag: error: {out}: cannot write: No space left on device (errno 28: the disk is full)" in \
+        result.stderr.splitlines()
+
+
+def test_read_only_folder_is_one_line_naming_the_output(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(REPORT, encoding="utf-8")
+    ro = tmp_path / "ro"
+    commands = [f"{POLICYTAG} tag {tmp_path / 'a.txt'} -o {ro / 'out.jsonl'}",
+                f"{POLICYTAG} segment {tmp_path / 'a.txt'} -o {ro / 'out.jsonl'}",
+                f"{POLICYTAG} indicators {tmp_path / 'a.txt'} -o {ro / 'out.csv'}"]
+    result = _in_own_mount("ro", ro, "; ".join(f"{c}; echo rc=$?" for c in commands))
+    assert result.stdout.split() == ["rc=2"] * 3, result.stderr
+    assert_clean_stderr(result.stderr)
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if "error" in line] == [
+        f"policytag: error: {ro / name}: cannot write: Read-only file system (errno 30: the folder is on a "
+        "read-only file system)" for name in ("out.jsonl", "out.jsonl", "out.csv")]
+
+
+def test_standard_output_on_a_full_disk(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(REPORT * 200, encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([POLICYTAG, "tag", str(tmp_path / "a.txt")], stdout=full, stderr=subprocess.PIPE,
+                                text=True, timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == ("policytag: error: standard output: cannot write: No space left on "
+                                              "device (errno 28: the disk is full)")
+
+
+BAD_CONFIGS = [
+    ('[segment]\nunit = "word"\n', "segment.unit = 'word': expected one of paragraph, sentence"),
+    ("[segment]\nmin_chars = -5\n", "segment.min_chars = -5: expected at least 0"),
+    ("[output]\njobs = -1\n", "output.jobs = -1: expected at least 1"),
+    ('[output]\njobs = "many"\n', "output.jobs = 'many': expected a whole number"),
+    ("[classify]\nmodel = 5\n", "classify.model = 5: expected text"),
+    ('[read]\ndefault_encoding = "klingon"\n', "read.default_encoding = 'klingon': unknown encoding"),
+    ("[read]\nhalfwidth = 1\n", "read.halfwidth = 1: expected true or false"),
+    ('[read]\nopencc = "简繁"\n'.encode("gbk"),
+     "config file is not UTF-8 (first bad byte at offset 17); save it as UTF-8"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD_CONFIGS, ids=[m.split(":")[0] for _, m in BAD_CONFIGS])
+def test_config_values_are_checked_at_load_naming_key_and_value(text: str | bytes, message: str,
+                                                                 tmp_path: Path) -> None:
+    config = tmp_path / "my.toml"
+    config.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    (tmp_path / "a.txt").write_text(REPORT, encoding="utf-8")
+    code, _, stderr = run_cli("--config", str(config), "tag", str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.jsonl"))
+    assert code == 2
+    assert stderr.splitlines() == [f"policytag: error: {config}: {message}"]
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_library_warnings_never_reach_the_user_raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    code, _, stderr = run_cli("report", str(empty), "-o", str(tmp_path / "r.html"))  # matplotlib: empty legend
+    assert code == 0
+    assert "Warning" not in stderr and "legend" not in stderr, stderr
+    import policytag.stats as stats
+
+    real = stats.compute_stats
+
+    def warns(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        warnings.warn("something the user should know\nsecond line", UserWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stats, "compute_stats", warns)
+    code, _, stderr = run_cli("stats", str(empty))
+    assert "policytag: note: something the user should know" in stderr.splitlines()
+    assert "UserWarning" not in stderr and "second line" not in stderr
+
+
+# ----------------------------------------------------------------------------- every input kind to every format
+def _inputs(folder: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """Input kind -> (tag arguments, texts expected in the output)."""
+    folder.mkdir()
+    (folder / "r.txt").write_text(REPORT, encoding="utf-8")
+    rows = [{"text": "常委会开展执法检查。"}, {"text": "审议通过条例草案。", "id": "b7", "meta": {}},
+            {"text": "开展立法调研。", "id": 3, "doc": "甲", "extra": {"nested": [1, "二"]}, "empty": {}}]
+    (folder / "p.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                    encoding="utf-8")
+    (folder / "p.csv").write_text("id,text,year\n1,常委会开展执法检查。,2020\nx,审议通过条例草案。,\n",
+                                  encoding="utf-8")
+    return {"report": ([str(folder / "r.txt")], [p for p, _, _ in EXPECTED]),
+            "jsonl-mixed": ([str(folder / "p.jsonl"), "--input-format", "jsonl"], [r["text"] for r in rows]),
+            "csv": ([str(folder / "p.csv"), "--input-format", "csv"], ["常委会开展执法检查。", "审议通过条例草案。"])}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx", "parquet"])
+def test_every_input_kind_round_trips_to_every_format(fmt: str, tmp_path: Path) -> None:
+    from policytag.stats import load_tagged
+
+    for kind, (args, texts) in _inputs(tmp_path / "in").items():
+        out = tmp_path / f"{kind}.{fmt}"
+        code, _, stderr = run_cli("tag", *args, "-o", str(out))
+        assert code == 0, f"{kind}: {stderr}"
+        assert_clean_stderr(stderr)
+        back = load_tagged([str(out)])
+        assert set(texts) <= set(back["text"]), kind

@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
+import warnings
 from typing import Any
 
 import click
 
-from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, PolicytagError
+from ..errors import EXIT_INTERRUPTED, EXIT_USAGE, PolicytagError, describe_os_error, printable
 
 # command name -> "module:function" inside policytag.cli
 COMMANDS: dict[str, str] = {
@@ -68,9 +69,38 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+# Warnings libraries give that say nothing to a user of policytag: silenced. Any other warning becomes
+# one "policytag: note:" line instead of a Python warning with a source line.
+HARMLESS_WARNINGS = [
+    (UserWarning, r"No artists with labels found to put in legend"),  # matplotlib, a chart with nothing to draw
+    (UserWarning, r"Workbook contains no default style"),  # openpyxl, xlsx files written by other programs
+    (UserWarning, r"(Data Validation|Conditional Formatting) extension is not supported"),  # openpyxl
+    (FutureWarning, r""),  # pandas/numpy announcing changes: for developers, not users
+    (DeprecationWarning, r""),
+]
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    text = str(message).strip().splitlines()
+    click.echo(f"policytag: note: {printable(text[0] if text else category.__name__)}", err=True)
+
+
+def _route_warnings() -> None:
+    warnings.showwarning = _show_warning
+    for category, pattern in HARMLESS_WARNINGS:
+        warnings.filterwarnings("ignore", message=pattern, category=category)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the CLI and turns every failure into one line and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    with warnings.catch_warnings():  # the routing ends with the command (main is also called in-process)
+        _route_warnings()
+        _run(argv, debug)
+
+
+def _run(argv: list[str] | None, debug: bool) -> None:
     try:
         code: Any = cli.main(args=argv, prog_name="policytag", standalone_mode=False)
     except click.exceptions.Abort:
@@ -80,13 +110,17 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except PolicytagError as exc:
-        click.echo(f"policytag: error: {exc}", err=True)
+        click.echo(f"policytag: error: {printable(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("policytag: interrupted; no partial output was written", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # an output that cannot be written (read-only folder, disk full, ...)
+        where = exc.filename if exc.filename is not None else "standard output"
+        click.echo(f"policytag: error: {describe_os_error(exc, where)}", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as exc:  # the last guard: never a traceback as the interface
         if debug:
             traceback.print_exc()

@@ -8,7 +8,16 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from ..write import FORMATS, atomic_path, format_for, write_jsonl
+from ..write import (
+    FORMATS,
+    atomic_path,
+    format_for,
+    refuse_input_as_output,
+    write_csv_table,
+    write_jsonl,
+    write_xlsx,
+)
+from .common import echo_skipped, follow_links_option, raw_cells_option
 from .progress import progress_bar, progress_option
 
 COLUMNS = ["doc_id", "path", "place", "year", "province", "region_code", "level", "indicator", "label", "value",
@@ -23,10 +32,13 @@ COLUMNS = ["doc_id", "path", "place", "year", "province", "region_code", "level"
 @click.option("--patterns", "patterns_path", type=click.Path(dir_okay=False), default=None,
               help="Indicator pattern file (default: the shipped configs/indicators.yaml).")
 @click.option("--first", is_flag=True, help="Keep only the first statement of each indicator per report and period.")
+@raw_cells_option
 @progress_option
+@follow_links_option
 @click.pass_context
 def indicators(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None,
-               patterns_path: str | None, first: bool, progress: bool | None) -> int:
+               patterns_path: str | None, first: bool, raw_cells: bool, follow_links: bool,
+               progress: bool | None) -> int:
     """Extract activity counts (sessions held, reports heard, laws inspected, ...).
 
     One row per report x indicator x statement, with value, unit, approx
@@ -46,20 +58,25 @@ def indicators(ctx: click.Context, paths: tuple[str, ...], output: str | None, f
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     out_format = format_for(output, fmt)
     specs = load_patterns(patterns_path)
-    rows, failed, files = _collect(list(paths), config, specs, first, progress)
-    _write(rows, output, out_format)
+    rows, failed, files = _collect(list(paths), config, specs, first, output, patterns_path, follow_links,
+                                   progress)
+    _write(rows, output, out_format, raw_cells)
     where = output or "stdout"
     click.echo(f"policytag: {len(rows)} indicator rows from {files - failed} of {files} files -> {where}", err=True)
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _collect(paths: list[str], config: dict, specs: list, first: bool,
+def _collect(paths: list[str], config: dict, specs: list, first: bool, output: str | None = None,
+             patterns_path: str | None = None, follow_links: bool = False,
              progress: bool | None = None) -> tuple[list[dict[str, Any]], int, int]:
-    from ..read import iter_paths
+    from ..read import scan_paths
 
-    sources = iter_paths(paths)
+    scan = scan_paths(paths, follow_links=follow_links)
+    sources = scan.files
+    echo_skipped(scan)
     if not sources:
         raise ConfigError(f"no input files found in: {' '.join(paths)}")
+    refuse_input_as_output([output], [*sources, patterns_path])
     rows: list[dict[str, Any]] = []
     failed = 0
     with progress_bar(len(sources), progress, "file") as bar:
@@ -105,7 +122,7 @@ def document_rows(source: str, config: dict, specs: list, first: bool) -> list[d
     return [{**base, **hit.to_dict()} for hit in extract(doc, config, specs, first=first)]
 
 
-def _write(rows: list[dict[str, Any]], output: str | None, fmt: str) -> None:
+def _write(rows: list[dict[str, Any]], output: str | None, fmt: str, raw_cells: bool = False) -> None:
     rows = [{c: r.get(c) for c in COLUMNS} for r in rows]
     if fmt == "jsonl":
         write_jsonl(rows, output)
@@ -113,19 +130,15 @@ def _write(rows: list[dict[str, Any]], output: str | None, fmt: str) -> None:
     if output is None or output == "-":
         raise ConfigError(f"{fmt} output needs a file: use -o FILE.{fmt}")
     if fmt == "csv":
-        import csv
-
-        with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv_table(output, COLUMNS, rows, raw_cells)
+        return
+    if fmt == "xlsx":
+        for line in write_xlsx(output, {"Sheet1": (COLUMNS, rows)}, raw_cells).lines(output):
+            click.echo(f"policytag: note: {line}", err=True)
         return
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=COLUMNS)
     with atomic_path(output) as tmp:
-        if fmt == "xlsx":
-            frame.to_excel(tmp, index=False, engine="openpyxl")
-        else:
-            frame.astype({"value": "float64", "value_max": "float64"}).to_parquet(tmp, index=False)
+        frame.astype({"value": "float64", "value_max": "float64"}).to_parquet(tmp, index=False)
 

@@ -9,6 +9,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, InputError
+from .common import echo_skipped, raw_cells_option
 
 
 @click.group("lexicon")
@@ -66,11 +67,15 @@ def _report_splits(name: str, lex: Any, config: dict[str, Any]) -> None:
         click.echo(f"  {word}\t{' / '.join(tok.tokenize(word))}")
 
 
-def _documents(paths: tuple[str, ...], config: dict[str, Any]) -> Iterator[Any]:
-    """Documents read one by one; a bad input is reported and skipped."""
-    from ..read import iter_paths, read_path
+def _documents(paths: tuple[str, ...], config: dict[str, Any], output: str | None = None) -> Iterator[Any]:
+    """Documents read one by one; a bad input is reported and skipped; ``output`` must be none of them."""
+    from ..read import read_path, scan_paths
+    from ..write import refuse_input_as_output
 
-    for path in iter_paths(list(paths)):
+    scan = scan_paths(list(paths))
+    refuse_input_as_output([output], [*scan.files, config["match"]["lexicon"]])
+    echo_skipped(scan)
+    for path in scan.files:
         try:
             yield read_path(path, config)
         except InputError as exc:
@@ -119,7 +124,7 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
 
     def paragraphs() -> Iterator[tuple[str, int | None, str]]:
         nonlocal n_docs
-        for doc in _documents(paths, config):
+        for doc in _documents(paths, config, output):
             n_docs += 1
             year = document_year(doc)
             for text in _paragraph_texts(doc, config):
@@ -141,9 +146,10 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of TSV.")
 @click.option("-o", "--output", default=None, help="Output file (stdout if omitted).")
 @click.option("--lexicon", "lexicon_file", default=None, help="Lexicon for variants (default: shipped).")
+@raw_cells_option
 @click.pass_context
 def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_json: bool, output: str | None,
-         lexicon_file: str | None) -> int:
+         lexicon_file: str | None, raw_cells: bool) -> int:
     """Keyword in context: TERM (and every variant, if it is a lexicon phrase) in the documents.
 
     TSV columns: path, start, end (offsets into the original text), left, match, right.
@@ -155,7 +161,7 @@ def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_j
     """
     from ..lexicon import load_lexicon
     from ..match import kwic as run_kwic
-    from ..write import dumps, open_output
+    from ..write import dumps, open_output, spreadsheet_cell
 
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": lexicon_file})
     lex = load_lexicon(config["match"]["lexicon"])
@@ -163,11 +169,12 @@ def kwic(ctx: click.Context, term: str, paths: tuple[str, ...], width: int, as_j
     with open_output(output) as fh:
         if not as_json:
             fh.write("path\tstart\tend\tleft\tmatch\tright\n")
-        for doc in _documents(paths, config):
+        for doc in _documents(paths, config, output):
             for row in run_kwic(term, doc.norm, doc.raw, lex, width):
                 if as_json:
                     fh.write(dumps({"path": doc.path, **row}) + "\n")
                 else:
                     cells = [doc.path, row["start"], row["end"], row["left"], row["match"], row["right"]]
-                    fh.write("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells) + "\n")
+                    flat = (str(c).replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in cells)
+                    fh.write("\t".join(spreadsheet_cell(c, raw_cells) for c in flat) + "\n")
     return EXIT_SOME_FAILED if _documents.failed else EXIT_OK  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError
+from .common import raw_cells_option
 from .progress import Steps, progress_option
 
 
@@ -52,6 +53,9 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
     from ..train import train_bundle
 
     config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features})
+    from ..write import refuse_inputs_inside
+
+    refuse_inputs_inside(output, data)  # the model folder is replaced as a whole
     started = time.perf_counter()
     with Steps(progress, unit="fold") as steps:
         result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
@@ -114,8 +118,10 @@ def evaluate(ctx: click.Context, gold: tuple[str, ...], model: str | None, text_
 @click.option("--model", default=None, help="Model folder or shipped name (default: the shipped model).")
 @click.option("-n", "n", default=50, show_default=True, type=click.IntRange(min=1), help="How many to suggest.")
 @click.option("-o", "--output", required=True, help="JSONL or CSV file to write, ready to label.")
+@raw_cells_option
 @click.pass_context
-def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: int, output: str) -> int:
+def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: int, output: str,
+            raw_cells: bool) -> int:
     """Active learning: the paragraphs the model is least sure of, kept diverse.
 
     PATHS are reports (segmented here) or pre-cut JSONL/CSV paragraphs. Fill
@@ -130,6 +136,7 @@ def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: in
     from ..train import read_paragraphs, select_diverse, uncertainty
 
     config = load_config(ctx.obj.get("config_path"), {"classify.model": model})
+    _refuse_overwrite(output, paths)
     clf = load_model(config["classify"]["model"]).model
     errors: list[str] = []
     paragraphs = _dedup(read_paragraphs(list(paths), config, errors))
@@ -152,7 +159,7 @@ def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: in
                                                                  strict=True) if on),
                      **{f"score.{lab}": round(float(s), 4) for lab, s in zip(clf.labels_, probs[i], strict=True)},
                      "labels": ""})
-    _write_rows(rows, output)
+    _write_rows(rows, output, raw_cells)
     click.echo(f"policytag: {len(rows)} of {len(paragraphs)} paragraphs suggested -> {output}; fill 'labels' "
                f"(e.g. 监督|立法, empty = none) and add the file to policytag train", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
@@ -163,8 +170,10 @@ def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: in
 @click.option("-o", "--output", required=True, help="JSONL or CSV file of weakly labeled paragraphs.")
 @click.option("--fired-only", is_flag=True, help="Write only paragraphs where some rule fired.")
 @click.option("--lexicon", default=None, help="Lexicon for category rules (default: the shipped lexicon).")
+@raw_cells_option
 @click.pass_context
-def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_only: bool, lexicon: str | None) -> int:
+def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_only: bool, lexicon: str | None,
+              raw_cells: bool) -> int:
     """Weak labels for users with no labeled data: from section headings and lexicon categories.
 
     Each paragraph gets the labels its rules give and the ``rules`` that fired
@@ -178,6 +187,7 @@ def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_onl
     from ..train import add_terms, read_paragraphs, weak_labels
 
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": lexicon})
+    _refuse_overwrite(output, paths)
     errors: list[str] = []
     paragraphs = read_paragraphs(list(paths), config, errors)
     for err in errors:
@@ -193,9 +203,20 @@ def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_onl
             continue
         rows.append({"id": p.extra.get("id", f"{p.doc_id}:{p.index}"), "doc": p.extra.get("doc") or p.doc_id,
                      "section": " > ".join(p.section), "text": p.text, "labels": found, "rules": rules})
-    _write_rows(rows, output)
+    _write_rows(rows, output, raw_cells)
     click.echo(f"policytag: {len(rows)} paragraphs ({fired} with a rule) -> {output}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def _refuse_overwrite(output: str, paths: tuple[str, ...]) -> None:
+    """The file to write must be none of the inputs (exit 2 before anything is read); say what folders left out."""
+    from ..read import scan_paths
+    from ..write import refuse_input_as_output
+    from .common import echo_skipped
+
+    scan = scan_paths(list(paths))  # what read_paragraphs takes from folders
+    refuse_input_as_output([output], [*paths, *scan.files])
+    echo_skipped(scan)
 
 
 def _dedup(paragraphs: list[Any]) -> list[Any]:
@@ -211,19 +232,18 @@ def _dedup(paragraphs: list[Any]) -> list[Any]:
     return out
 
 
-def _write_rows(rows: list[dict[str, Any]], output: str) -> None:
-    from ..write import atomic_path, write_jsonl
+def _write_rows(rows: list[dict[str, Any]], output: str, raw_cells: bool = False) -> None:
+    from ..write import write_csv_table, write_jsonl, write_xlsx
 
     suffix = Path(output).suffix.lower()
     if suffix in (".csv", ".xlsx"):
-        import pandas as pd
-
-        frame = pd.DataFrame([{k: "|".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows])
-        with atomic_path(output) as tmp:
-            if suffix == ".csv":
-                frame.to_csv(tmp, index=False, encoding="utf-8-sig")
-            else:
-                frame.to_excel(tmp, index=False, engine="openpyxl")
+        flat = [{k: "|".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+        columns = list(dict.fromkeys(k for r in flat for k in r))
+        if suffix == ".csv":
+            write_csv_table(output, columns, flat, raw_cells)
+        else:
+            for line in write_xlsx(output, {"Sheet1": (columns, flat)}, raw_cells).lines(output):
+                click.echo(f"policytag: note: {line}", err=True)
     elif suffix in (".jsonl", ".json", ".ndjson") or output == "-":
         write_jsonl(rows, output)
     else:

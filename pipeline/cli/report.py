@@ -8,6 +8,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
+from .common import refuse_tagged_overwrite
 from .progress import Steps, progress_option
 
 
@@ -46,6 +47,7 @@ def report(ctx: click.Context, paths: tuple[str, ...], output: str, lexicon: str
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     if lexicon is not None and not Path(lexicon).is_file():
         raise ConfigError(f"--lexicon {lexicon}: file not found")
+    refuse_tagged_overwrite([output], paths)
     errors: list[InputError] = []
     with Steps(progress, unit="file") as steps:
         frame = load_tagged(paths, errors, section_level=int(config["stats"]["section_level"]), progress=steps)

@@ -8,7 +8,8 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, InputError, PolicytagError
-from ..write import dumps, open_output
+from ..write import dumps, open_output, refuse_input_as_output
+from .common import echo_skipped, follow_links_option
 
 
 @click.command("segment")
@@ -18,9 +19,10 @@ from ..write import dumps, open_output
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path or file name -> place, year, ...")
 @click.option("--unit", type=click.Choice(["paragraph", "sentence"]), default=None,
               help="Cut into paragraphs (default) or sentences.")
+@follow_links_option
 @click.pass_context
 def segment(ctx: click.Context, paths: tuple[str, ...], output: str | None, meta_path: str | None,
-            unit: str | None) -> None:
+            unit: str | None, follow_links: bool) -> None:
     """Cut reports into the paragraphs a reader sees, with headings, section
     path, review/plan period and report metadata.
 
@@ -32,12 +34,15 @@ def segment(ctx: click.Context, paths: tuple[str, ...], output: str | None, meta
       policytag segment report.txt -o paragraphs.jsonl
       policytag segment reports/ --meta meta.csv --unit sentence > sentences.jsonl
     """
-    from ..read import iter_paths
+    from ..read import scan_paths
 
     config = load_config((ctx.obj or {}).get("config_path"), {"segment.unit": unit})
-    sources = iter_paths(list(paths))
+    scan = scan_paths(list(paths), follow_links=follow_links)
+    sources = scan.files
     if not sources:
+        echo_skipped(scan)
         raise click.UsageError(f"no input files found in: {' '.join(paths)}")
+    refuse_input_as_output([output], [*sources, meta_path])
     sidecar = None
     if meta_path:
         from ..meta import load_sidecar
@@ -55,6 +60,7 @@ def segment(ctx: click.Context, paths: tuple[str, ...], output: str | None, meta
             for record in records:
                 fh.write(dumps(record) + "\n")
             written += len(records)
+    echo_skipped(scan)
     if output:
         click.echo(f"policytag: {written} units from {len(sources) - failed} of {len(sources)} files -> {output}",
                    err=True)

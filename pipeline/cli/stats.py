@@ -9,6 +9,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
+from .common import raw_cells_option, refuse_tagged_overwrite
 from .progress import Steps, progress_option
 
 
@@ -35,10 +36,12 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
               help="Diffusion table: per place, first year TERM appears and its count per year (repeatable).")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Also draw charts (PNG at 300 dpi, SVG, PDF) into this folder.")
+@raw_cells_option
 @progress_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
-          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, progress: bool | None) -> int:
+          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, raw_cells: bool,
+          progress: bool | None) -> int:
     """Count tagged paragraphs: label shares, term frequencies, term × function.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
@@ -67,7 +70,8 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
         click.echo(f"policytag: skipped {exc}", err=True)
     tables = st.compute_stats(frame, by, labels, include_headings, terms)
     if output:
-        written = st.write_tables(tables, output, out_format)
+        refuse_tagged_overwrite(st.table_paths(output, out_format, tables).values(), paths)
+        written = st.write_tables(tables, output, out_format, raw_cells)
         names = ", ".join(str(p) for p in dict.fromkeys(written))
         click.echo(f"{len(frame)} paragraphs from {frame['doc_id'].nunique()} documents -> {names}", err=True)
     else:

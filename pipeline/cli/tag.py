@@ -19,8 +19,27 @@ from typing import Any
 import click
 
 from ..config import load_config
-from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from ..write import FORMATS, Checkpoint, RecordWriter, encode, format_for
+from ..errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    ConfigError,
+    InputError,
+    OutputError,
+    describe_os_error,
+)
+from ..write import (
+    FORMATS,
+    Checkpoint,
+    OutputLock,
+    RecordWriter,
+    checkpoint_path,
+    encode,
+    file_digest,
+    format_for,
+    refuse_input_as_output,
+)
+from .common import echo_skipped, follow_links_option, names, raw_cells_option, skipped_notes
 
 # (source, records as a block of JSON lines or None when the whole input failed, problems with single rows)
 Item = tuple[str, bytes | None, list[InputError]]
@@ -45,11 +64,13 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
+@raw_cells_option
+@follow_links_option
 @click.pass_context
 def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, input_format: str,
         text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: str | None,
         unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None, resume: bool,
-        progress: bool | None) -> int:
+        progress: bool | None, raw_cells: bool, follow_links: bool) -> int:
     """Tag reports: paragraphs with their functions (labels, scores) and policy terms.
 
     PATHS are files (.txt .md .docx .pdf .html), folders (searched recursively),
@@ -78,16 +99,25 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     started = time.perf_counter()
     labels = _labels(config)  # a bad model stops the run here, before any file is touched
     settings = _settings_key(config, input_format, text_field, meta_path)
-    sink = _Sink(output if to_file else None, out_format, labels, settings, resume)
+    scan = _scan(list(paths), input_format, follow_links)
+    sources = scan.files
+    if to_file:  # before anything is written: never over an input, never two runs into one OUT
+        _refuse_inputs_as_output(output, sources, config, meta_path, ctx.obj.get("config_path"))
+        ctx.with_resource(OutputLock(output))  # released when the command ends, however it ends
+    sink = _Sink(output if to_file else None, out_format, labels, settings, resume, raw_cells)
+    changed: list[str] = []
+    if to_file:  # each input's content as it is now, before it is read: --resume redoes what changed
+        sink.digests = {source: file_digest(source) for source in sources}
+        changed = sink.checkpoint.changed(sink.digests) if sink.checkpoint.resumed else []
     try:
         with _sigterm_as_interrupt():
             if input_format == "report":
-                sources, items = _report_items(list(paths), config, meta_path, dask_address, sink.done)
+                items = _report_items(sources, config, meta_path, dask_address, sink.done)
             else:
                 if int(config["output"]["jobs"]) > 1 or dask_address:
                     click.echo("policytag: note: --jobs and --dask split whole reports; pre-cut paragraphs are "
                                "tagged in this process", err=True)
-                sources, items = _precut_items(list(paths), config, input_format, text_field, sink.done)
+                items = _precut_items(sources, config, input_format, text_field, sink.done)
             sink.replay(sources)
             with _progress_bar(len(sources), progress, "file") as bar:
                 bar.update(len([s for s in sources if s in sink.done]))
@@ -100,9 +130,16 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     except KeyboardInterrupt:
         sink.abort(interrupted=True)
         ctx.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # inputs fail one by one as InputError: this is the output (disk full, ...)
+        sink.abort(interrupted=False)
+        raise OutputError(describe_os_error(exc, output or "standard output")) from None
     except BaseException:
         sink.abort(interrupted=False)
         raise
+    echo_skipped(scan)
+    if changed:
+        click.echo(f"policytag: note: {len(changed)} file(s) changed since the interrupted run and were tagged "
+                   f"again: {names(changed)}", err=True)
     _summary(sink.stats, time.perf_counter() - started, output)
     return EXIT_SOME_FAILED if sink.stats["failed"] else EXIT_OK
 
@@ -158,13 +195,15 @@ def _progress_bar(total: int, enabled: bool | None, unit: str):  # noqa: ANN202
 class _Sink:
     """Where finished inputs go: stdout directly, or a checkpoint that becomes OUT at the end."""
 
-    def __init__(self, output: str | None, fmt: str, labels: list[str], settings: str, resume: bool) -> None:
-        self.output, self.fmt, self.labels = output, fmt, labels
+    def __init__(self, output: str | None, fmt: str, labels: list[str], settings: str, resume: bool,
+                 raw_cells: bool = False) -> None:
+        self.output, self.fmt, self.labels, self.raw_cells = output, fmt, labels, raw_cells
         self.stats = {"files": 0, "paragraphs": 0, "failed": 0}
+        self.digests: dict[str, str | None] = {}  # source -> content digest taken before tagging
         self.checkpoint: Checkpoint | None = None
         self.writer: RecordWriter | None = None
         if output is None:
-            self.writer = RecordWriter(None, fmt, labels)
+            self.writer = RecordWriter(None, fmt, labels, raw_cells)
             return
         self.checkpoint = Checkpoint(output, settings, resume)
         path = self.checkpoint.path
@@ -199,7 +238,8 @@ class _Sink:
         if block is None:  # the whole input failed: not stored, so --resume tries it again
             return
         if self.checkpoint is not None:
-            self.stats["paragraphs"] += self.checkpoint.add(source, block, [str(e) for e in errors])
+            self.stats["paragraphs"] += self.checkpoint.add(source, block, [str(e) for e in errors],
+                                                            self.digests.get(source))
         else:
             self.stats["paragraphs"] += self.writer.write_block(block)
 
@@ -211,7 +251,7 @@ class _Sink:
         if self.fmt == "jsonl":  # records are copied (or renamed) as they are, never decoded
             self.checkpoint.move_to(self.output, sources)
             return
-        writer = RecordWriter(self.output, self.fmt, self.labels)
+        writer = RecordWriter(self.output, self.fmt, self.labels, self.raw_cells)
         ok = False
         try:
             for block in self.checkpoint.read_blocks(sources):
@@ -219,6 +259,8 @@ class _Sink:
             ok = True
         finally:
             writer.close(ok)
+        for line in writer.notes:
+            click.echo(f"policytag: note: {line}", err=True)
         self.checkpoint.remove()
 
     def abort(self, interrupted: bool) -> None:
@@ -241,13 +283,32 @@ class _Sink:
             click.echo(f"policytag: {n} finished file(s) are kept in {path} (--resume continues)", err=True)
 
 
-def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_address: str | None,
-                  done: dict[str, list[str]]) -> tuple[list[str], Iterator[Item]]:
-    from ..read import iter_paths
+def _scan(paths: list[str], input_format: str, follow_links: bool) -> Any:
+    """The input files (``policytag.read.PathScan``); none at all is a usage error."""
+    from ..read import scan_paths
 
-    sources = iter_paths(paths)
-    if not sources:
+    extensions = None if input_format == "report" else {f".{input_format}"}
+    scan = scan_paths(paths, extensions, follow_links)
+    if not scan.files:
+        for line in skipped_notes(scan):
+            click.echo(line, err=True)
         raise ConfigError(f"no input files found in: {' '.join(paths)}")
+    return scan
+
+
+def _refuse_inputs_as_output(output: str, sources: list[str], config: dict, *others: str | None) -> None:
+    """OUT, its checkpoint and its lock must not be any input file, the lexicon, sidecar or config included."""
+    from ..resources import resolve
+
+    inputs = [*sources, *others]
+    with contextlib.suppress(Exception):
+        inputs.append(str(resolve(str(config["match"]["lexicon"]), "lexicons")))
+    checkpoint = checkpoint_path(output)
+    refuse_input_as_output([output, checkpoint, checkpoint.with_suffix(".done"), OutputLock(output).path], inputs)
+
+
+def _report_items(sources: list[str], config: dict, meta_path: str | None, dask_address: str | None,
+                  done: dict[str, list[str]]) -> Iterator[Item]:
     sidecar = None
     if meta_path:
         from ..meta import load_sidecar
@@ -270,16 +331,12 @@ def _report_items(paths: list[str], config: dict, meta_path: str | None, dask_ad
                 else:
                     yield source, result, []
 
-    return sources, items()
+    return items()
 
 
-def _precut_items(paths: list[str], config: dict, input_format: str, text_field: str,
-                  done: dict[str, list[str]]) -> tuple[list[str], Iterator[Item]]:
-    from ..read import iter_paths, read_precut
-
-    sources = iter_paths(paths, extensions={f".{input_format}"})
-    if not sources:
-        raise ConfigError(f"no input files found in: {' '.join(paths)}")
+def _precut_items(sources: list[str], config: dict, input_format: str, text_field: str,
+                  done: dict[str, list[str]]) -> Iterator[Item]:
+    from ..read import read_precut
 
     def items() -> Iterator[Item]:
         from ..tagger import Tagger
@@ -302,7 +359,7 @@ def _precut_items(paths: list[str], config: dict, input_format: str, text_field:
                 continue
             yield path, block, errors
 
-    return sources, items()
+    return items()
 
 
 class _dask_client:

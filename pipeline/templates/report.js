@@ -206,7 +206,11 @@
     var out = {};
     window.location.hash.replace(/^#/, "").split("&").forEach(function (part) {
       var at = part.indexOf("=");
-      if (at > 0) { out[part.slice(0, at)] = decodeURIComponent(part.slice(at + 1)); }
+      if (at <= 0) { return; }
+      try {
+        out[part.slice(0, at)] = decodeURIComponent(part.slice(at + 1));
+      } catch (e) {  // a malformed address (#label=%E0%A4%A): ignore that part, show everything
+      }
     });
     return out;
   }
