@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import ConfigError, InputError
 from .palette import NONE_LABEL  # 无标签: a paragraph that carries no label
-from .write import META_COLUMNS, atomic_path, read_spreadsheet, write_csv_frame, write_xlsx_frames
+from .write import META_COLUMNS, _frame_rows, atomic_path, read_spreadsheet
 
 # --by name -> column of the normalized frame
 GROUP_COLUMNS = {
@@ -41,8 +41,8 @@ GROUP_COLUMNS = {
     "period": "period",
     "section": "section_top",
 }
-TABLE_FORMATS = ("csv", "xlsx", "parquet", "json")
-TAGGED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx", ".parquet", ".pq")
+TABLE_FORMATS = ("csv", "xlsx", "parquet", "dta", "json")
+TAGGED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx", ".parquet", ".pq", ".dta")
 _BOOL_COLUMNS = ("is_heading", "is_glossary")
 
 
@@ -106,8 +106,13 @@ def _read_one(path: Path, errors: list[InputError] | None) -> pd.DataFrame:
             frame = _unflatten(read_spreadsheet(path, dtype=str, keep_default_na=False))
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
+            if "labels" in frame and pd.api.types.is_string_dtype(frame["labels"]):  # flat, as tables.py writes
+                frame = _unflatten(frame)
+        elif suffix == ".dta":
+            frame = _unflatten(pd.read_stata(path, convert_categoricals=False))
         else:
-            raise InputError(str(path), f"unknown tagged file type {suffix!r} (use .jsonl, .csv, .xlsx or .parquet)")
+            raise InputError(str(path), f"unknown tagged file type {suffix!r} (use .jsonl, .csv, .xlsx, .parquet "
+                                        "or .dta)")
     except InputError:
         raise
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -158,20 +163,32 @@ def _split(value: Any, sep: str = "|") -> list[str]:
 
 
 def _unflatten(frame: pd.DataFrame) -> pd.DataFrame:
-    """A CSV/XLSX table written by ``policytag tag`` back into record-like columns."""
+    """A flat table written by ``policytag tag`` (CSV, XLSX, Parquet, .dta) back into record-like columns.
+
+    Reads the columns of ``policytag.tables`` (``char_start``, ``score_监督``,
+    ``term_categories``) and those of older versions (``start``, ``meta.place``, ``score.监督``).
+    """
     frame = frame.rename(columns={c: c[5:] for c in frame.columns if c.startswith("meta.") and c[5:] not in frame})
+    frame = frame.rename(columns={k: v for k, v in (("char_start", "start"), ("char_end", "end")) if v not in frame})
     for col in ("labels", "section"):
         if col in frame:
             frame[col] = frame[col].map(_split)
     canon = frame["terms"].map(_split) if "terms" in frame else pd.Series([[]] * len(frame), index=frame.index)
     surf = frame["term_surfaces"].map(_split) if "term_surfaces" in frame else canon
+    cats = frame["term_categories"] if "term_categories" in frame else pd.Series([None] * len(frame), index=frame.index)
     terms = []
-    for cs, ss in zip(canon, surf, strict=True):
+    for cs, ss, cat in zip(canon, surf, cats, strict=True):
         ss = ss if len(ss) == len(cs) else cs  # surfaces only when they line up with the canonical forms
-        terms.append([{"canonical": c, "term": s} for c, s in zip(cs, ss, strict=True)])
+        cat = str(cat).split("|") if isinstance(cat, str) and cat else []
+        cat = cat if len(cat) == len(cs) else [None] * len(cs)
+        terms.append([{"canonical": c, "term": s, "category": k or None} for c, s, k in zip(cs, ss, cat, strict=True)])
     frame["terms"] = terms
-    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("score.")] + ["term_surfaces"],
-                       errors="ignore")
+    score_cols = [c for c in frame.columns if isinstance(c, str) and c.startswith(("score.", "score_"))]
+    if score_cols:
+        values = frame[score_cols].apply(pd.to_numeric, errors="coerce")
+        frame["scores"] = [{c[6:]: float(v) for c, v in zip(score_cols, row, strict=True) if pd.notna(v)}
+                           for row in values.itertuples(index=False, name=None)]
+    frame = frame.drop(columns=score_cols + ["term_surfaces", "term_categories"], errors="ignore")
     return frame.replace("", None)
 
 
@@ -369,7 +386,7 @@ def _matches(term: dict[str, Any], wanted: str) -> bool:
 def first_mention_table(frame: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFrame:
     """For each place × TERM: first year it appears, total mentions, and a count per year.
 
-    Year columns hold the mentions that year; they are empty (NA) where the place
+    Year columns (``y2019``, ``y2020`` …) hold the mentions that year; they are empty (NA) where the place
     has no report that year, so 0 means "a report, but no mention". A TERM that
     no lexicon match carries (not a canonical form, not a surface form anywhere)
     is counted as plain text occurrences instead; ``matched_by`` says which.
@@ -400,11 +417,12 @@ def first_mention_table(frame: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFr
             row.update(term=word, matched_by="lexicon" if by_lexicon else "text", first_year=first_year,
                        first_doc=first_doc, total=int(rows_["_n"].sum()))
             for year in years:
-                row[str(year)] = int(per_year[year]) if year in per_year.index else None
+                row[f"y{year}"] = int(per_year[year]) if year in per_year.index else None
             rows.append(row)
-    columns = ["place", *extra, "term", "matched_by", "first_year", "first_doc", "total", *map(str, years)]
+    year_cols = [f"y{year}" for year in years]  # y2019: a name R, Stata and SQL take as it is
+    columns = ["place", *extra, "term", "matched_by", "first_year", "first_doc", "total", *year_cols]
     table = pd.DataFrame(rows, columns=columns)
-    for col in ["first_year", "total", *map(str, years)]:
+    for col in ["first_year", "total", *year_cols]:
         table[col] = table[col].astype("Int64")
     return table
 
@@ -500,25 +518,25 @@ def _json_value(value: Any) -> Any:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str, raw_cells: bool = False) -> list[Path]:
-    """Write every table atomically; returns the files written.
+    """Write every table atomically with its codebook; returns the files written.
 
-    CSV and XLSX cells are neutralized against formula injection unless ``raw_cells``
+    csv/parquet/dta: one file per table and ``OUT_codebook.csv``; xlsx: one sheet per
+    table and a ``codebook`` sheet (see ``policytag.tables``). CSV and XLSX cells are
+    neutralized against formula injection unless ``raw_cells``
     (see ``policytag.write.spreadsheet_cell``).
     """
+    from . import tables as tb
+
     targets = table_paths(path, fmt, tables)
-    if fmt == "xlsx":
-        write_xlsx_frames(tables, path, raw_cells)
-        return [Path(path)]
     if fmt == "json":
         doc = {name: [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
                for name, table in tables.items()}
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return [Path(path)]
-    for name, table in tables.items():
-        if fmt == "csv":
-            write_csv_frame(table, targets[name], raw_cells)
-            continue
-        with atomic_path(targets[name]) as tmp:
-            table.to_parquet(tmp, index=False)
-    return list(targets.values())
+    described = {name: (tb.stats_columns(name, [str(c) for c in table.columns]), list(_frame_rows(table)))
+                 for name, table in tables.items()}
+    codebook = tb.codebook_path(path)
+    tb.write_tables(described, targets, fmt, codebook, raw_cells)  # xlsx: a codebook sheet instead
+    written = list(dict.fromkeys(targets.values()))
+    return written if fmt == "xlsx" else [*written, codebook]

@@ -8,15 +8,7 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from ..write import (
-    FORMATS,
-    atomic_path,
-    format_for,
-    refuse_input_as_output,
-    write_csv_table,
-    write_jsonl,
-    write_xlsx,
-)
+from ..write import FORMATS, format_for, refuse_input_as_output, write_jsonl
 from .common import echo_skipped, follow_links_option, raw_cells_option
 from .progress import progress_bar, progress_option
 
@@ -27,7 +19,8 @@ COLUMNS = ["doc_id", "path", "place", "year", "province", "region_code", "level"
 @click.command("indicators")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", default=None,
-              help="Output table (.csv .xlsx .parquet .jsonl); stdout (jsonl) if omitted.")
+              help="Output table (.csv .xlsx .parquet .dta .jsonl; tables come with a codebook); stdout (jsonl) "
+                   "if omitted.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from -o).")
 @click.option("--patterns", "patterns_path", type=click.Path(dir_okay=False), default=None,
               help="Indicator pattern file (default: the shipped configs/indicators.yaml).")
@@ -123,22 +116,12 @@ def document_rows(source: str, config: dict, specs: list, first: bool) -> list[d
 
 
 def _write(rows: list[dict[str, Any]], output: str | None, fmt: str, raw_cells: bool = False) -> None:
-    rows = [{c: r.get(c) for c in COLUMNS} for r in rows]
+    from ..tables import INDICATORS, INDICATORS_SHEET, indicator_row, write_table
+
     if fmt == "jsonl":
-        write_jsonl(rows, output)
+        write_jsonl([{c: r.get(c) for c in COLUMNS} for r in rows], output)
         return
     if output is None or output == "-":
         raise ConfigError(f"{fmt} output needs a file: use -o FILE.{fmt}")
-    if fmt == "csv":
-        write_csv_table(output, COLUMNS, rows, raw_cells)
-        return
-    if fmt == "xlsx":
-        for line in write_xlsx(output, {"Sheet1": (COLUMNS, rows)}, raw_cells).lines(output):
-            click.echo(f"policytag: note: {line}", err=True)
-        return
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    with atomic_path(output) as tmp:
-        frame.astype({"value": "float64", "value_max": "float64"}).to_parquet(tmp, index=False)
-
+    for line in write_table(output, fmt, INDICATORS, [indicator_row(r) for r in rows], INDICATORS_SHEET, raw_cells):
+        click.echo(f"policytag: note: {line}", err=True)

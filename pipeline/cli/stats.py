@@ -24,8 +24,9 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
 @click.command("stats")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", default=None,
-              help="Output file; .csv/.parquet write one file per table (OUT_labels.csv ...), "
-                   ".xlsx one sheet per table, .json one object. Omitted: print the label table.")
+              help="Output file; .csv/.parquet/.dta write one file per table (OUT_labels.csv ...) and "
+                   "OUT_codebook.csv, .xlsx one sheet per table and a codebook sheet, .json one object. "
+                   "Omitted: print the label table.")
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default=None,
               help="Output format (default: from -o).")
 @click.option("--by", "by", multiple=True, type=click.Choice(list(GROUP_COLUMNS)),

@@ -47,7 +47,9 @@ Item = tuple[str, bytes | None, list[InputError]]
 
 @click.command("tag")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", "output", default=None, help="Output file (format from extension); stdout if omitted.")
+@click.option("-o", "--output", "output", default=None,
+              help="Output file, format from the extension: .jsonl, or a table (.csv .xlsx .parquet .dta) with its "
+                   "codebook; stdout (jsonl) if omitted.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from -o).")
 @click.option("--input-format", type=click.Choice(["report", "jsonl", "csv"]), default="report", show_default=True,
               help="report: whole reports, segmented here; jsonl/csv: paragraphs already cut (field 'text').")
