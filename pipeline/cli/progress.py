@@ -51,8 +51,8 @@ class Steps:
     def __call__(self, stage: str, done: int, total: int | None = None) -> None:
         if stage != self.stage:
             self.stage = stage
-            self.bar.reset(total=total)
             self.bar.set_description_str(stage, refresh=False)
+            self.bar.reset(total=total)  # shows the new stage at 0
         elif total is not None and total != self.bar.total:
             self.bar.total = total
         self.bar.update(done - self.bar.n)
