@@ -74,7 +74,7 @@ def safe_name(name: str) -> str:
 # --------------------------------------------------------------------------- tagged paragraphs
 TAGGED_SHEET = "paragraphs"
 BASE = [
-    Column("doc_id", "text", "document id: file name, '#', first 12 hex digits of the text's SHA-256"),
+    Column("doc_id", "text", "document id: file name, '#', first 12 hex digits of the file's SHA-1"),
     Column("path", "text", "input file"),
     Column("index", "integer", "paragraph number in the document, from 0"),
     Column("text", "text", "paragraph text, normalized (simplified characters, half-width digits)"),

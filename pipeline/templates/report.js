@@ -230,6 +230,7 @@
     if (params.term !== undefined) { mode.value = "term"; input.value = params.term; }
     else if (params.q !== undefined) { mode.value = "text"; input.value = params.q; }
     applyFilter();
+    if (params.term !== undefined || params.q !== undefined) { document.getElementById("paragraphs").scrollIntoView(); }
     if (params.label !== undefined) {  // open the documents that hold matching paragraphs (the first 20)
       var opened = 0;
       DOCS.forEach(function (doc, n) {
