@@ -336,7 +336,9 @@ def bench_training(res: Results, seeds: Path, work: Path, n: int) -> None:
     judged = n >= 20000  # the target is stated for 20,000 paragraphs
     res.add("train_s", f"train on {n:,} paragraphs (policytag train --no-cv)", secs, "s",
             "≤ 15 s" if judged else None, (secs <= 15) if judged else None,
-            note=f"C={config['classify']['C']:g}; 1 fit + {THRESHOLD_FOLDS} out-of-fold fits per label; save")
+            note=f"C={config['classify']['C']:g}; 1 fit per label"
+                 + (f" + {THRESHOLD_FOLDS} out-of-fold fits (tuned thresholds)" if config["classify"]["tune_thresholds"]
+                    else " (thresholds 0.5)") + "; save")
 
 
 def bench_baseline(res: Results, files: list[Path], mb: float, work: Path) -> None:

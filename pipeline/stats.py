@@ -534,7 +534,7 @@ def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str, ra
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return [Path(path)]
-    described = {name: (tb.stats_columns(name, [str(c) for c in table.columns]), list(_frame_rows(table)))
+    described = {name: (tb.stats_columns(name, table), list(_frame_rows(table)))
                  for name, table in tables.items()}
     codebook = tb.codebook_path(path)
     tb.write_tables(described, targets, fmt, codebook, raw_cells)  # xlsx: a codebook sheet instead

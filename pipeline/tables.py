@@ -201,21 +201,38 @@ STATS_COLUMNS = {
     "first_year": ("integer", "first year the term appears for the place"),
     "first_doc": ("text", "report it first appears in"),
     "total": ("integer", "mentions over all years"),
+    "share_raw": ("number", "share of paragraphs the classifier gave the label"),
+    "raw_low": ("number", "95% interval of share_raw, lower end (bootstrap)"),
+    "raw_high": ("number", "95% interval of share_raw, upper end"),
+    "share_adjusted": ("number", "share corrected for the classifier's errors: (raw - FPR) / (TPR - FPR)"),
+    "adjusted_low": ("number", "95% interval of share_adjusted, lower end (bootstrap)"),
+    "adjusted_high": ("number", "95% interval of share_adjusted, upper end"),
+    "tpr": ("number", "true positive rate used for the correction"),
+    "fpr": ("number", "false positive rate used for the correction"),
+    "clipped": ("flag", "the correction fell outside [0, 1] and was clipped"),
+    "rates_from": ("text", "where TPR and FPR come from"),
 }
 
 
-def stats_columns(table_name: str, names: Sequence[str]) -> list[Column]:
-    """Columns of a ``policytag stats`` table, described by name."""
+def stats_columns(table_name: str, frame: Any) -> list[Column]:
+    """Columns of a ``policytag stats`` table (a DataFrame), described by name, else by type."""
+    import pandas as pd
+
     out = []
-    for name in names:
+    for name in (str(c) for c in frame.columns):
         if name in STATS_COLUMNS:
             kind, text = STATS_COLUMNS[name]
             if table_name == "term_function" and name == "paragraphs":
                 text = "paragraphs containing the term"
         elif re.fullmatch(r"y\d{4}", name):
             kind, text = "integer", f"mentions in {name[1:]} (empty: no report of the place that year)"
-        else:
+        elif table_name == "term_function":
             kind, text = "integer", f"paragraphs labeled {name} that contain the term"
+        else:
+            dtype = frame[name].dtype
+            kind = ("flag" if pd.api.types.is_bool_dtype(dtype) else "integer" if pd.api.types.is_integer_dtype(dtype)
+                    else "number" if pd.api.types.is_float_dtype(dtype) else "text")
+            text = name
         out.append(Column(name, kind, text))
     return out
 

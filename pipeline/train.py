@@ -225,28 +225,19 @@ THRESHOLD_FOLDS = 3
 
 # --------------------------------------------------------------------------- folds
 def group_folds(groups: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
-    """Test-row indices of each fold; whole groups go to one fold, folds of similar size.
+    """Test-row indices of each fold; whole groups (reports) go to one fold.
 
-    Groups are shuffled with ``seed``, then placed largest first into the
-    currently smallest fold, so the split is deterministic and balanced.
+    scikit-learn's ``GroupKFold`` with the groups shuffled by ``seed``: the split
+    is deterministic for a seed, folds have similar row counts.
     """
-    groups = [str(g) for g in groups]
-    names = sorted(set(groups))
-    k = min(folds, len(names))
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.asarray([str(g) for g in groups])
+    k = min(folds, len(set(groups.tolist())))
     if k < 2:
         raise ConfigError("cross-validation needs rows from at least two reports (doc/report column)")
-    rng = np.random.default_rng(seed)
-    names = [names[i] for i in rng.permutation(len(names))]
-    sizes = Counter(groups)
-    names.sort(key=lambda g: -sizes[g])  # stable: ties keep the shuffled order
-    fold_of: dict[str, int] = {}
-    load = [0] * k
-    for g in names:
-        f = int(np.argmin(load))
-        fold_of[g] = f
-        load[f] += sizes[g]
-    assign = np.array([fold_of[g] for g in groups])
-    return [np.flatnonzero(assign == f) for f in range(k)]
+    splitter = GroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [np.sort(test) for _, test in splitter.split(np.zeros(len(groups)), groups=groups)]
 
 
 # --------------------------------------------------------------------------- fitting
@@ -393,35 +384,106 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
         if progress is not None:
             progress("cross-validation", done, len(splits))
     gold = Ym[:n]
-    return {"probs": probs, "pred": pred, "gold": gold, "metrics": metrics(gold, pred, labels)}
+    return {"probs": probs, "pred": pred, "gold": gold, "splits": splits,
+            "metrics": metrics(gold, pred, labels, groups=[str(g) for g in groups], seed=seed)}
 
 
 # --------------------------------------------------------------------------- metrics
-def metrics(gold: np.ndarray, pred: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
-    """Per-label P/R/F1, macro/micro F1, exact match and a confusion summary."""
+def _label_counts(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """(labels, 4) array of tn, fp, fn, tp per label (scikit-learn ``multilabel_confusion_matrix``)."""
+    from sklearn.metrics import multilabel_confusion_matrix
+
+    if gold.shape[0] == 0:
+        return np.zeros((gold.shape[1], 4), dtype=np.int64)
+    if gold.shape[1] == 1:  # one column is "binary" to scikit-learn, not a label matrix
+        mcm = multilabel_confusion_matrix(gold[:, 0], pred[:, 0], labels=[True])
+    else:
+        mcm = multilabel_confusion_matrix(gold, pred)
+    return mcm.reshape(len(mcm), 4).astype(np.int64)
+
+
+def metrics(gold: np.ndarray, pred: np.ndarray, labels: Sequence[str], groups: Sequence[str] | None = None,
+            n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Per-label P/R/F1 (+ TPR/FPR and counts), macro/micro F1, exact match and a confusion summary.
+
+    P/R/F1 come from scikit-learn's ``precision_recall_fscore_support``. With
+    ``groups`` (the report of each row), ``ci`` holds 95 % bootstrap intervals
+    resampling whole reports (``bootstrap_ci``).
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    gold, pred = np.asarray(gold, dtype=bool), np.asarray(pred, dtype=bool)
+    counts = _label_counts(gold, pred)
+    if gold.shape[0]:
+        prec, rec, f1, _ = precision_recall_fscore_support(gold.astype(int), pred.astype(int), average=None,
+                                                           labels=None if gold.shape[1] > 1 else [1],
+                                                           zero_division=0)
+        micro = precision_recall_fscore_support(gold.astype(int), pred.astype(int), average="micro",
+                                                labels=None if gold.shape[1] > 1 else [1], zero_division=0)[2]
+    else:
+        prec = rec = f1 = np.zeros(len(labels))
+        micro = 0.0
     per: dict[str, dict[str, Any]] = {}
     for j, lab in enumerate(labels):
-        g, p = gold[:, j], pred[:, j]
-        tp, fp, fn = int((g & p).sum()), int((~g & p).sum()), int((g & ~p).sum())
-        prec = tp / (tp + fp) if tp + fp else 0.0
-        rec = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per[lab] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "support": int(g.sum()),
-                    "tp": tp, "fp": fp, "fn": fn}
-    tp = int((gold & pred).sum())
-    fp = int((~gold & pred).sum())
-    fn = int((gold & ~pred).sum())
-    micro = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+        tn, fp, fn, tp = (int(x) for x in counts[j])
+        per[lab] = {"precision": round(float(prec[j]), 4), "recall": round(float(rec[j]), 4),
+                    "f1": round(float(f1[j]), 4), "support": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+                    "tpr": round(tp / (tp + fn), 4) if tp + fn else None,
+                    "fpr": round(fp / (fp + tn), 4) if fp + tn else None}
     scored = [lab for lab in labels if per[lab]["support"] > 0]
     macro = float(np.mean([per[lab]["f1"] for lab in scored])) if scored else 0.0
-    return {
+    out = {
         "n": int(gold.shape[0]),
         "per_label": per,
         "macro_f1": round(macro, 4),
-        "micro_f1": round(micro, 4),
+        "micro_f1": round(float(micro), 4),
         "exact_match": round(float(np.mean(np.all(gold == pred, axis=1))) if len(gold) else 0.0, 4),
         "confusion": confusion(gold, pred, labels),
     }
+    if groups is not None and len(set(map(str, groups))) >= 2:
+        out["ci"] = bootstrap_ci(gold, pred, groups, labels, n_boot=n_boot, seed=seed)
+    return out
+
+
+def bootstrap_ci(gold: np.ndarray, pred: np.ndarray, groups: Sequence[str], labels: Sequence[str],
+                 n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict[str, Any]:
+    """Percentile bootstrap intervals of per-label P/R/F1 and macro-F1, resampling whole reports.
+
+    Paragraphs of one report share wording and labelers, so the report, not the
+    row, is the unit of sampling: each replicate draws as many reports as there
+    are, with replacement, and pools their rows. A label without positives or
+    predictions in a replicate is left out of that replicate (not counted as 0).
+    """
+    keys = np.asarray([str(g) for g in groups])
+    _, inv = np.unique(keys, return_inverse=True)
+    n_groups = int(inv.max()) + 1
+    per_group = np.zeros((n_groups, len(labels), 3))  # tp, fp, fn
+    np.add.at(per_group[:, :, 0], inv, gold & pred)
+    np.add.at(per_group[:, :, 1], inv, ~gold & pred)
+    np.add.at(per_group[:, :, 2], inv, gold & ~pred)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_groups, size=(n_boot, n_groups))
+    weights = np.zeros((n_boot, n_groups))
+    np.add.at(weights, (np.repeat(np.arange(n_boot), n_groups), draws.ravel()), 1.0)
+    tp, fp, fn = (np.einsum("bg,gl->bl", weights, per_group[:, :, k]) for k in range(3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prec = np.where(tp + fp > 0, tp / (tp + fp), np.nan)
+        rec = np.where(tp + fn > 0, tp / (tp + fn), np.nan)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan)
+        f1_scored = np.where(tp + fn > 0, f1, np.nan)  # macro over labels present in the replicate
+        macro = np.nanmean(np.where(np.isnan(f1_scored).all(axis=1, keepdims=True), 0.0, f1_scored), axis=1)
+    lo, hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+
+    def interval(values: np.ndarray) -> list[float] | None:
+        values = values[~np.isnan(values)]
+        if not len(values):
+            return None
+        return [round(float(np.percentile(values, lo)), 4), round(float(np.percentile(values, hi)), 4)]
+
+    return {"level": level, "n_boot": n_boot, "groups": n_groups, "unit": "report",
+            "macro_f1": interval(macro),
+            "per_label": {lab: {"precision": interval(prec[:, j]), "recall": interval(rec[:, j]),
+                                "f1": interval(f1[:, j])} for j, lab in enumerate(labels)}}
 
 
 def confusion(gold: np.ndarray, pred: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
@@ -444,22 +506,33 @@ def confusion(gold: np.ndarray, pred: np.ndarray, labels: Sequence[str]) -> dict
     return out
 
 
+def _ci(ci: dict[str, Any] | None, label: str | None, key: str = "f1") -> str:
+    if not ci:
+        return ""
+    iv = ci["macro_f1"] if label is None else ci["per_label"][label][key]
+    return f" [{iv[0]:.2f}, {iv[1]:.2f}]" if iv else " [–]"
+
+
 def format_metrics(m: dict[str, Any], title: str = "") -> str:
+    ci = m.get("ci")
     lines = [title] if title else []
-    lines.append(f"{'label':<10}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}")
+    lines.append(f"{'label':<10}{'P':>7}{'R':>7}{'F1':>7}" + (f"{'95% CI':>15}" if ci else "") + f"{'support':>9}")
     for lab, r in m["per_label"].items():
-        lines.append(f"{_pad(lab, 10)}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}{r['support']:>9d}")
-    lines.append(f"macro-F1 {m['macro_f1']:.3f}  micro-F1 {m['micro_f1']:.3f}  exact match {m['exact_match']:.3f}"
-                 f"  (n={m['n']})")
+        lines.append(f"{_pad(lab, 10)}{r['precision']:>7.3f}{r['recall']:>7.3f}{r['f1']:>7.3f}"
+                     + (f"{_ci(ci, lab):>15}" if ci else "") + f"{r['support']:>9d}")
+    lines.append(f"macro-F1 {m['macro_f1']:.3f}{_ci(ci, None)}  micro-F1 {m['micro_f1']:.3f}  "
+                 f"exact match {m['exact_match']:.3f}  (n={m['n']})")
+    if ci:
+        lines.append(f"95% intervals: bootstrap over {ci['groups']} reports ({ci['n_boot']} resamples)")
     return "\n".join(lines)
 
 
 def _pad(text: str, width: int) -> str:
-    """Left-justify by display width (CJK characters take two columns)."""
-    import unicodedata
+    """Left-justify by display width (CJK characters take two columns; ``wcwidth`` knows which)."""
+    from wcwidth import wcswidth
 
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 1)
+    used = wcswidth(text)
+    return text + " " * max(width - (used if used >= 0 else len(text)), 1)
 
 
 def format_confusion(m: dict[str, Any]) -> str:
@@ -641,7 +714,7 @@ def model_params(config: dict[str, Any], seed: int) -> dict[str, Any]:
     return {"C": float(c.get("C", 30.0)), "ngram_max": int(c.get("ngram_max", 3)), "bits": int(c.get("hash_bits", 18)),
             "section_weight": float(c.get("section_weight", 0.0)),
             "lexicon_weight": float(c.get("lexicon_weight", 0.5)) if c.get("lexicon_features", False) else 0.0,
-            "seed": seed, "folds": THRESHOLD_FOLDS}
+            "tune_thresholds": bool(c.get("tune_thresholds", True)), "seed": seed, "folds": THRESHOLD_FOLDS}
 
 
 def as_inputs(examples: Sequence[Example], lexicon: str | None, use_lexicon: bool) -> list[Any]:
@@ -690,8 +763,11 @@ def train_bundle(paths: Sequence[str], output: str | Path, config: dict[str, Any
                            tune_mask=[i < n for i in range(len(examples))])
     if progress is not None:
         progress("fit", 1, 1)
+    from .rowkeys import encode_row_keys, row_key
+
     info = {
         "training": {"rows": len(examples), "reports": len(set(groups)), "sha256": data_digest(examples),
+                     "row_keys": encode_row_keys(row_key(e.text) for e in examples),
                      "files": [Path(p).name for p in [*paths, *extra_paths]],
                      "sources": [*(_source_info(p, "train+cv") for p in paths),
                                  *(_source_info(p, "train only") for p in extra_paths)],
@@ -714,13 +790,17 @@ def _source_info(path: str | Path, role: str) -> dict[str, Any]:
     return {"file": Path(path).name, "role": role, "rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
 
 
+_CV_KEYS = ("precision", "recall", "f1", "support", "tp", "fp", "fn", "tn", "tpr", "fpr")
+
+
 def _cv_summary(m: dict[str, Any] | None, folds: int) -> dict[str, Any] | None:
+    """What model.json keeps of the CV: scores, counts (for ``stats --adjust``) and the intervals."""
     if not m:
         return None
-    return {"folds": folds, "grouped_by": "report", "macro_f1": m["macro_f1"], "micro_f1": m["micro_f1"],
-            "exact_match": m["exact_match"],
-            "per_label": {lab: {k: r[k] for k in ("precision", "recall", "f1", "support")}
-                          for lab, r in m["per_label"].items()}}
+    return {"folds": folds, "grouped_by": "report", "n": m["n"], "macro_f1": m["macro_f1"],
+            "micro_f1": m["micro_f1"], "exact_match": m["exact_match"],
+            "per_label": {lab: {k: r.get(k) for k in _CV_KEYS} for lab, r in m["per_label"].items()},
+            "ci": m.get("ci")}
 
 
 def model_card(info: dict[str, Any], labels: Sequence[str], model: FunctionClassifier, extra: str = "") -> str:
@@ -749,15 +829,24 @@ def model_card(info: dict[str, Any], labels: Sequence[str], model: FunctionClass
               f"- hashed character {model.ngram_min}–{model.ngram_max}-grams, 2^{model.bits} buckets, "
               f"section weight {model.section_weight}, lexicon-category weight {model.lexicon_weight}",
               f"- one L2 logistic regression per label (C={model.C}, class_weight={model.class_weight}); "
-              "thresholds tuned per label on grouped out-of-fold probabilities", ""]
+              + ("thresholds tuned per label on grouped out-of-fold probabilities" if model.tune_thresholds
+                 else "every threshold 0.5 (`tune_thresholds = false`)"), ""]
     cv = info.get("cv")
     if cv:
-        lines += [f"## Cross-validated metrics ({cv['folds']} folds grouped by report, thresholds tuned inside "
-                  "each training part)", "", "| label | P | R | F1 | support |", "|---|---|---|---|---|"]
+        ci = cv.get("ci")
+        how = "thresholds tuned inside each training part" if model.tune_thresholds else "thresholds 0.5"
+        lines += [f"## Cross-validated metrics ({cv['folds']} folds grouped by report, {how})", "",
+                  "| label | P | R | F1 | F1 95% CI | TPR | FPR | support |", "|---|---|---|---|---|---|---|---|"]
         for lab, r in cv["per_label"].items():
-            lines.append(f"| {lab} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |")
-        lines += ["", f"**macro-F1 {cv['macro_f1']:.3f}**, micro-F1 {cv['micro_f1']:.3f}, "
-                  f"exact match {cv['exact_match']:.3f}", ""]
+            rate = (lambda v: f"{v:.3f}" if v is not None else "–")  # noqa: E731
+            lines.append(f"| {lab} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} |{_ci(ci, lab) or ' –'} "
+                         f"| {rate(r.get('tpr'))} | {rate(r.get('fpr'))} | {r['support']} |")
+        lines += ["", f"**macro-F1 {cv['macro_f1']:.3f}**{_ci(ci, None)}, micro-F1 {cv['micro_f1']:.3f}, "
+                  f"exact match {cv['exact_match']:.3f} (n={cv.get('n', '?')})", ""]
+        if ci:
+            lines += [f"Intervals: 95 % percentile bootstrap over the {ci['groups']} reports ({ci['n_boot']} "
+                      "resamples of whole reports). TPR/FPR are what `policytag stats --adjust` corrects shares with.",
+                      ""]
     lex = info.get("lexicon")
     lines += ["## Lexicon", "", (f"`{lex['file']}` version {lex['version']}, sha256 `{lex['sha256'][:16]}…`"
                                  if lex else "not used by this model"), "",

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from policytag.errors import ConfigError
-from policytag.train import best_thresholds, group_folds, load_labeled, metrics, weak_labels
+from policytag.train import (
+    best_thresholds,
+    bootstrap_ci,
+    format_metrics,
+    group_folds,
+    load_labeled,
+    metrics,
+    weak_labels,
+)
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:
@@ -69,3 +77,56 @@ def test_weak_labels_from_heading_and_phrase() -> None:
     labels, rules = weak_labels("认真办理代表建议，组织执法检查。", ["三、充分发挥代表作用"])
     assert labels == ["代表工作", "监督"]
     assert any(r.startswith("heading:") for r in rules) and any("执法检查" in r for r in rules)
+
+
+def test_metrics_agree_with_scikit_learn() -> None:
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    rng = np.random.default_rng(0)
+    gold = rng.random((200, 3)) < 0.3
+    pred = gold ^ (rng.random((200, 3)) < 0.15)
+    m = metrics(gold, pred, ["A", "B", "C"])
+    for j, lab in enumerate("ABC"):
+        r = m["per_label"][lab]
+        assert r["precision"] == round(precision_score(gold[:, j], pred[:, j]), 4)
+        assert r["recall"] == round(recall_score(gold[:, j], pred[:, j]), 4) == r["tpr"]
+        assert r["f1"] == round(f1_score(gold[:, j], pred[:, j]), 4)
+        assert r["tp"] + r["fp"] + r["fn"] + r["tn"] == 200
+        assert r["fpr"] == round(r["fp"] / (r["fp"] + r["tn"]), 4)
+    assert m["micro_f1"] == round(f1_score(gold, pred, average="micro"), 4)
+    one = metrics(gold[:, :1], pred[:, :1], ["A"])  # a single label is not "binary" by accident
+    assert one["per_label"]["A"] == {k: v for k, v in m["per_label"]["A"].items()}
+
+
+def test_bootstrap_intervals_resample_whole_reports() -> None:
+    rng = np.random.default_rng(1)
+    gold = rng.random((300, 2)) < 0.4
+    pred = gold ^ (rng.random((300, 2)) < 0.2)
+    groups = [f"r{i // 10}" for i in range(300)]
+    m = metrics(gold, pred, ["A", "B"], groups=groups)
+    ci = m["ci"]
+    assert ci["groups"] == 30 and ci["unit"] == "report"
+    for lab in "AB":
+        low, high = ci["per_label"][lab]["f1"]
+        assert low < m["per_label"][lab]["f1"] < high and high - low < 0.3
+    assert ci == bootstrap_ci(gold, pred, groups, ["A", "B"])  # same seed, same intervals
+    # every report identical -> resampling reports changes nothing -> zero-width interval
+    same = np.tile(np.array([[1, 0], [0, 1], [1, 1]], dtype=bool), (20, 1))
+    flat = bootstrap_ci(same, same, [f"r{i // 3}" for i in range(60)], ["A", "B"])
+    assert flat["macro_f1"] == [1.0, 1.0]
+    text = format_metrics(m)
+    assert "[" in text and "bootstrap over 30 reports" in text
+
+
+def test_row_keys_round_trip_and_refuse_a_corrupt_bundle() -> None:
+    from types import SimpleNamespace
+
+    from policytag.rowkeys import encode_row_keys, row_key, training_row_keys
+
+    texts = ["听取审议专项工作报告。", "审议通过条例草案，", "审议通过条例草案,"]  # the last two: one key
+    model = SimpleNamespace(info_={"training": {"row_keys": encode_row_keys(row_key(t) for t in texts)}})
+    keys = training_row_keys(model)
+    assert len(keys) == 2 and row_key("听取审议 专项工作报告") in keys and row_key("任免") not in keys
+    assert training_row_keys(SimpleNamespace(info_={"training": {}})) is None  # an older bundle
+    with pytest.raises(ConfigError, match="row_keys is not valid"):
+        training_row_keys(SimpleNamespace(info_={"training": {"row_keys": "abc!"}}))

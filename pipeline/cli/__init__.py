@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "model:evaluate",
     "suggest": "model:suggest",
     "bootstrap": "model:bootstrap",
+    "agreement": "agreement:agreement",
     "tag": "tag:tag",
     "stats": "stats:stats",
     "report": "report:report",

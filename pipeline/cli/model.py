@@ -33,13 +33,16 @@ def _labels_option(value: str | None) -> list[str] | None:
 @click.option("-C", "C", default=None, type=float, help="Inverse regularization strength (default from config).")
 @click.option("--lexicon-features/--no-lexicon-features", default=None,
               help="Add lexicon categories of matched terms as features (default from config).")
-@click.option("--no-cv", is_flag=True, help="Skip the cross-validated report (thresholds are still tuned).")
+@click.option("--tune-thresholds/--fixed-thresholds", default=None,
+              help="Tune each label's threshold on grouped out-of-fold scores, or use 0.5 (default from config: "
+                   "0.5, which tuning did not beat on the real data).")
+@click.option("--no-cv", is_flag=True, help="Skip the cross-validated report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CV metrics as JSON.")
 @progress_option
 @click.pass_context
 def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, folds: int, labels: str | None,
-          text_field: str, C: float | None, lexicon_features: bool | None, no_cv: bool, as_json: bool,
-          progress: bool | None) -> int:
+          text_field: str, C: float | None, lexicon_features: bool | None, tune_thresholds: bool | None, no_cv: bool,
+          as_json: bool, progress: bool | None) -> int:
     """Train a paragraph-function model from labeled paragraphs.
 
     DATA are JSONL, CSV or XLSX files with a text column and labels as a list,
@@ -52,7 +55,8 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
     """
     from ..train import train_bundle
 
-    config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features})
+    config = load_config(ctx.obj.get("config_path"), {"classify.C": C, "classify.lexicon_features": lexicon_features,
+                                                      "classify.tune_thresholds": tune_thresholds})
     from ..write import refuse_inputs_inside
 
     refuse_inputs_inside(output, data)  # the model folder is replaced as a whole
@@ -66,7 +70,9 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
         if as_json:
             click.echo(json.dumps(result["cv"], ensure_ascii=False, indent=1))
         else:
-            click.echo(format_metrics(result["cv"], f"cross-validated, {folds} folds grouped by report:"))
+            how = "tuned in each training part" if config["classify"]["tune_thresholds"] else "0.5"
+            click.echo(format_metrics(result["cv"], f"cross-validated, {folds} folds grouped by report "
+                                                    f"(thresholds {how}):"))
     new = [lab for lab in result["labels"] if lab not in config["classify"].get("labels", ())]
     if new and not labels:  # a typo in the data becomes a label of its own: say so
         click.echo(f"policytag: note: labels not in the configured [classify] labels: {', '.join(new)} "
@@ -80,37 +86,112 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
 @click.argument("gold", nargs=-1, required=True)
 @click.option("--model", default=None, help="Model folder or shipped name (default: the shipped model).")
 @click.option("--text-field", default="text", show_default=True, help="Text column of the gold file.")
+@click.option("--exclude-training", is_flag=True,
+              help="Score only the gold rows the model was not trained on.")
+@click.option("--cv", "cv", default=None, type=click.IntRange(min=2), metavar="K",
+              help="Instead of scoring the model: K-fold CV on GOLD itself, grouped by report, with the model's "
+                   "settings (what a model trained on this data is expected to score on new reports).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the --cv folds and of the bootstrap.")
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
 @click.pass_context
-def evaluate(ctx: click.Context, gold: tuple[str, ...], model: str | None, text_field: str, as_json: bool) -> int:
-    """Score a model on labeled paragraphs: per-label P/R/F1, macro/micro F1, exact match, confusions.
+def evaluate(ctx: click.Context, gold: tuple[str, ...], model: str | None, text_field: str, exclude_training: bool,
+             cv: int | None, seed: int, as_json: bool) -> int:
+    """Score a model on labeled paragraphs: per-label P/R/F1 with 95 % intervals, confusions.
+
+    Rows the model was trained on are detected (the model keeps a key of each
+    training row) and flagged: their scores say nothing about new text. When
+    every row was a training row, evaluate stops (exit 2); use --cv K to
+    estimate by grouped cross-validation instead. Intervals are bootstrap
+    intervals over reports (the ``report``/``doc`` column), else over rows.
 
     \b
     Example:
-      policytag evaluate gold.jsonl --model models/mine
-      policytag evaluate gold.csv --json
+      policytag evaluate held_out.jsonl --model models/mine
+      policytag evaluate gold.csv --exclude-training --json > eval.json
+      policytag evaluate labeled.jsonl --cv 5
     """
-    import numpy as np
-
     from ..classify import load_model
-    from ..train import format_confusion, format_metrics, label_matrix, load_labeled, metrics
+    from ..train import format_confusion, format_metrics, load_labeled
 
     config = load_config(ctx.obj.get("config_path"), {"classify.model": model})
     clf = load_model(config["classify"]["model"]).model
     examples = [e for path in gold for e in load_labeled(path, text_field=text_field)]
+    if cv:
+        result = _cv_on_gold(clf, examples, config, cv, seed)
+        how = "tuned inside each training part" if result.pop("tune_thresholds") else "0.5"
+        title = (f"grouped {cv}-fold CV on {', '.join(gold)} ({len(examples)} rows, {result['reports']} reports), "
+                 f"settings of {config['classify']['model']}; thresholds {how}:")
+    else:
+        examples, overlap = _training_overlap(clf, examples, gold, config["classify"]["model"], exclude_training)
+        result = _score(clf, examples, seed)
+        result["training_overlap"] = overlap
+        title = ""
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_metrics(result, title))
+        click.echo(format_confusion(result))
+    return EXIT_OK
+
+
+def _training_overlap(clf: Any, examples: list[Any], gold: tuple[str, ...], model: str, exclude: bool
+                      ) -> tuple[list[Any], dict[str, Any]]:
+    """Find gold rows the model was trained on; warn, drop them (--exclude-training) or stop when all are."""
+    from ..rowkeys import row_key, training_row_keys
+
+    keys = training_row_keys(clf)
+    if keys is None:
+        click.echo(f"policytag: note: {model} does not record its training rows (trained by an older policytag); "
+                   "cannot check whether the gold rows were used to train it", err=True)
+        return examples, {"checked": False}
+    seen = [row_key(e.text) in keys for e in examples]
+    n, k = len(examples), sum(seen)
+    info = {"checked": True, "rows": n, "training_rows": k, "excluded": bool(exclude and k)}
+    if k == n:
+        raise ConfigError(f"all {n} rows of {', '.join(gold)} were used to train {model}: scores on training rows "
+                          f"say nothing about new text. Run `policytag evaluate --cv K {' '.join(gold)}` for a "
+                          f"grouped cross-validated estimate, or score rows the model has not seen")
+    if k and exclude:
+        click.echo(f"policytag: left out {k} of {n} gold rows that {model} was trained on; scoring the other "
+                   f"{n - k}", err=True)
+        return [e for e, s in zip(examples, seen, strict=True) if not s], info
+    if k:
+        click.echo(f"policytag: WARNING: {k} of {n} gold rows were used to train {model}. Their scores are "
+                   f"optimistic and the figures below overstate accuracy on new text. Add --exclude-training to "
+                   f"score only the {n - k} others.", err=True)
+    return examples, info
+
+
+def _score(clf: Any, examples: list[Any], seed: int) -> dict[str, Any]:
+    import numpy as np
+
+    from ..train import label_matrix, metrics
+
     unknown = sorted({lab for e in examples for lab in e.labels} - set(clf.labels_))
     if unknown:
         click.echo(f"policytag: note: labels not in the model are scored as missed: {', '.join(unknown)}", err=True)
     labels = list(clf.labels_) + unknown
     pred = np.zeros((len(examples), len(labels)), dtype=bool)
     pred[:, : len(clf.labels_)] = clf.predict_matrix([e.text for e in examples])
-    result = metrics(label_matrix([e.labels for e in examples], labels), pred, labels)
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
-    else:
-        click.echo(format_metrics(result))
-        click.echo(format_confusion(result))
-    return EXIT_OK
+    return metrics(label_matrix([e.labels for e in examples], labels), pred, labels,
+                   groups=[e.group for e in examples], seed=seed)
+
+
+def _cv_on_gold(clf: Any, examples: list[Any], config: dict[str, Any], folds: int, seed: int) -> dict[str, Any]:
+    """Grouped CV on the gold rows with the model's feature and fitting settings."""
+    from ..classify import FunctionClassifier
+    from ..train import as_inputs, cross_validate, label_order
+
+    known = FunctionClassifier().get_params()
+    params = {k: v for k, v in clf.get_params().items() if k in known}
+    params["seed"] = seed
+    labels = label_order(examples, list(clf.labels_))
+    X = as_inputs(examples, config["match"]["lexicon"], params.get("lexicon_weight", 0) > 0)
+    groups = [e.group for e in examples]
+    result = cross_validate(params, X, [e.labels for e in examples], groups, labels, folds=folds, seed=seed)["metrics"]
+    result["reports"] = len(set(groups))
+    result["tune_thresholds"] = bool(params.get("tune_thresholds", True))
+    return result
 
 
 @click.command("suggest")

@@ -37,12 +37,18 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
               help="Diffusion table: per place, first year TERM appears and its count per year (repeatable).")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Also draw charts (PNG at 300 dpi, SVG, PDF) into this folder.")
+@click.option("--adjust", is_flag=True,
+              help="Add label shares corrected for the model's errors (TPR/FPR from its cross-validation), "
+                   "raw and adjusted side by side with 95% intervals (table labels_adjusted).")
+@click.option("--adjust-with", "adjust_with", default=None, type=click.Path(dir_okay=False),
+              help="Correct with the TPR/FPR in this `policytag evaluate --json` output instead (implies --adjust).")
+@click.option("--model", default=None, help="Model whose CV error rates --adjust uses (default: the configured one).")
 @raw_cells_option
 @progress_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
-          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, raw_cells: bool,
-          progress: bool | None) -> int:
+          include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, adjust: bool,
+          adjust_with: str | None, model: str | None, raw_cells: bool, progress: bool | None) -> int:
     """Count tagged paragraphs: label shares, term frequencies, term × function.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
@@ -53,6 +59,8 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
       policytag stats tagged.jsonl --by place
       policytag stats tagged.jsonl -o stats.xlsx --by place --by year
       policytag stats tagged.jsonl -o stats.csv --first-mention 票决制,双联 --plot charts/
+      policytag stats tagged.jsonl --by year --adjust
+      policytag stats tagged.jsonl --adjust-with eval.json -o shares.xlsx
     """
     from .. import stats as st
 
@@ -70,6 +78,8 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     for exc in errors:
         click.echo(f"policytag: skipped {exc}", err=True)
     tables = st.compute_stats(frame, by, labels, include_headings, terms)
+    if adjust or adjust_with:
+        tables["labels_adjusted"] = _adjusted(frame, by, include_headings, adjust_with, model, config)
     if output:
         refuse_tagged_overwrite(st.table_paths(output, out_format, tables).values(), paths)
         written = st.write_tables(tables, output, out_format, raw_cells)
@@ -78,6 +88,10 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     else:
         with_rows = tables["labels"][tables["labels"]["paragraphs"] > 0]
         click.echo(with_rows.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        if "labels_adjusted" in tables:
+            click.echo("\nlabel shares corrected for the classifier's errors (95% intervals):")
+            shown = tables["labels_adjusted"].drop(columns=["rates_from"])
+            click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if plot_dir:
         _plot(frame, tables, by, terms, opts, plot_dir, progress)
     return EXIT_SOME_FAILED if errors else EXIT_OK
@@ -107,3 +121,21 @@ def _any_files(paths: tuple[str, ...]) -> bool:
     from ..stats import expand_paths
 
     return bool(expand_paths(list(paths)))
+
+
+def _adjusted(frame, by, include_headings: bool, adjust_with: str | None, model: str | None, config: dict):  # noqa: ANN001, ANN202
+    """The labels_adjusted table, with its rates' source and warnings on stderr."""
+    from .. import adjust as adj
+
+    if adjust_with:
+        rates, source = adj.rates_from_file(adjust_with)
+    else:
+        from ..classify import load_model
+
+        name = model or config["classify"]["model"]
+        rates, source = adj.rates_from_model(load_model(name).model, str(name))
+    for line in adj.warnings_for(rates):
+        click.echo(f"policytag: warning: {line}", err=True)
+    click.echo(f"policytag: adjusted shares use TPR/FPR from the {source}; valid only where those error rates "
+               "transfer to these texts (see README, 'Corrected label shares')", err=True)
+    return adj.adjusted_table(frame, rates, source, by, include_headings)
