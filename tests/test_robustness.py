@@ -597,7 +597,7 @@ def test_xlsx_rows_beyond_a_sheet_continue_on_the_next_sheet(tmp_path: Path,
             in stderr)
     from openpyxl import load_workbook
 
-    assert [s.max_row for s in load_workbook(out).worksheets] == [4, 4, 2]
+    assert [s.max_row for s in load_workbook(out).worksheets if s.title.startswith("paragraphs")] == [4, 4, 2]
     from policytag.stats import load_tagged
 
     assert list(load_tagged([str(out)])["text"]) == [f"第{i}次执法检查。" for i in range(7)]
