@@ -5,7 +5,7 @@
 # script), then docs/README_design.md and docs/README_dev.md.
 set -euo pipefail
 cd "$(dirname "$0")"
-ORDER=(tagging read segment lexicon classify stats tables indicators robustness bench)
+ORDER=(tagging read segment lexicon classify stats tables indicators research robustness bench)
 
 title() {  # the first Markdown heading of a page, without its #s
   grep -m1 -E '^#+ ' "$1" | sed -E 's/^#+ +//'

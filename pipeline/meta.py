@@ -61,7 +61,7 @@ _PLACE_IN_MEETING = re.compile(rf"在([{_HAN}]{{2,20}}?{_ADMIN})第{_NUM}届(?:�
 _PLACE_IN_GREETING = re.compile(
     rf"受([{_HAN}]{{2,20}}?{_ADMIN})(?:第{_NUM}届)?(?:人民代表大会常务委员会|人大常委会)委托"
 )
-_UNIT = re.compile(rf"[{_HAN}]+?{_ADMIN}")
+_UNIT = re.compile(rf"[{_HAN}]+{_ADMIN}")
 _HEAD_START = r"^\s*(?:#+\s*)?(?:[一二三四五六七八九十]、)?\s*(\d{4})\s*年的?\s*"
 _REVIEW_YEAR = re.compile(_HEAD_START + r"(?:主要)?\s*工作(?:回顾)?\s*$", re.M)
 _PLAN_YEAR = re.compile(_HEAD_START + r"(?:主要|工作)?\s*(?:任务|安排|建议|打算)\s*$", re.M)
@@ -142,11 +142,40 @@ def _place(lines: list[str], title: str | None) -> tuple[str | None, str | None]
     for cand in candidates:
         if cand == "全国":
             return "全国", None
-        units = _UNIT.findall(cand)
-        if units and "".join(units) == cand:
+        units = split_units(cand)
+        if units:
             province = units[0] if len(units) > 1 and units[0] in PROVINCES else None
             return units[-1], province
     return None, None
+
+
+def split_units(name: str) -> list[str] | None:
+    """A place name as its chain of administrative units, or None when it is not one.
+
+    Unit characters also occur inside names (荆州市, 贵州省, 安乡县, 通州区), so the chain is chosen
+    among every way to cut the name into units: the one with the most GB/T 2260 names wins, then the
+    one with the most units (a chain of unknown towns is still cut at each unit).
+
+    >>> split_units("湖北省荆州市"), split_units("广州市天河区"), split_units("人民")
+    (['湖北省', '荆州市'], ['广州市', '天河区'], None)
+    """
+    from .regions import known_name
+
+    n = len(name)
+    # best[i]: (known names, units, chain) of the best cut of name[:i]
+    best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
+    best[0] = (0, 0, [])
+    for i in range(n):
+        if best[i] is None:
+            continue
+        known, count, chain = best[i]
+        for j in range(i + 2, n + 1):
+            unit = name[i:j]
+            if _UNIT.fullmatch(unit):
+                cand = (known + known_name(unit), count + 1, [*chain, unit])
+                if best[j] is None or cand[:2] > best[j][:2]:
+                    best[j] = cand
+    return best[n][2] if best[n] else None
 
 
 def level_of(place: str | None, text: str = "") -> str | None:

@@ -84,6 +84,11 @@ def _table() -> tuple[dict[str, str], dict[str, list[_Row]], dict[str, list[_Row
     return current, by_name, by_short
 
 
+def known_name(name: str) -> bool:
+    """Whether ``name`` is the full name of a region in GB/T 2260 (current or former)."""
+    return name in _table()[1]
+
+
 @lru_cache(maxsize=1)
 def _ethnic_groups() -> tuple[str, ...]:
     # Names of autonomous areas carry ethnic group names: 恩施土家族苗族自治州 -> 恩施.

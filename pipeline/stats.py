@@ -165,7 +165,7 @@ def _split(value: Any, sep: str = "|") -> list[str]:
 def _unflatten(frame: pd.DataFrame) -> pd.DataFrame:
     """A flat table written by ``policytag tag`` (CSV, XLSX, Parquet, .dta) back into record-like columns.
 
-    Reads the columns of ``policytag.tables`` (``char_start``, ``score_监督``,
+    Reads the columns of ``policytag.schema`` (``char_start``, ``score_监督``,
     ``term_categories``) and those of older versions (``start``, ``meta.place``, ``score.监督``).
     """
     frame = frame.rename(columns={c: c[5:] for c in frame.columns if c.startswith("meta.") and c[5:] not in frame})
@@ -521,11 +521,11 @@ def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str, ra
     """Write every table atomically with its codebook; returns the files written.
 
     csv/parquet/dta: one file per table and ``OUT_codebook.csv``; xlsx: one sheet per
-    table and a ``codebook`` sheet (see ``policytag.tables``). CSV and XLSX cells are
+    table and a ``codebook`` sheet (see ``policytag.schema``). CSV and XLSX cells are
     neutralized against formula injection unless ``raw_cells``
     (see ``policytag.write.spreadsheet_cell``).
     """
-    from . import tables as tb
+    from . import schema as tb
 
     targets = table_paths(path, fmt, tables)
     if fmt == "json":

@@ -117,14 +117,14 @@ def format_for(path: str | Path | None, explicit: str | None = None) -> str:
 
 
 def flatten(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
-    """A tagged record as one flat table row (``policytag.tables.tagged_row``).
+    """A tagged record as one flat table row (``policytag.schema.tagged_row``).
 
     Hand-written rather than ``pandas.json_normalize``: that one flattens only the
     ``meta`` and ``scores`` mappings (as ``meta_place``), leaves ``labels``,
     ``section`` and ``terms`` as lists still to be joined, and costs 2 ms per
     record one at a time (CSV streams records) against 11 µs here.
     """
-    from .tables import tagged_row
+    from .schema import tagged_row
 
     return tagged_row(record, labels)
 
@@ -325,8 +325,8 @@ def join_split_cells(frame: Any) -> Any:
 
 
 def table_columns(labels: list[str], first: dict[str, Any] | None = None) -> list[str]:
-    """Column names of a tagged table (``policytag.tables.tagged_columns``)."""
-    from .tables import tagged_columns
+    """Column names of a tagged table (``policytag.schema.tagged_columns``)."""
+    from .schema import tagged_columns
 
     return [c.name for c in tagged_columns(labels, first)]
 
@@ -334,7 +334,7 @@ def table_columns(labels: list[str], first: dict[str, Any] | None = None) -> lis
 class RecordWriter:
     """Streams tagged records to jsonl/csv; buffers them for xlsx/parquet/dta.
 
-    Tables (csv, xlsx, parquet, dta) have the columns of ``policytag.tables.tagged_columns``,
+    Tables (csv, xlsx, parquet, dta) have the columns of ``policytag.schema.tagged_columns``,
     fixed by the first record, and a codebook beside them (``OUT_codebook.csv``, or a
     sheet). Nothing appears at ``path`` until ``close()`` succeeds.
     """
@@ -381,7 +381,7 @@ class RecordWriter:
     def _write_csv(self, row: dict[str, Any]) -> None:
         import csv
 
-        from .tables import flat_rows, tagged_columns
+        from .schema import flat_rows, tagged_columns
 
         if self._csv is None:
             self._columns = tagged_columns(self.labels, self._first)
@@ -402,14 +402,14 @@ class RecordWriter:
             self._write_table()
 
     def _write_codebook(self) -> None:
-        from .tables import CODEBOOK_COLUMNS, TAGGED_SHEET, codebook_path, codebook_rows, tagged_columns
+        from .schema import CODEBOOK_COLUMNS, TAGGED_SHEET, codebook_path, codebook_rows, tagged_columns
 
         columns = getattr(self, "_columns", None) or tagged_columns(self.labels, self._first)
         write_csv_table(codebook_path(self.path), CODEBOOK_COLUMNS, codebook_rows({TAGGED_SHEET: columns}),
                         self.raw_cells)
 
     def _write_table(self) -> None:
-        from .tables import TAGGED_SHEET, tagged_columns, tagged_row, write_table
+        from .schema import TAGGED_SHEET, tagged_columns, tagged_row, write_table
 
         first = self._rows[0] if self._rows else None
         columns = tagged_columns(self.labels, first)

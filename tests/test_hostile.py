@@ -282,18 +282,21 @@ def test_a_second_run_on_the_same_output_is_refused_and_says_who_holds_it(tmp_pa
 def test_two_real_runs_into_one_output_never_tear_it(tmp_path: Path) -> None:
     src = make_corpus(tmp_path / "reports", 12, items=60)
     out = tmp_path / "same.jsonl"
-    first = subprocess.Popen([POLICYTAG, "tag", str(src), "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    # The first run reads standard input first and waits there, holding the lock, until the second run is
+    # over: the overlap is certain whatever the machine's load.
+    first = subprocess.Popen([POLICYTAG, "tag", "-", str(src), "-o", str(out)], stdin=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (tmp_path / ".same.jsonl.lock").exists():
         assert first.poll() is None and time.monotonic() < deadline
         time.sleep(0.02)
     second = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out)], capture_output=True, text=True,
                             timeout=300)
-    _, first_err = first.communicate(timeout=300)
+    _, first_err = first.communicate("常委会开展执法检查。\n", timeout=300)
     assert second.returncode == 2 and "is being written by another policytag run" in second.stderr
     assert first.returncode == 1, first_err  # the corpus holds one binary file
     rows = records(out)  # every line whole JSON
-    assert len({r["path"] for r in rows}) == 12
+    assert len({r["path"] for r in rows}) == 13  # standard input and the 12 readable files
     assert leftovers(tmp_path) == []
 
 

@@ -58,6 +58,22 @@ def test_province_and_national_levels() -> None:
     assert nested["place"] == "宜昌市" and nested["province"] == "湖北省" and nested["level"] == "市"
 
 
+@pytest.mark.parametrize(("title", "place", "province"), [
+    ("荆州市人民代表大会常务委员会工作报告", "荆州市", None),      # 州 is part of the name, not a unit
+    ("湖北省荆州市人民代表大会常务委员会工作报告", "荆州市", "湖北省"),
+    ("贵州省人民代表大会常务委员会工作报告", "贵州省", "贵州省"),
+    ("贵州省贵阳市人民代表大会常务委员会工作报告", "贵阳市", "贵州省"),
+    ("安乡县人民代表大会常务委员会工作报告", "安乡县", None),        # 乡 inside a county's name
+    ("北京市通州区人民代表大会常务委员会工作报告", "通州区", "北京市"),
+    ("广东省广州市天河区人民代表大会常务委员会工作报告", "天河区", "广东省"),
+    ("湘西土家族苗族自治州人民代表大会常务委员会工作报告", "湘西土家族苗族自治州", None),
+])
+def test_place_names_that_contain_a_unit_character(title: str, place: str, province: str | None) -> None:
+    meta = extract_meta(make_doc(title + "\n"))
+    assert meta["place"] == place
+    assert meta.get("province") == province
+
+
 @pytest.mark.parametrize(("place", "level"), [
     ("广西壮族自治区", "省"), ("上海市", "省"), ("恩施土家族苗族自治州", "市"), ("锡林郭勒盟", "市"),
     ("株洲市", "市"), ("江陵县", "县区"), ("武昌区", "县区"), ("科尔沁右翼前旗", "县区"), ("城关镇", "乡镇"),

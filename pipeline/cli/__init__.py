@@ -29,6 +29,9 @@ COMMANDS: dict[str, str] = {
     "stats": "stats:stats",
     "report": "report:report",
     "indicators": "indicators:indicators",
+    "reuse": "reuse:reuse",
+    "diff": "diff:diff",
+    "keyness": "keyness:keyness",
 }
 
 

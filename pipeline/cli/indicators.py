@@ -116,7 +116,7 @@ def document_rows(source: str, config: dict, specs: list, first: bool) -> list[d
 
 
 def _write(rows: list[dict[str, Any]], output: str | None, fmt: str, raw_cells: bool = False) -> None:
-    from ..tables import INDICATORS, INDICATORS_SHEET, indicator_row, write_table
+    from ..schema import INDICATORS, INDICATORS_SHEET, indicator_row, write_table
 
     if fmt == "jsonl":
         write_jsonl([{c: r.get(c) for c in COLUMNS} for r in rows], output)

@@ -43,12 +43,15 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
 @click.option("--adjust-with", "adjust_with", default=None, type=click.Path(dir_okay=False),
               help="Correct with the TPR/FPR in this `policytag evaluate --json` output instead (implies --adjust).")
 @click.option("--model", default=None, help="Model whose CV error rates --adjust uses (default: the configured one).")
+@click.option("--panel", "panel_terms", multiple=True, metavar="TERM[,TERM]",
+              help="Instead: a place × year diffusion panel for TERM in -o (event-history models; see README).")
 @raw_cells_option
 @progress_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
           include_headings: bool, first_mention: tuple[str, ...], plot_dir: str | None, adjust: bool,
-          adjust_with: str | None, model: str | None, raw_cells: bool, progress: bool | None) -> int:
+          adjust_with: str | None, model: str | None, panel_terms: tuple[str, ...], raw_cells: bool,
+          progress: bool | None) -> int:
     """Count tagged paragraphs: label shares, term frequencies, term × function.
 
     TAGGED files are what `policytag tag` wrote (.jsonl, .csv, .xlsx, .parquet)
@@ -61,8 +64,14 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
       policytag stats tagged.jsonl -o stats.csv --first-mention 票决制,双联 --plot charts/
       policytag stats tagged.jsonl --by year --adjust
       policytag stats tagged.jsonl --adjust-with eval.json -o shares.xlsx
+      policytag stats tagged.jsonl --panel 票决制 -o panel.csv
     """
     from .. import stats as st
+
+    if panel_terms:
+        from .panel import write_panel
+
+        return write_panel(ctx, paths, _split_terms(panel_terms), output, fmt, raw_cells)
 
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     opts = config["stats"]

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from test_stats import make_records, write_jsonl
 
-from policytag import stats, tables
+from policytag import schema, stats
 from policytag.cli import cli
 from policytag.write import RecordWriter
 
@@ -59,14 +59,14 @@ def tagged_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_every_format_has_the_same_columns(tagged_tables: dict[str, Path]) -> None:
     columns = {fmt: list(read(path).columns) for fmt, path in tagged_tables.items()}
     assert columns["csv"] == columns["xlsx"] == columns["parquet"] == columns["dta"]
-    expected = [c.name for c in tables.tagged_columns(LABELS, records()[0])]
+    expected = [c.name for c in schema.tagged_columns(LABELS, records()[0])]
     assert columns["csv"] == expected
     assert {"place", "year", "region_code", "char_start", "char_end", "score_监督", "term_categories"} <= set(expected)
 
 
 def test_names_are_taken_by_r_stata_and_excel_as_they_are(tagged_tables: dict[str, Path]) -> None:
     names = list(read(tagged_tables["csv"]).columns)
-    bad = [n for n in names if not NAME.match(n) or n in tables.STATA_RESERVED]
+    bad = [n for n in names if not NAME.match(n) or n in schema.STATA_RESERVED]
     assert not bad
     frame = pd.DataFrame({n: [1] for n in names})
     with warnings.catch_warnings():
@@ -77,7 +77,7 @@ def test_names_are_taken_by_r_stata_and_excel_as_they_are(tagged_tables: dict[st
 @pytest.mark.parametrize(("raw", "name"), [("score.监督", "score_监督"), ("end", "end_"), ("2019", "y2019"),
                                            ("Meta Place", "meta_place"), ("in", "in_"), ("7x", "c7x")])
 def test_safe_name(raw: str, name: str) -> None:
-    assert tables.safe_name(raw) == name
+    assert schema.safe_name(raw) == name
 
 
 def test_region_code_stays_text(tagged_tables: dict[str, Path]) -> None:
@@ -116,8 +116,8 @@ def test_xlsx_has_a_named_sheet_and_a_codebook(tagged_tables: dict[str, Path]) -
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "dta"])
 def test_a_codebook_file_describes_every_column(tagged_tables: dict[str, Path], fmt: str) -> None:
-    book = pd.read_csv(tables.codebook_path(tagged_tables[fmt]), encoding="utf-8-sig")
-    assert list(book.columns) == tables.CODEBOOK_COLUMNS
+    book = pd.read_csv(schema.codebook_path(tagged_tables[fmt]), encoding="utf-8-sig")
+    assert list(book.columns) == schema.CODEBOOK_COLUMNS
     assert list(book["column"]) == list(read(tagged_tables[fmt]).columns)
     row = book.set_index("column").loc["region_code"]
     assert "text" in row["type"] and "GB/T 2260" in row["description"]
@@ -172,7 +172,7 @@ def test_indicator_tables_have_the_same_columns_everywhere(tmp_path: Path) -> No
     for fmt in FORMATS:
         _cli("indicators", str(report), "-o", str(tmp_path / f"i.{fmt}"))
     got = {fmt: list(read(tmp_path / f"i.{fmt}").columns) for fmt in FORMATS}
-    assert got["csv"] == got["xlsx"] == got["parquet"] == got["dta"] == [c.name for c in tables.INDICATORS]
+    assert got["csv"] == got["xlsx"] == got["parquet"] == got["dta"] == [c.name for c in schema.INDICATORS]
     dta = pd.read_stata(tmp_path / "i.dta")
     assert list(dta["value"]) == [10, 12] and dta["approx"].dtype == "int8"
     assert list(pd.read_excel(tmp_path / "i.xlsx", sheet_name=None)) == ["indicators", "codebook"]
