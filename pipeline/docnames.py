@@ -35,7 +35,8 @@ def doc_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per document, in natural order: doc_id, place, year, title, file (name without suffix), short, name.
 
     ``short`` (charts) is place and year, else the title, else the file name;
-    ``name`` (report) adds the title. Both are unique: a clash gets the file name.
+    ``name`` (report) adds the title. Both are unique: a clash of names gets the file
+    name, a clash of short names a number (charts have no room for file names).
     """
     columns = ["doc_id", "place", "year", "title", "file", "short", "name"]
     if not len(frame):
@@ -55,12 +56,15 @@ def doc_table(frame: pd.DataFrame) -> pd.DataFrame:
         name = " · ".join(v for v in (when, str(title) if title is not None else "") if v) or file
         rows.append({"doc_id": doc_id, "place": place, "year": year, "title": title, "file": file, "short": short,
                      "name": name})
+    # by place and year, then by the name shown (title or file), naturally
     rows.sort(key=lambda r: (r["place"] is None, natural_key(r["place"]), r["year"] if r["year"] is not None else 10**9,
-                             natural_key(r["title"]), natural_key(r["file"])))
+                             natural_key(r["name"]), natural_key(r["file"])))
     table = pd.DataFrame(rows, columns=columns, dtype=object)  # None stays None (not NaN) in every column
-    for col in ("short", "name"):
-        clash = table[col].duplicated(keep=False) & (table[col] != table["file"])
-        table.loc[clash, col] = table.loc[clash, col] + "（" + table.loc[clash, "file"] + "）"
+    clash = table["name"].duplicated(keep=False) & (table["name"] != table["file"])
+    table.loc[clash, "name"] = table.loc[clash, "name"] + "（" + table.loc[clash, "file"] + "）"
+    clash = table["short"].duplicated(keep=False) & (table["short"] != table["file"])
+    number = table[clash].groupby("short").cumcount() + 1  # charts: 株洲市 2020（1）, （2）… in document order
+    table.loc[clash, "short"] = table.loc[clash, "short"] + "（" + number.astype(str) + "）"
     return table
 
 

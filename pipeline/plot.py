@@ -5,8 +5,8 @@ PDF, with Chinese everywhere (titles, axes, legend, 无标签 for unlabeled
 paragraphs) and one colour per label/category taken from ``palette`` (the same
 in every chart and in the HTML report). Group names run along the side of
 horizontal bars, wrapped when long, so they never overlap; more groups than
-fit on a page (``MAX_GROUPS``) are drawn on numbered pages and ``write_charts``
-says so.
+fit on a page (``MAX_GROUPS``, and no taller than ``PAGE_ROWS_IN``) are drawn on
+numbered pages and ``write_charts`` says so.
 
 matplotlib is imported only here, with the Agg backend (no display needed).
 Chinese needs a CJK font; ``cjk_font`` finds one in this order:
@@ -51,7 +51,9 @@ FORMATS = ("png", "svg", "pdf")
 DPI = 300  # PNG resolution: what journals ask for line art with text
 WIDTH_IN = 7.0  # full text width of a journal page
 MAX_GROUPS = 40  # bars per page of the label-share chart; more groups go on further pages
-WRAP_COLUMNS = 24  # group names wrap at this display width (a Chinese character is 2 columns)
+PAGE_ROWS_IN = 7.6  # inches of bars on one page (with title, axis and legend: a 9 in page at most)
+ROW_IN, LINE_IN = 0.19, 0.15  # a bar's height, and what each further line of its wrapped name adds
+WRAP_COLUMNS = 34  # group names wrap at this display width (a Chinese character is 2 columns)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":")
 
@@ -239,9 +241,8 @@ def label_shares_figure(wide: pd.DataFrame, font: CJKFont, page: int = 1, pages:
     import matplotlib.pyplot as plt
 
     rows = [wrap(str(name)) for name in wide.index]
-    heights = [0.2 + 0.16 * r.count("\n") for r in rows]
     with plt.rc_context(_style(font)):
-        fig, ax = plt.subplots(figsize=(WIDTH_IN, max(2.0, 1.2 + sum(heights) + 0.1 * len(rows))),
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, max(2.0, 1.3 + sum(_row_height(r) for r in rows))),
                                layout="constrained")
         y = list(range(len(rows)))
         left = [0.0] * len(rows)
@@ -263,26 +264,38 @@ def label_shares_figure(wide: pd.DataFrame, font: CJKFont, page: int = 1, pages:
     return fig
 
 
-def pages_of(wide: pd.DataFrame, per_page: int = MAX_GROUPS) -> int:
-    return max(1, math.ceil(len(wide) / per_page))
+def _row_height(name: str) -> float:
+    return ROW_IN + LINE_IN * name.count("\n")
+
+
+def pages(wide: pd.DataFrame, per_page: int = MAX_GROUPS) -> list[pd.DataFrame]:
+    """The groups cut into pages: at most ``per_page`` bars and ``PAGE_ROWS_IN`` inches of them each."""
+    out, start, height = [], 0, 0.0
+    for i, name in enumerate(wide.index):
+        row = _row_height(wrap(str(name)))
+        if i > start and (i - start >= per_page or height + row > PAGE_ROWS_IN):
+            out.append(wide.iloc[start:i])
+            start, height = i, 0.0
+        height += row
+    out.append(wide.iloc[start:])
+    return out
 
 
 def label_share_charts(wide: pd.DataFrame, font: CJKFont, per_page: int = MAX_GROUPS) -> Iterator[Chart]:
     """The label-share chart (from ``share_matrix``), one page at a time, drawn as they are asked for."""
-    pages = pages_of(wide, per_page)
-    for page in range(1, pages + 1):
-        part = wide.iloc[(page - 1) * per_page : page * per_page]
-        name = "label_shares" if pages == 1 else f"label_shares_p{page:02d}"
-        yield Chart(name, label_shares_figure(part, font, page, pages))
+    parts = pages(wide, per_page)
+    for page, part in enumerate(parts, 1):
+        name = "label_shares" if len(parts) == 1 else f"label_shares_p{page:02d}"
+        yield Chart(name, label_shares_figure(part, font, page, len(parts)))
 
 
 def pages_note(wide: pd.DataFrame, per_page: int = MAX_GROUPS) -> str:
     """The notice that the groups did not fit on one page ("" when they did)."""
-    pages = pages_of(wide, per_page)
-    if pages == 1:
+    n = len(pages(wide, per_page))
+    if n == 1:
         return ""
-    return (f"label_shares: {len(wide)} groups on {pages} pages of up to {per_page} "
-            f"(label_shares_p01 … label_shares_p{pages:02d})")
+    return (f"label_shares: {len(wide)} groups on {n} pages of up to {per_page} "
+            f"(label_shares_p01 … label_shares_p{n:02d}); --by year or --by place gives fewer groups")
 
 
 # --------------------------------------------------------------------------- term trends
@@ -308,7 +321,7 @@ def term_trends_figure(trends: pd.DataFrame, font: CJKFont, categories: dict[str
             n = seen[category] = seen.get(category, -1) + 1
             legend = f"{term}（{categories[str(term)]}）" if str(term) in categories else str(term)
             ax.plot(part["year"].astype(int), part["per_10k_chars"], label=wrap(legend, 20), color=color(category),
-                    marker=MARKERS[n % len(MARKERS)], linestyle=LINESTYLES[n // len(MARKERS) % len(LINESTYLES)],
+                    marker=MARKERS[n % len(MARKERS)], linestyle=LINESTYLES[n % len(LINESTYLES)],
                     markersize=4, linewidth=1.4)
         years = sorted(trends["year"].astype(int).unique()) if len(trends) else []
         if years and len(years) <= 12:
@@ -344,8 +357,9 @@ def save_figure(fig: Any, stem: Path) -> list[Path]:
     for fmt in FORMATS:
         target = stem.with_suffix(f".{fmt}")
         with atomic_path(target) as tmp, plt.rc_context({"svg.fonttype": "path", "pdf.fonttype": 42}):
-            fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.05,
-                        metadata={"Software": None} if fmt == "png" else None)
+            # constrained layout keeps titles, names and legends inside the figure: no "tight" pass,
+            # which would draw every chart twice
+            fig.savefig(tmp, format=fmt, dpi=DPI, metadata={"Software": None} if fmt == "png" else None)
         written.append(target)
     plt.close(fig)
     return written
@@ -373,7 +387,7 @@ def write_charts(labels: pd.DataFrame, group_cols: Sequence[str], trends: pd.Dat
     """
     out = Path(out_dir)
     wide = share_matrix(labels, group_cols, names)
-    total = pages_of(wide) + bool(len(trends))
+    total = len(pages(wide)) + bool(len(trends))
     written: list[Path] = []
     for done, chart in enumerate(label_share_charts(wide, font), 1):
         written += save_figure(chart.figure, out / chart.name)
