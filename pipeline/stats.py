@@ -20,7 +20,7 @@ import glob
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ import orjson
 import pandas as pd
 
 from .errors import ConfigError, InputError
-from .write import META_COLUMNS, atomic_path, read_spreadsheet, write_csv_frame, write_xlsx_frames
+from .palette import NONE_LABEL  # 无标签: a paragraph that carries no label
+from .write import META_COLUMNS, _frame_rows, atomic_path, read_spreadsheet
 
-NONE_LABEL = "(none)"  # a paragraph that carries no label
 # --by name -> column of the normalized frame
 GROUP_COLUMNS = {
     "doc": "doc_id",
@@ -41,8 +41,8 @@ GROUP_COLUMNS = {
     "period": "period",
     "section": "section_top",
 }
-TABLE_FORMATS = ("csv", "xlsx", "parquet", "json")
-TAGGED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx", ".parquet", ".pq")
+TABLE_FORMATS = ("csv", "xlsx", "parquet", "dta", "json")
+TAGGED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx", ".parquet", ".pq", ".dta")
 _BOOL_COLUMNS = ("is_heading", "is_glossary")
 
 
@@ -66,22 +66,32 @@ def expand_paths(paths: Iterable[str]) -> list[Path]:
 
 
 def load_tagged(paths: Iterable[str | Path], errors: list[InputError] | None = None,
-                section_level: int = 0) -> pd.DataFrame:
+                section_level: int = 0, progress: Callable[[str, int, int], None] | None = None) -> pd.DataFrame:
     """Read tagged files (jsonl/csv/xlsx/parquet) into one normalized DataFrame.
 
     With ``errors`` given, a bad file or line is appended there and the rest is
     read; without it the first problem raises ``InputError``. ``section_level``
     picks the heading level that ``section_top`` (``--by section``) holds.
+    ``progress("read", done, total)`` is called after each file.
     """
-    frames = []
+    files: list[Path] = []
     for raw in paths:
         try:
-            for path in expand_paths([str(raw)]):
-                frames.append(_read_one(path, errors))
+            files.extend(expand_paths([str(raw)]))
         except InputError as exc:
             if errors is None:
                 raise
             errors.append(exc)
+    frames = []
+    for done, path in enumerate(files, 1):
+        try:
+            frames.append(_read_one(path, errors))
+        except InputError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+        if progress is not None:
+            progress("read", done, len(files))
     if not frames:
         return normalize(pd.DataFrame({"doc_id": [], "text": [], "labels": [], "terms": []}), section_level)
     return normalize(pd.concat(frames, ignore_index=True), section_level)
@@ -96,8 +106,13 @@ def _read_one(path: Path, errors: list[InputError] | None) -> pd.DataFrame:
             frame = _unflatten(read_spreadsheet(path, dtype=str, keep_default_na=False))
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
+            if "labels" in frame and pd.api.types.is_string_dtype(frame["labels"]):  # flat, as tables.py writes
+                frame = _unflatten(frame)
+        elif suffix == ".dta":
+            frame = _unflatten(pd.read_stata(path, convert_categoricals=False))
         else:
-            raise InputError(str(path), f"unknown tagged file type {suffix!r} (use .jsonl, .csv, .xlsx or .parquet)")
+            raise InputError(str(path), f"unknown tagged file type {suffix!r} (use .jsonl, .csv, .xlsx, .parquet "
+                                        "or .dta)")
     except InputError:
         raise
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -148,24 +163,32 @@ def _split(value: Any, sep: str = "|") -> list[str]:
 
 
 def _unflatten(frame: pd.DataFrame) -> pd.DataFrame:
-    """A CSV/XLSX table written by ``policytag tag`` back into record-like columns."""
+    """A flat table written by ``policytag tag`` (CSV, XLSX, Parquet, .dta) back into record-like columns.
+
+    Reads the columns of ``policytag.schema`` (``char_start``, ``score_监督``,
+    ``term_categories``) and those of older versions (``start``, ``meta.place``, ``score.监督``).
+    """
     frame = frame.rename(columns={c: c[5:] for c in frame.columns if c.startswith("meta.") and c[5:] not in frame})
+    frame = frame.rename(columns={k: v for k, v in (("char_start", "start"), ("char_end", "end")) if v not in frame})
     for col in ("labels", "section"):
         if col in frame:
             frame[col] = frame[col].map(_split)
     canon = frame["terms"].map(_split) if "terms" in frame else pd.Series([[]] * len(frame), index=frame.index)
     surf = frame["term_surfaces"].map(_split) if "term_surfaces" in frame else canon
-    cats = frame["term_categories"].map(lambda v: str(v).split("|") if v else []) if "term_categories" in frame \
-        else canon
+    cats = frame["term_categories"] if "term_categories" in frame else pd.Series([None] * len(frame), index=frame.index)
     terms = []
-    for cs, ss, ks in zip(canon, surf, cats, strict=True):
+    for cs, ss, cat in zip(canon, surf, cats, strict=True):
         ss = ss if len(ss) == len(cs) else cs  # surfaces only when they line up with the canonical forms
-        ks = ks if len(ks) == len(cs) and "term_categories" in frame else [None] * len(cs)
-        terms.append([{"canonical": c, "term": s, "category": k or None} for c, s, k in zip(cs, ss, ks, strict=True)])
+        cat = str(cat).split("|") if isinstance(cat, str) and cat else []
+        cat = cat if len(cat) == len(cs) else [None] * len(cs)
+        terms.append([{"canonical": c, "term": s, "category": k or None} for c, s, k in zip(cs, ss, cat, strict=True)])
     frame["terms"] = terms
-    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("score.")] + ["term_surfaces",
-                                                                                      "term_categories"],
-                       errors="ignore")
+    score_cols = [c for c in frame.columns if isinstance(c, str) and c.startswith(("score.", "score_"))]
+    if score_cols:
+        values = frame[score_cols].apply(pd.to_numeric, errors="coerce")
+        frame["scores"] = [{c[6:]: float(v) for c, v in zip(score_cols, row, strict=True) if pd.notna(v)}
+                           for row in values.itertuples(index=False, name=None)]
+    frame = frame.drop(columns=score_cols + ["term_surfaces", "term_categories"], errors="ignore")
     return frame.replace("", None)
 
 
@@ -285,7 +308,7 @@ def label_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[st
     ``share_paragraphs``/``share_chars`` divide by the group's totals (a paragraph
     with two labels counts for both, so shares can add up past 1);
     ``share_weighted`` splits a multi-label paragraph equally between its labels
-    and adds the unlabeled ones as ``(none)``, so it sums to 1 per group.
+    and adds the unlabeled ones as ``无标签``, so it sums to 1 per group.
     """
     cols = group_columns(by)
     frame = eligible(frame, include_headings)
@@ -428,7 +451,7 @@ def _matches(term: dict[str, Any], wanted: str) -> bool:
 def first_mention_table(frame: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFrame:
     """For each place × TERM: first year it appears, total mentions, and a count per year.
 
-    Year columns hold the mentions that year; they are empty (NA) where the place
+    Year columns (``y2019``, ``y2020`` …) hold the mentions that year; they are empty (NA) where the place
     has no report that year, so 0 means "a report, but no mention". A TERM that
     no lexicon match carries (not a canonical form, not a surface form, not a
     category anywhere) is counted as plain text occurrences instead; ``matched_by``
@@ -460,11 +483,12 @@ def first_mention_table(frame: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFr
             row.update(term=word, matched_by="lexicon" if by_lexicon else "text", first_year=first_year,
                        first_doc=first_doc, total=int(rows_["_n"].sum()))
             for year in years:
-                row[str(year)] = int(per_year[year]) if year in per_year.index else None
+                row[f"y{year}"] = int(per_year[year]) if year in per_year.index else None
             rows.append(row)
-    columns = ["place", *extra, "term", "matched_by", "first_year", "first_doc", "total", *map(str, years)]
+    year_cols = [f"y{year}" for year in years]  # y2019: a name R, Stata and SQL take as it is
+    columns = ["place", *extra, "term", "matched_by", "first_year", "first_doc", "total", *year_cols]
     table = pd.DataFrame(rows, columns=columns)
-    for col in ["first_year", "total", *map(str, years)]:
+    for col in ["first_year", "total", *year_cols]:
         table[col] = table[col].astype("Int64")
     return table
 
@@ -488,14 +512,19 @@ def term_year_table(frame: pd.DataFrame, terms: Sequence[str] = (), top: int = 8
         totals = Counter(t["canonical"] for ts in frame["terms"] for t in ts)
         terms = [t for t, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
     chars = frame.groupby("year")["chars"].sum()
+    wanted = set(terms)
+    per_year: dict[tuple[str, int], int] = Counter()
+    for year, found in zip(frame["year"], frame["terms"], strict=True):  # one pass over the paragraphs
+        for term in found:
+            for word in {term.get("canonical"), term.get("term")} & wanted:
+                per_year[word, int(year)] += 1
+    years = sorted(int(y) for y in chars.index)
     rows = []
     for word in terms:
-        counts = frame["terms"].map(lambda ts, w=word: sum(_matches(t, w) for t in ts))
-        per_year = counts.groupby(frame["year"]).sum()
-        for year, n in per_year.items():
+        for year in years:
             total = int(chars[year])
-            rows.append({"year": int(year), "term": word, "count": int(n),
-                         "per_10k_chars": n / total * 10_000 if total else 0.0})
+            n = per_year[word, year]
+            rows.append({"year": year, "term": word, "count": n, "per_10k_chars": n / total * 10_000 if total else 0.0})
     return pd.DataFrame(rows)
 
 
@@ -557,25 +586,25 @@ def _json_value(value: Any) -> Any:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], path: str | Path, fmt: str, raw_cells: bool = False) -> list[Path]:
-    """Write every table atomically; returns the files written.
+    """Write every table atomically with its codebook; returns the files written.
 
-    CSV and XLSX cells are neutralized against formula injection unless ``raw_cells``
+    csv/parquet/dta: one file per table and ``OUT_codebook.csv``; xlsx: one sheet per
+    table and a ``codebook`` sheet (see ``policytag.schema``). CSV and XLSX cells are
+    neutralized against formula injection unless ``raw_cells``
     (see ``policytag.write.spreadsheet_cell``).
     """
+    from . import schema as tb
+
     targets = table_paths(path, fmt, tables)
-    if fmt == "xlsx":
-        write_xlsx_frames(tables, path, raw_cells)
-        return [Path(path)]
     if fmt == "json":
         doc = {name: [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
                for name, table in tables.items()}
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return [Path(path)]
-    for name, table in tables.items():
-        if fmt == "csv":
-            write_csv_frame(table, targets[name], raw_cells)
-            continue
-        with atomic_path(targets[name]) as tmp:
-            table.to_parquet(tmp, index=False)
-    return list(targets.values())
+    described = {name: (tb.stats_columns(name, table), list(_frame_rows(table)))
+                 for name, table in tables.items()}
+    codebook = tb.codebook_path(path)
+    tb.write_tables(described, targets, fmt, codebook, raw_cells)  # xlsx: a codebook sheet instead
+    written = list(dict.fromkeys(targets.values()))
+    return written if fmt == "xlsx" else [*written, codebook]

@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from .normalize import normalize
 
 GROUP_FIELDS = ("report", "doc", "doc_id", "group")
 LABEL_DELIMITERS = re.compile(r"[、,;|，；]")
+Progress = Callable[[str, int, int], None]  # (stage, done, total), e.g. a policytag.cli.progress.Steps
 _NON_LABEL_COLUMNS = {"text", "id", "url", "region", "level", "year", "report", "doc", "doc_id", "group", "index",
                       "start", "end", "path", "section", "source", "rules", "scores", "predicted", "period"}
 
@@ -346,11 +347,12 @@ def fit_classifier(model: FunctionClassifier, X: Texts, Y: Sequence[Sequence[str
 
 def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[str]], groups: Sequence[str],
                    labels: Sequence[str], folds: int = 5, seed: int = 0, extra: tuple | None = None,
-                   inner_folds: int = THRESHOLD_FOLDS) -> dict[str, Any]:
+                   inner_folds: int = THRESHOLD_FOLDS, progress: Progress | None = None) -> dict[str, Any]:
     """Grouped CV with thresholds tuned inside each training part (no peeking at the test report).
 
     ``extra`` = (texts, Y, groups) of rows used for training only (team or weak
-    data); rows of a test group are left out of training too.
+    data); rows of a test group are left out of training too. ``progress`` is
+    told ``("cross-validation", fold, folds)`` after each fold.
     Returns out-of-fold predictions and metrics.
     """
     model = FunctionClassifier(**params)
@@ -367,7 +369,7 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
     probs = np.zeros((n, len(labels)))
     pred = np.zeros((n, len(labels)), dtype=bool)
     group_arr = np.array(all_groups)
-    for test in splits:
+    for done, test in enumerate(splits, 1):
         test_groups = set(group_arr[test])
         train = np.array([i for i in range(len(all_texts)) if group_arr[i] not in test_groups])
         coef, intercept = _fit_weights(Xm[train], Ym[train], params)
@@ -379,6 +381,8 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
             thr = best_thresholds(inner[real], Ym[train][real])
         probs[test] = p
         pred[test] = p >= thr
+        if progress is not None:
+            progress("cross-validation", done, len(splits))
     gold = Ym[:n]
     return {"probs": probs, "pred": pred, "gold": gold, "splits": splits,
             "metrics": metrics(gold, pred, labels, groups=[str(g) for g in groups], seed=seed)}
@@ -725,11 +729,13 @@ def as_inputs(examples: Sequence[Example], lexicon: str | None, use_lexicon: boo
 
 def train_bundle(paths: Sequence[str], output: str | Path, config: dict[str, Any], seed: int = 0, folds: int = 5,
                  labels: Sequence[str] | None = None, text_field: str = "text", cv: bool = True,
-                 card_extra: str = "", extra_paths: Sequence[str] = ()) -> dict[str, Any]:
+                 card_extra: str = "", extra_paths: Sequence[str] = (),
+                 progress: Progress | None = None) -> dict[str, Any]:
     """Load data, report grouped CV, fit on everything, write the bundle with its model card.
 
     Rows of ``extra_paths`` (written or weakly labeled data) are used for training
     only: CV scores and thresholds come from the rows of ``paths`` alone.
+    ``progress(stage, done, total)`` follows the folds and the final fit.
     """
     real = load_for_training(paths, labels=labels, text_field=text_field)
     added = load_for_training(extra_paths, labels=labels, text_field=text_field) if extra_paths else []
@@ -750,9 +756,13 @@ def train_bundle(paths: Sequence[str], output: str | Path, config: dict[str, Any
     if cv:
         extra = (X[n:], Y[n:], groups[n:]) if added else None
         result["cv"] = cross_validate(params, X[:n], Y[:n], groups[:n], order, folds=folds, seed=seed,
-                                      extra=extra)["metrics"]
+                                      extra=extra, progress=progress)["metrics"]
+    if progress is not None:
+        progress("fit", 0, 1)
     model = fit_classifier(FunctionClassifier(**params), X, Y, groups=groups, labels=order,
                            tune_mask=[i < n for i in range(len(examples))])
+    if progress is not None:
+        progress("fit", 1, 1)
     from .rowkeys import encode_row_keys, row_key
 
     info = {

@@ -94,7 +94,7 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> i
     return n
 
 
-FORMATS = ("jsonl", "csv", "xlsx", "parquet")
+FORMATS = ("jsonl", "csv", "xlsx", "parquet", "dta")
 # Fields of a tagged record in the order tables show them.
 BASE_COLUMNS = ["doc_id", "path", "index", "text", "start", "end", "section", "is_heading", "is_glossary", "period"]
 META_COLUMNS = ["place", "level", "province", "region_code", "year", "date", "meeting", "speaker", "title"]
@@ -117,30 +117,16 @@ def format_for(path: str | Path | None, explicit: str | None = None) -> str:
 
 
 def flatten(record: dict[str, Any], labels: list[str]) -> dict[str, Any]:
-    """A tagged record as one flat table row (for CSV and Excel).
+    """A tagged record as one flat table row (``policytag.schema.tagged_row``).
 
-    Lists become ``|``-joined strings, meta fields become ``meta.<field>``,
-    scores become one ``score.<label>`` column per label.
+    Hand-written rather than ``pandas.json_normalize``: that one flattens only the
+    ``meta`` and ``scores`` mappings (as ``meta_place``), leaves ``labels``,
+    ``section`` and ``terms`` as lists still to be joined, and costs 2 ms per
+    record one at a time (CSV streams records) against 11 µs here.
     """
-    row: dict[str, Any] = {}
-    for key, value in record.items():
-        if key == "meta":
-            for mk, mv in value.items():
-                row[f"meta.{mk}"] = mv
-        elif key == "scores":
-            continue
-        elif key == "terms":
-            row["terms"] = "|".join(t["canonical"] for t in value)
-            row["term_surfaces"] = "|".join(t["term"] for t in value)
-            row["term_categories"] = "|".join(t.get("category") or "" for t in value)
-        elif key in ("labels", "section", "tokens") and isinstance(value, list):
-            row[key] = "|".join(value) if key != "tokens" else " ".join(value)
-        else:
-            row[key] = value
-    scores = record.get("scores", {})
-    for label in labels:
-        row[f"score.{label}"] = scores.get(label)
-    return row
+    from .schema import tagged_row
+
+    return tagged_row(record, labels)
 
 
 # ---------------------------------------------------------------------------- spreadsheet cells
@@ -338,16 +324,19 @@ def join_split_cells(frame: Any) -> Any:
     return frame.drop(columns=extra)
 
 
-def table_columns(labels: list[str], extra: list[str] = ()) -> list[str]:
-    cols = list(extra) + BASE_COLUMNS + [f"meta.{m}" for m in META_COLUMNS] + ["labels", "terms", "term_surfaces",
-                                                                                  "term_categories"]
-    return cols + [f"score.{label}" for label in labels]
+def table_columns(labels: list[str], first: dict[str, Any] | None = None) -> list[str]:
+    """Column names of a tagged table (``policytag.schema.tagged_columns``)."""
+    from .schema import tagged_columns
+
+    return [c.name for c in tagged_columns(labels, first)]
 
 
 class RecordWriter:
-    """Streams tagged records to jsonl/csv; buffers them for xlsx/parquet.
+    """Streams tagged records to jsonl/csv; buffers them for xlsx/parquet/dta.
 
-    Nothing appears at ``path`` until ``close()`` succeeds.
+    Tables (csv, xlsx, parquet, dta) have the columns of ``policytag.schema.tagged_columns``,
+    fixed by the first record, and a codebook beside them (``OUT_codebook.csv``, or a
+    sheet). Nothing appears at ``path`` until ``close()`` succeeds.
     """
 
     def __init__(self, path: str | Path | None, fmt: str, labels: list[str], raw_cells: bool = False) -> None:
@@ -359,12 +348,15 @@ class RecordWriter:
         self._ctx = None
         self._fh: IO[str] | None = None
         self._csv = None
+        self._first: dict[str, Any] | None = None  # the first record fixes a table's columns
         if fmt in ("jsonl", "csv"):
             self._ctx = open_output(path, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
             self._fh = self._ctx.__enter__()
 
     def write(self, record: dict[str, Any]) -> None:
         self.count += 1
+        if self._first is None:
+            self._first = record
         if self.fmt == "jsonl":
             self._fh.write(dumps(record) + "\n")
         elif self.fmt == "csv":
@@ -389,29 +381,40 @@ class RecordWriter:
     def _write_csv(self, row: dict[str, Any]) -> None:
         import csv
 
+        from .schema import flat_rows, tagged_columns
+
         if self._csv is None:
-            extra = [k for k in row if k not in table_columns(self.labels) and not k.startswith("meta.")]
-            self._columns = table_columns(self.labels, extra)
-            self._csv = csv.DictWriter(self._fh, fieldnames=self._columns, extrasaction="ignore")
+            self._columns = tagged_columns(self.labels, self._first)
+            self._csv = csv.DictWriter(self._fh, fieldnames=[c.name for c in self._columns], extrasaction="ignore")
             self._csv.writeheader()
-        self._csv.writerow(spreadsheet_row(row, self.raw_cells))
+        for flat in flat_rows(self._columns, [row]):
+            self._csv.writerow(spreadsheet_row(flat, self.raw_cells))
 
     def close(self, ok: bool = True) -> None:
         """Finish the file; with ``ok=False`` discard everything written."""
         if self._ctx is not None:
             exc = None if ok else RuntimeError("aborted")
             self._ctx.__exit__(type(exc) if exc else None, exc, None)
+            if ok and self.fmt == "csv" and self.path not in (None, "-"):
+                self._write_codebook()
             return
         if ok:
             self._write_table()
 
+    def _write_codebook(self) -> None:
+        from .schema import CODEBOOK_COLUMNS, TAGGED_SHEET, codebook_path, codebook_rows, tagged_columns
+
+        columns = getattr(self, "_columns", None) or tagged_columns(self.labels, self._first)
+        write_csv_table(codebook_path(self.path), CODEBOOK_COLUMNS, codebook_rows({TAGGED_SHEET: columns}),
+                        self.raw_cells)
+
     def _write_table(self) -> None:
-        if self.fmt == "xlsx":
-            rows = [flatten(r, self.labels) for r in self._rows]
-            columns = list(dict.fromkeys(key for row in rows for key in row))  # as pandas would order them
-            self.notes = write_xlsx(self.path, {"Sheet1": (columns, rows)}, self.raw_cells).lines(self.path)
-        else:  # parquet keeps lists and nested terms as real nested columns
-            write_parquet_records(self.path, self._rows)
+        from .schema import TAGGED_SHEET, tagged_columns, tagged_row, write_table
+
+        first = self._rows[0] if self._rows else None
+        columns = tagged_columns(self.labels, first)
+        rows = [tagged_row(r, self.labels) for r in self._rows]
+        self.notes = write_table(self.path, self.fmt, columns, rows, TAGGED_SHEET, self.raw_cells)
 
 
 def read_spreadsheet(path: str | Path, sheet: str | int | None = None, **kwargs: Any) -> Any:
@@ -446,66 +449,6 @@ def read_spreadsheet(path: str | Path, sheet: str | int | None = None, **kwargs:
         if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]):
             frame[col] = frame[col].map(restore_cell)
     return frame
-
-
-# ---------------------------------------------------------------------------- parquet
-def write_parquet_records(path: str | Path, records: Sequence[dict[str, Any]]) -> None:
-    """Records as one Parquet table, atomically; lists and mappings stay nested columns.
-
-    Whatever pre-cut input held is stored: a field that is only ever an empty
-    mapping (``meta: {}``) becomes a column of nulls (Parquet has no empty
-    struct), and a field whose values mix types (``id`` 1 and "b") becomes text.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    columns = list(dict.fromkeys(key for record in records for key in record))
-    arrays = [arrow_array([record.get(col) for record in records]) for col in columns]
-    table = pa.Table.from_arrays(arrays, names=columns) if columns else pa.table({})
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
-
-
-def _storable(arrow_type: Any) -> bool:
-    """Parquet can hold this type (no struct without fields, at any depth)."""
-    import pyarrow as pa
-
-    if pa.types.is_struct(arrow_type):
-        return arrow_type.num_fields > 0 and all(_storable(f.type) for f in arrow_type)
-    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
-        return _storable(arrow_type.value_type)
-    return True
-
-
-def arrow_array(values: list[Any]) -> Any:
-    """An Arrow array for one field's values, whatever mix of types the input held (see above)."""
-    import pyarrow as pa
-
-    try:
-        array = pa.array(values)
-        if _storable(array.type):
-            return array
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError):
-        pass
-    present = [v for v in values if v is not None]
-    missing = pa.array([v is None for v in values], pa.bool_())
-    if present and all(isinstance(v, dict) for v in present):
-        keys = list(dict.fromkeys(k for v in present for k in v))
-        if not keys:
-            return pa.nulls(len(values))
-        children = [arrow_array([v.get(k) if v is not None else None for v in values]) for k in keys]
-        return pa.StructArray.from_arrays(children, names=[str(k) for k in keys], mask=missing)
-    if present and all(isinstance(v, list) for v in present):
-        offsets, flat = [0], []
-        for v in values:
-            flat.extend(v or ())
-            offsets.append(len(flat))
-        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), arrow_array(flat), mask=missing)
-    return pa.array([v if v is None or isinstance(v, str) else _plain_text(v) for v in values], pa.string())
-
-
-def _plain_text(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
 # ---------------------------------------------------------------------------- outputs that are inputs

@@ -138,7 +138,7 @@ def test_own_model_trained_with_policytag_train(report: Path, tmp_path: Path) ->
     csv_out = tmp_path / "out.csv"
     policytag("tag", str(report), "--model", str(model), "-o", str(csv_out))
     header = csv_out.read_text(encoding="utf-8-sig").splitlines()[0]
-    assert "score.甲类" in header and "score.监督" not in header
+    assert "score_甲类" in header and "score_监督" not in header
     policytag("tag", str(report), "--model", str(tmp_path / "no_model"), code=2)
 
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import pytest
-from test_report import _browser
+from test_report import browser as _browser
 from test_robustness import run_cli
 
 from policytag import diff as df

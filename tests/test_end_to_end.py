@@ -98,13 +98,14 @@ def _check_flat(frame: pd.DataFrame, records: list[dict]) -> None:
     assert len(frame) == len(records)
     for row, rec in zip(frame.to_dict("records"), records, strict=True):
         assert row["text"] == rec["text"] and row["doc_id"] == rec["doc_id"]
-        assert (int(row["start"]), int(row["end"])) == (rec["start"], rec["end"])
+        assert (int(row["char_start"]), int(row["char_end"])) == (rec["start"], rec["end"])
         assert row["labels"] == "|".join(rec["labels"])
         assert row["terms"] == "|".join(t["canonical"] for t in rec["terms"])
         assert row["term_surfaces"] == "|".join(t["term"] for t in rec["terms"])
         for label, score in rec["scores"].items():
-            assert float(row[f"score.{label}"]) == pytest.approx(score)
-        assert (row["meta.place"] or None) == rec["meta"].get("place")
+            assert float(row[f"score_{label}"]) == pytest.approx(score)
+        assert (row["place"] or None) == rec["meta"].get("place")
+        assert row["is_heading"] == str(int(rec["is_heading"]))  # 0/1: a number in R, Stata and Excel
 
 
 def test_csv_round_trips_and_opens_in_excel(tagged: dict[str, Path]) -> None:
@@ -121,14 +122,14 @@ def test_xlsx_round_trips(tagged: dict[str, Path]) -> None:
     _check_flat(frame, read_jsonl(tagged["jsonl"]))
 
 
-def test_parquet_keeps_lists_and_nested_terms(tagged: dict[str, Path]) -> None:
+def test_parquet_is_the_same_table_typed(tagged: dict[str, Path]) -> None:
     frame = pd.read_parquet(tagged["parquet"])
+    csv = pd.read_csv(tagged["csv"], encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(frame.columns) == list(csv.columns)
     records = read_jsonl(tagged["jsonl"])
-    assert len(frame) == len(records)
-    for row, rec in zip(frame.to_dict("records"), records, strict=True):
-        assert row["text"] == rec["text"] and (row["start"], row["end"]) == (rec["start"], rec["end"])
-        assert list(row["labels"]) == rec["labels"] and list(row["section"]) == rec["section"]
-        assert [dict(t) for t in row["terms"]] == rec["terms"]
+    assert frame["is_heading"].dtype == bool and list(frame["is_heading"]) == [r["is_heading"] for r in records]
+    assert list(frame["char_start"]) == [r["start"] for r in records]
+    assert list(frame["terms"]) == ["|".join(t["canonical"] for t in r["terms"]) for r in records]
 
 
 def test_jsonl_is_real_utf8(tagged: dict[str, Path]) -> None:
@@ -152,7 +153,7 @@ def independent_counts(records: list[dict]) -> tuple[Counter, Counter]:
     terms: Counter = Counter()
     for rec in records:
         if not (rec["is_heading"] or rec["is_glossary"]):
-            for label in set(rec["labels"]) or {"(none)"}:
+            for label in set(rec["labels"]) or {"无标签"}:
                 labels[rec["doc_id"], label] += 1
         for term in rec["terms"]:
             terms[rec["doc_id"], term["canonical"]] += 1

@@ -205,7 +205,7 @@ def test_cli_tables(tmp_path):
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert [(r["indicator"], r["value"], r["period"]) for r in rows] == [
         ("sessions", "10", "review"), ("reports_heard", "12", "review")]
-    assert {"doc_id", "place", "year", "evidence", "start", "end", "approx"} <= set(rows[0])
+    assert {"doc_id", "place", "year", "evidence", "char_start", "char_end", "approx"} <= set(rows[0])
     jsonl = tmp_path / "t.jsonl"
     CliRunner().invoke(cli, ["indicators", str(good), "-o", str(jsonl)], standalone_mode=False)
     first = json.loads(jsonl.read_text(encoding="utf-8").splitlines()[0])

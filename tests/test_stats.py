@@ -97,7 +97,7 @@ def _expected_labels(records: list[dict], key: str | None) -> dict[tuple, tuple[
         group = r["meta"][key] if key else None
         totals[(group, "p")] += 1
         totals[(group, "c")] += len(r["text"])
-        for label in r["labels"] or ["(none)"]:
+        for label in r["labels"] or ["无标签"]:
             out[(group, label, "p")] += 1
             out[(group, label, "c")] += len(r["text"])
     return {(g, lab): (out[(g, lab, "p")], out[(g, lab, "c")], totals[(g, "p")], totals[(g, "c")])
@@ -167,8 +167,8 @@ def test_first_mention_gives_the_first_year(tagged: Path) -> None:
     table = stats.first_mention_table(stats.load_tagged([tagged]), ["票决制", "双联", "代表票决制", "物业管理"])
     rows = {(r["place"], r["term"]): r for r in table.to_dict("records")}
     assert rows[("甲市", "票决制")]["first_year"] == 2021
-    assert rows[("甲市", "票决制")]["2021"] == 2 and rows[("甲市", "票决制")]["2019"] == 0
-    assert pd.isna(rows[("甲市", "票决制")]["2020"])  # no 甲市 report that year
+    assert rows[("甲市", "票决制")]["y2021"] == 2 and rows[("甲市", "票决制")]["y2019"] == 0
+    assert pd.isna(rows[("甲市", "票决制")]["y2020"])  # no 甲市 report that year
     assert rows[("甲市", "票决制")]["first_doc"] == "jia-2021"
     assert rows[("丙县", "票决制")]["first_year"] == 2022
     assert rows[("丙县", "双联")]["first_year"] == 2020 and rows[("丙县", "双联")]["total"] == 2
@@ -189,7 +189,7 @@ def _main(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str]:
     return exit_.value.code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet", "json"])
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet", "dta", "json"])
 def test_every_output_format_round_trips(tagged: Path, tmp_path: Path, ext: str) -> None:
     out = tmp_path / f"out.{ext}"
     result = _cli(["stats", str(tagged), "-o", str(out), "--by", "place", "--by", "year",
@@ -205,6 +205,8 @@ def test_every_output_format_round_trips(tagged: Path, tmp_path: Path, ext: str)
             back = pd.read_parquet(tmp_path / f"out_{name}.parquet")
         elif ext == "xlsx":
             back = pd.read_excel(out, sheet_name=name)
+        elif ext == "dta":  # Stata has no missing text: "" stands for it
+            back = pd.read_stata(tmp_path / f"out_{name}.dta").replace("", None)
         else:
             back = pd.DataFrame(json.loads(out.read_text(encoding="utf-8"))[name])
         back.columns = [str(c) for c in back.columns]
@@ -227,8 +229,9 @@ def test_csv_is_utf8_with_bom(tagged: Path, tmp_path: Path) -> None:
     raw = (tmp_path / "s_labels.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert "监督" in raw.decode("utf-8-sig")
-    assert sorted(p.name for p in tmp_path.glob("s_*.csv")) == ["s_categories.csv", "s_category_function.csv",
-                                                               "s_labels.csv", "s_term_function.csv", "s_terms.csv"]
+    assert sorted(p.name for p in tmp_path.glob("s_*.csv")) == [
+        "s_categories.csv", "s_category_function.csv", "s_codebook.csv", "s_labels.csv", "s_term_function.csv",
+        "s_terms.csv"]
 
 
 @pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
@@ -279,14 +282,14 @@ def test_without_output_prints_the_label_table(tagged: Path) -> None:
     assert "甲市" in result.output and "share_paragraphs" in result.output
 
 
-def test_plots_exist_as_png_and_svg(tagged: Path, tmp_path: Path) -> None:
+def test_plots_exist_as_png_svg_and_pdf(tagged: Path, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     result = _cli(["stats", str(tagged), "-o", str(tmp_path / "s.json"), "--by", "place", "--plot",
                    str(tmp_path / "charts"), "--first-mention", "票决制"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "charts").iterdir())
-    assert names == ["category_rates.png", "category_rates.svg", "label_shares.png", "label_shares.svg",
-                     "term_trends.png", "term_trends.svg"]
+    assert names == [f"{stem}.{ext}" for stem in ("category_rates", "label_shares", "term_trends")
+                     for ext in ("pdf", "png", "svg")]
     for name in names:
         assert (tmp_path / "charts" / name).stat().st_size > 2000
 

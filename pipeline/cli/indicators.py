@@ -8,16 +8,9 @@ import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
-from ..write import (
-    FORMATS,
-    atomic_path,
-    format_for,
-    refuse_input_as_output,
-    write_csv_table,
-    write_jsonl,
-    write_xlsx,
-)
+from ..write import FORMATS, format_for, refuse_input_as_output, write_jsonl
 from .common import echo_skipped, follow_links_option, raw_cells_option
+from .progress import progress_bar, progress_option
 
 COLUMNS = ["doc_id", "path", "place", "year", "province", "region_code", "level", "indicator", "label", "value",
            "value_max", "unit", "approx", "period", "occurrence", "evidence", "start", "end"]
@@ -26,16 +19,19 @@ COLUMNS = ["doc_id", "path", "place", "year", "province", "region_code", "level"
 @click.command("indicators")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", default=None,
-              help="Output table (.csv .xlsx .parquet .jsonl); stdout (jsonl) if omitted.")
+              help="Output table (.csv .xlsx .parquet .dta .jsonl; tables come with a codebook); stdout (jsonl) "
+                   "if omitted.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from -o).")
 @click.option("--patterns", "patterns_path", type=click.Path(dir_okay=False), default=None,
               help="Indicator pattern file (default: the shipped configs/indicators.yaml).")
 @click.option("--first", is_flag=True, help="Keep only the first statement of each indicator per report and period.")
 @raw_cells_option
+@progress_option
 @follow_links_option
 @click.pass_context
 def indicators(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None,
-               patterns_path: str | None, first: bool, raw_cells: bool, follow_links: bool) -> int:
+               patterns_path: str | None, first: bool, raw_cells: bool, follow_links: bool,
+               progress: bool | None) -> int:
     """Extract activity counts (sessions held, reports heard, laws inspected, ...).
 
     One row per report x indicator x statement, with value, unit, approx
@@ -55,7 +51,8 @@ def indicators(ctx: click.Context, paths: tuple[str, ...], output: str | None, f
     config = load_config(ctx.obj.get("config_path") if ctx.obj else None)
     out_format = format_for(output, fmt)
     specs = load_patterns(patterns_path)
-    rows, failed, files = _collect(list(paths), config, specs, first, output, patterns_path, follow_links)
+    rows, failed, files = _collect(list(paths), config, specs, first, output, patterns_path, follow_links,
+                                   progress)
     _write(rows, output, out_format, raw_cells)
     where = output or "stdout"
     click.echo(f"policytag: {len(rows)} indicator rows from {files - failed} of {files} files -> {where}", err=True)
@@ -63,7 +60,8 @@ def indicators(ctx: click.Context, paths: tuple[str, ...], output: str | None, f
 
 
 def _collect(paths: list[str], config: dict, specs: list, first: bool, output: str | None = None,
-             patterns_path: str | None = None, follow_links: bool = False) -> tuple[list[dict[str, Any]], int, int]:
+             patterns_path: str | None = None, follow_links: bool = False,
+             progress: bool | None = None) -> tuple[list[dict[str, Any]], int, int]:
     from ..read import scan_paths
 
     scan = scan_paths(paths, follow_links=follow_links)
@@ -74,15 +72,19 @@ def _collect(paths: list[str], config: dict, specs: list, first: bool, output: s
     refuse_input_as_output([output], [*sources, patterns_path])
     rows: list[dict[str, Any]] = []
     failed = 0
-    for source in sources:
-        try:
-            rows.extend(document_rows(source, config, specs, first))
-        except InputError as exc:
-            failed += 1
-            click.echo(f"policytag: skipped {exc}", err=True)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            failed += 1
-            click.echo(f"policytag: skipped {source}: {type(exc).__name__}: {exc}", err=True)
+    with progress_bar(len(sources), progress, "file") as bar:
+        for source in sources:
+            try:
+                rows.extend(document_rows(source, config, specs, first))
+            except InputError as exc:
+                failed += 1
+                bar.clear()
+                click.echo(f"policytag: skipped {exc}", err=True)
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                failed += 1
+                bar.clear()
+                click.echo(f"policytag: skipped {source}: {type(exc).__name__}: {exc}", err=True)
+            bar.update(1)
     return rows, failed, len(sources)
 
 
@@ -114,22 +116,12 @@ def document_rows(source: str, config: dict, specs: list, first: bool) -> list[d
 
 
 def _write(rows: list[dict[str, Any]], output: str | None, fmt: str, raw_cells: bool = False) -> None:
-    rows = [{c: r.get(c) for c in COLUMNS} for r in rows]
+    from ..schema import INDICATORS, INDICATORS_SHEET, indicator_row, write_table
+
     if fmt == "jsonl":
-        write_jsonl(rows, output)
+        write_jsonl([{c: r.get(c) for c in COLUMNS} for r in rows], output)
         return
     if output is None or output == "-":
         raise ConfigError(f"{fmt} output needs a file: use -o FILE.{fmt}")
-    if fmt == "csv":
-        write_csv_table(output, COLUMNS, rows, raw_cells)
-        return
-    if fmt == "xlsx":
-        for line in write_xlsx(output, {"Sheet1": (COLUMNS, rows)}, raw_cells).lines(output):
-            click.echo(f"policytag: note: {line}", err=True)
-        return
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    with atomic_path(output) as tmp:
-        frame.astype({"value": "float64", "value_max": "float64"}).to_parquet(tmp, index=False)
-
+    for line in write_table(output, fmt, INDICATORS, [indicator_row(r) for r in rows], INDICATORS_SHEET, raw_cells):
+        click.echo(f"policytag: note: {line}", err=True)

@@ -12,6 +12,7 @@ import click
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError
 from .common import raw_cells_option
+from .progress import Steps, progress_option
 
 
 def _labels_option(value: str | None) -> list[str] | None:
@@ -37,10 +38,11 @@ def _labels_option(value: str | None) -> list[str] | None:
                    "0.5, which tuning did not beat on the real data).")
 @click.option("--no-cv", is_flag=True, help="Skip the cross-validated report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the CV metrics as JSON.")
+@progress_option
 @click.pass_context
 def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, folds: int, labels: str | None,
           text_field: str, C: float | None, lexicon_features: bool | None, tune_thresholds: bool | None, no_cv: bool,
-          as_json: bool) -> int:
+          as_json: bool, progress: bool | None) -> int:
     """Train a paragraph-function model from labeled paragraphs.
 
     DATA are JSONL, CSV or XLSX files with a text column and labels as a list,
@@ -59,8 +61,9 @@ def train(ctx: click.Context, data: tuple[str, ...], output: str, seed: int, fol
 
     refuse_inputs_inside(output, data)  # the model folder is replaced as a whole
     started = time.perf_counter()
-    result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
-                          text_field=text_field, cv=not no_cv)
+    with Steps(progress, unit="fold") as steps:
+        result = train_bundle(list(data), output, config, seed=seed, folds=folds, labels=_labels_option(labels),
+                              text_field=text_field, cv=not no_cv, progress=steps)
     if result.get("cv"):
         from ..train import format_metrics
 

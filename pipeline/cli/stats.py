@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..config import load_config
 from ..errors import EXIT_OK, EXIT_SOME_FAILED, ConfigError, InputError
 from ..stats import GROUP_COLUMNS, TABLE_FORMATS
 from .common import raw_cells_option, refuse_tagged_overwrite
+from .progress import Steps, progress_option
 
 
 def _split_terms(values: tuple[str, ...]) -> list[str]:
@@ -21,8 +24,9 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
 @click.command("stats")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", default=None,
-              help="Output file; .csv/.parquet write one file per table (OUT_labels.csv ...), "
-                   ".xlsx one sheet per table, .json one object. Omitted: print the label table.")
+              help="Output file; .csv/.parquet/.dta write one file per table (OUT_labels.csv ...) and "
+                   "OUT_codebook.csv, .xlsx one sheet per table and a codebook sheet, .json one object. "
+                   "Omitted: print the label table.")
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default=None,
               help="Output format (default: from -o).")
 @click.option("--by", "by", multiple=True, type=click.Choice(list(GROUP_COLUMNS)),
@@ -34,7 +38,7 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
 @click.option("--category-depth", type=click.IntRange(min=1), default=None,
               help="Cut nested lexicon categories (经济/营商环境) to this many levels in the category tables.")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
-              help="Also draw charts (PNG + SVG) into this folder.")
+              help="Also draw charts (PNG at 300 dpi, SVG, PDF) into this folder.")
 @click.option("--adjust", is_flag=True,
               help="Add label shares corrected for the model's errors (TPR/FPR from its cross-validation), "
                    "raw and adjusted side by side with 95% intervals (table labels_adjusted).")
@@ -44,11 +48,12 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
 @click.option("--panel", "panel_terms", multiple=True, metavar="TERM[,TERM]",
               help="Instead: a place × year diffusion panel for TERM in -o (event-history models; see README).")
 @raw_cells_option
+@progress_option
 @click.pass_context
 def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, by: tuple[str, ...],
           include_headings: bool, first_mention: tuple[str, ...], category_depth: int | None,
           plot_dir: str | None, adjust: bool, adjust_with: str | None, model: str | None,
-          panel_terms: tuple[str, ...], raw_cells: bool) -> int:
+          panel_terms: tuple[str, ...], raw_cells: bool, progress: bool | None) -> int:
     """Count tagged paragraphs: label shares, term and category frequencies, term × function.
 
     Term and category tables count lexicon matches per 10,000 characters; categories are the
@@ -80,7 +85,8 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
     st.group_columns(by)  # validate before reading anything
     out_format = st.table_format(output, fmt) if output else None
     errors: list[InputError] = []
-    frame = st.load_tagged(paths, errors, section_level=int(opts["section_level"]))
+    with Steps(progress, unit="file") as steps:
+        frame = st.load_tagged(paths, errors, section_level=int(opts["section_level"]), progress=steps)
     if not errors and not len(frame) and not _any_files(paths):
         raise ConfigError(f"no tagged files (.jsonl .csv .xlsx .parquet) found in: {' '.join(paths)}")
     for exc in errors:
@@ -104,14 +110,27 @@ def stats(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
             shown = tables["labels_adjusted"].drop(columns=["rates_from"])
             click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if plot_dir:
-        from .. import plot
-
-        font = plot.cjk_font(str(opts["font"]))
-        trends = st.term_year_table(frame, terms, int(opts["top_terms"]))
-        written = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font,
-                                    tables["categories"])
-        click.echo(f"charts ({font.family}) -> {', '.join(str(p) for p in written)}", err=True)
+        _plot(frame, tables, by, terms, opts, plot_dir, progress)
     return EXIT_SOME_FAILED if errors else EXIT_OK
+
+
+def _plot(frame: Any, tables: dict[str, Any], by: tuple[str, ...], terms: list[str], opts: dict[str, Any],
+          plot_dir: str, progress: bool | None) -> None:
+    """Draw the charts (pages when the groups are many: said on stderr)."""
+    from .. import plot
+    from .. import stats as st
+    from ..docnames import short_names
+
+    font = plot.cjk_font(str(opts["font"]))
+    trends = st.term_year_table(frame, terms, int(opts["top_terms"]))
+    with Steps(progress, unit="chart") as steps:
+        written, notes = plot.write_charts(tables["labels"], st.group_columns(by), trends, plot_dir, font,
+                                           names=short_names(frame), categories=plot.term_categories(frame),
+                                           category_rates=tables.get("categories"), progress=steps)
+    for note in notes:
+        click.echo(f"policytag: note: {note}", err=True)
+    click.echo(f"charts ({font.family}; PNG {plot.DPI} dpi, SVG, PDF) -> {plot_dir}: {plot.chart_names(written)}",
+               err=True)
 
 
 def _any_files(paths: tuple[str, ...]) -> bool:

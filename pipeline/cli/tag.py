@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -40,6 +39,7 @@ from ..write import (
     refuse_input_as_output,
 )
 from .common import echo_skipped, follow_links_option, names, raw_cells_option, skipped_notes
+from .progress import progress_bar, progress_option
 
 # (source, records as a block of JSON lines or None when the whole input failed, problems with single rows)
 Item = tuple[str, bytes | None, list[InputError]]
@@ -47,7 +47,9 @@ Item = tuple[str, bytes | None, list[InputError]]
 
 @click.command("tag")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", "output", default=None, help="Output file (format from extension); stdout if omitted.")
+@click.option("-o", "--output", "output", default=None,
+              help="Output file, format from the extension: .jsonl, or a table (.csv .xlsx .parquet .dta) with its "
+                   "codebook; stdout (jsonl) if omitted.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: from -o).")
 @click.option("--input-format", type=click.Choice(["report", "jsonl", "csv"]), default="report", show_default=True,
               help="report: whole reports, segmented here; jsonl/csv: paragraphs already cut (field 'text').")
@@ -65,10 +67,10 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--dask", "dask_address", default=None, help="Run on a Dask cluster at this scheduler address.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
 @click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default=None,
               help="OCR (needs policytag[ocr]): auto = scanned or broken PDF pages and images (default); "
                    "always = every PDF page; never = no OCR.")
+@progress_option
 @raw_cells_option
 @follow_links_option
 @click.pass_context
@@ -127,7 +129,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
                                "tagged in this process", err=True)
                 items = _precut_items(sources, config, input_format, text_field, sink.done)
             sink.replay(sources)
-            with _progress_bar(len(sources), progress, "file") as bar:
+            with progress_bar(len(sources), progress, "file") as bar:
                 bar.update(len([s for s in sources if s in sink.done]))
                 for item in items:
                     bar.update(1)
@@ -191,13 +193,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def _report(exc: InputError | str) -> None:
     click.echo(f"policytag: skipped {exc}", err=True)
-
-
-def _progress_bar(total: int, enabled: bool | None, unit: str):  # noqa: ANN202
-    from tqdm import tqdm
-
-    show = sys.stderr.isatty() if enabled is None else enabled
-    return tqdm(total=total, unit=unit, disable=not show, file=sys.stderr, dynamic_ncols=True)
 
 
 class _Sink:
