@@ -16,9 +16,9 @@ and ``section`` are lists, ``terms`` is a list of dicts with at least
 
 from __future__ import annotations
 
-import glob
 import json
 import math
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -50,16 +50,26 @@ _BOOL_COLUMNS = ("is_heading", "is_glossary")
 
 
 def expand_paths(paths: Iterable[str]) -> list[Path]:
-    """Files, folders (tagged files inside, recursively) and globs -> sorted file list."""
+    """Files, folders (tagged files inside, recursively) and globs -> file list.
+
+    Folders are listed like ``tag`` lists them (``read.scan_paths``): hidden files (our own
+    checkpoints) are left out, and a symbolic link is followed only to a file inside the folder;
+    the links left out are named in a warning (a ``policytag: note:`` line on the command line).
+    """
+    from .errors import printable
+    from .read import scan_paths
+
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in TAGGED_SUFFIXES and p.is_file()))
+        if path.is_dir() or (not path.exists() and any(ch in raw for ch in "*?[")):
+            scan = scan_paths([raw], set(TAGGED_SUFFIXES))
+            for link, why in scan.links:
+                why = why.replace(" (--follow-links follows it)", "")  # tag's option; tables are read in place
+                warnings.warn(f"skipped {printable(link)}: {why}", stacklevel=2)
+            out.extend(Path(p) for p in scan.files)
         elif path.exists():
             out.append(path)
-        elif any(ch in raw for ch in "*?["):
-            out.extend(Path(p) for p in sorted(glob.glob(raw, recursive=True)))
         else:
             raise InputError(raw, "file not found")
     return out

@@ -374,3 +374,21 @@ def test_csv_tagged_files_keep_term_categories(tagged: Path, tmp_path: Path) -> 
     a = stats.category_table(stats.load_tagged([tagged]))
     b = stats.category_table(stats.load_tagged([out]))
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_folders_are_listed_like_tag_lists_them(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Hidden files (an interrupted run's checkpoint) and links leading out of the folder are not read."""
+    folder = tmp_path / "tagged"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", make_records())
+    write_jsonl(folder / ".a.jsonl.partial.jsonl", make_records())  # a checkpoint left by tag
+    outside = write_jsonl(tmp_path / "elsewhere.jsonl", make_records())
+    (folder / "link.jsonl").symlink_to(outside)
+    (folder / "dangling.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    code, err = _main(["stats", str(folder), "-o", str(tmp_path / "s.json")], capsys)
+    assert code == 0
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert {r["paragraphs"] for r in data["labels"]} and sum(  # one file's paragraphs, not three
+        r["paragraphs"] for r in data["labels"] if r["label"] == "监督") == sum(
+        "监督" in r["labels"] for r in make_records() if not r.get("is_heading") and not r.get("is_glossary"))
+    assert "link.jsonl" in err and "dangling.jsonl" in err and "policytag: note: skipped" in err
