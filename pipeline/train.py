@@ -178,7 +178,7 @@ def _flag_columns(rows: list[dict[str, Any]], columns: list[str], labels: Sequen
         return [c for c in columns if c in labels]
     flags = []
     for col in columns:
-        if col in _NON_LABEL_COLUMNS or col.startswith(("score.", "meta.")):
+        if col in _NON_LABEL_COLUMNS or col.startswith(("score.", "score_", "meta.")):
             continue
         try:
             values = [_is_flag(r.get(col)) for r in rows]

@@ -154,7 +154,10 @@ def test_suggest_and_bootstrap(data: dict[str, Path], model: Path, tmp_path: Pat
     import pandas as pd
 
     frame = pd.read_csv(tmp_path / "s.csv", keep_default_na=False)
-    assert len(frame) == 3 and (frame["labels"] == "").all() and "score.监督" in frame.columns
+    assert len(frame) == 3 and (frame["labels"] == "").all() and "score_监督" in frame.columns
+    code, out = _run("suggest", str(data["jsonl"]), "--model", str(model), "-n", "3", "-o", str(tmp_path / "s.xlsx"))
+    assert code == 0, out
+    assert list(pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)) == ["suggest"]  # a named sheet
     report = tmp_path / "report.txt"
     report.write_text("三、充分发挥代表主体作用\n\n认真办理代表建议，组织代表视察食品安全工作。\n", encoding="utf-8")
     code, out = _run("bootstrap", str(report), "-o", str(tmp_path / "weak.jsonl"))

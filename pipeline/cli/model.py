@@ -238,9 +238,9 @@ def suggest(ctx: click.Context, paths: tuple[str, ...], model: str | None, n: in
                      "path": p.path, "section": " > ".join(p.section), "text": p.text,
                      "predicted": "|".join(lab for lab, on in zip(clf.labels_, probs[i] >= clf.thresholds_,
                                                                  strict=True) if on),
-                     **{f"score.{lab}": round(float(s), 4) for lab, s in zip(clf.labels_, probs[i], strict=True)},
+                     **{f"score_{lab}": round(float(s), 4) for lab, s in zip(clf.labels_, probs[i], strict=True)},
                      "labels": ""})
-    _write_rows(rows, output, raw_cells)
+    _write_rows(rows, output, raw_cells, sheet="suggest")
     click.echo(f"policytag: {len(rows)} of {len(paragraphs)} paragraphs suggested -> {output}; fill 'labels' "
                f"(e.g. 监督|立法, empty = none) and add the file to policytag train", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
@@ -284,7 +284,7 @@ def bootstrap(ctx: click.Context, paths: tuple[str, ...], output: str, fired_onl
             continue
         rows.append({"id": p.extra.get("id", f"{p.doc_id}:{p.index}"), "doc": p.extra.get("doc") or p.doc_id,
                      "section": " > ".join(p.section), "text": p.text, "labels": found, "rules": rules})
-    _write_rows(rows, output, raw_cells)
+    _write_rows(rows, output, raw_cells, sheet="bootstrap")
     click.echo(f"policytag: {len(rows)} paragraphs ({fired} with a rule) -> {output}", err=True)
     return EXIT_SOME_FAILED if errors else EXIT_OK
 
@@ -313,7 +313,7 @@ def _dedup(paragraphs: list[Any]) -> list[Any]:
     return out
 
 
-def _write_rows(rows: list[dict[str, Any]], output: str, raw_cells: bool = False) -> None:
+def _write_rows(rows: list[dict[str, Any]], output: str, raw_cells: bool = False, sheet: str = "paragraphs") -> None:
     from ..write import write_csv_table, write_jsonl, write_xlsx
 
     suffix = Path(output).suffix.lower()
@@ -323,7 +323,7 @@ def _write_rows(rows: list[dict[str, Any]], output: str, raw_cells: bool = False
         if suffix == ".csv":
             write_csv_table(output, columns, flat, raw_cells)
         else:
-            for line in write_xlsx(output, {"Sheet1": (columns, flat)}, raw_cells).lines(output):
+            for line in write_xlsx(output, {sheet: (columns, flat)}, raw_cells).lines(output):
                 click.echo(f"policytag: note: {line}", err=True)
     elif suffix in (".jsonl", ".json", ".ndjson") or output == "-":
         write_jsonl(rows, output)
