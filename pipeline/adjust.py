@@ -114,7 +114,7 @@ def adjusted_table(frame: pd.DataFrame, rates: dict[str, Rates], source: str, by
     """
     from .stats import _groups, _key_dict, eligible, group_columns
 
-    cols = group_columns(by)
+    cols = group_columns(by, frame)
     frame = eligible(frame, include_headings)
     labels = list(rates)
     rng = np.random.default_rng(seed)

@@ -44,6 +44,9 @@ GROUP_COLUMNS = {
 TABLE_FORMATS = ("csv", "xlsx", "parquet", "dta", "json")
 TAGGED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx", ".parquet", ".pq", ".dta")
 _BOOL_COLUMNS = ("is_heading", "is_glossary")
+# Per-paragraph fields that are not a grouping of documents (text, lists, offsets).
+_UNGROUPABLE = frozenset({"text", "terms", "labels", "scores", "tokens", "section", "start", "end", "chars",
+                          "char_start", "char_end", "index", "path"})
 
 
 # --------------------------------------------------------------------------- loading
@@ -276,13 +279,22 @@ def normalize(frame: pd.DataFrame, section_level: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------- tables
 
 
-def group_columns(by: Sequence[str]) -> list[str]:
+def group_columns(by: Sequence[str], frame: pd.DataFrame | None = None) -> list[str]:
+    """Columns to group by: the names of ``GROUP_COLUMNS`` or any metadata field of the tagged files.
+
+    A metadata field (``source``, ``party``, a sidecar's own column …) is checked against ``frame``
+    when it is given: a field no tagged file has is a ConfigError naming the fields there are.
+    """
     cols = []
     for key in by:
-        if key not in GROUP_COLUMNS:
-            raise ConfigError(f"unknown --by {key!r}; use one of {', '.join(GROUP_COLUMNS)}")
-        if GROUP_COLUMNS[key] not in cols:
-            cols.append(GROUP_COLUMNS[key])
+        col = GROUP_COLUMNS.get(key, key)
+        if key not in GROUP_COLUMNS and (key in _UNGROUPABLE or not key.isidentifier()):
+            raise ConfigError(f"cannot group by {key!r}; use one of {', '.join(GROUP_COLUMNS)} or a metadata field")
+        if frame is not None and col not in frame.columns:
+            fields = sorted(c for c in frame.columns if c not in _UNGROUPABLE and not c.startswith("_"))
+            raise ConfigError(f"--by {key}: no tagged file has that field; fields there: {', '.join(fields)}")
+        if col not in cols:
+            cols.append(col)
     return cols
 
 
@@ -320,7 +332,7 @@ def label_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[st
     ``share_weighted`` splits a multi-label paragraph equally between its labels
     and adds the unlabeled ones as ``无标签``, so it sums to 1 per group.
     """
-    cols = group_columns(by)
+    cols = group_columns(by, frame)
     frame = eligible(frame, include_headings)
     order = label_order(frame, labels) + [NONE_LABEL]
     rows = []
@@ -354,7 +366,7 @@ def term_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     Every paragraph counts here (a term in a heading is still a mention); the
     denominator is all characters of the group's paragraphs.
     """
-    cols = group_columns(by)
+    cols = group_columns(by, frame)
     rows = []
     for key, part in _groups(frame, cols):
         n_chr = int(part["chars"].sum())
@@ -385,7 +397,7 @@ def category_table(frame: pd.DataFrame, by: Sequence[str] = (), depth: int | Non
     (``经济/营商环境`` -> ``经济`` with depth 1). Every category seen anywhere gets a row in
     every group (0 where absent), so groups compare.
     """
-    cols = group_columns(by)
+    cols = group_columns(by, frame)
     seen = sorted({c for ts in frame["terms"] for t in ts if (c := _category(t, depth))})
     rows = []
     for key, part in _groups(frame, cols):
@@ -410,7 +422,7 @@ def category_table(frame: pd.DataFrame, by: Sequence[str] = (), depth: int | Non
 def category_function_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[str] = (),
                             include_headings: bool = False, depth: int | None = None) -> pd.DataFrame:
     """Lexicon category × label: in how many paragraphs of each label a term of the category appears."""
-    cols = group_columns(by)
+    cols = group_columns(by, frame)
     frame = eligible(frame, include_headings)
     order = label_order(frame, labels) + [NONE_LABEL]
     rows = []
@@ -431,7 +443,7 @@ def category_function_table(frame: pd.DataFrame, by: Sequence[str] = (), labels:
 def term_function_table(frame: pd.DataFrame, by: Sequence[str] = (), labels: Sequence[str] = (),
                         include_headings: bool = False) -> pd.DataFrame:
     """Canonical term × label: in how many paragraphs of each label the term appears."""
-    cols = group_columns(by)
+    cols = group_columns(by, frame)
     frame = eligible(frame, include_headings)
     order = label_order(frame, labels) + [NONE_LABEL]
     rows = []

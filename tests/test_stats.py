@@ -392,3 +392,20 @@ def test_folders_are_listed_like_tag_lists_them(tmp_path: Path, capsys: pytest.C
         r["paragraphs"] for r in data["labels"] if r["label"] == "监督") == sum(
         "监督" in r["labels"] for r in make_records() if not r.get("is_heading") and not r.get("is_glossary"))
     assert "link.jsonl" in err and "dangling.jsonl" in err and "policytag: note: skipped" in err
+
+
+def test_group_by_any_metadata_field(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A sidecar's own column (here 'outlet') groups every table like place or year do."""
+    records = make_records()
+    for i, r in enumerate(records):
+        r["meta"]["outlet"] = "官网" if i % 2 else "报纸"
+    tagged = write_jsonl(tmp_path / "t.jsonl", records)
+    code, err = _main(["stats", str(tagged), "-o", str(tmp_path / "s.json"), "--by", "outlet"], capsys)
+    assert code == 0, err
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert {r["outlet"] for r in data["labels"]} == {"官网", "报纸"}
+    assert {r["outlet"] for r in data["terms"]} == {"官网", "报纸"}
+    code, err = _main(["stats", str(tagged), "-o", str(tmp_path / "s2.json"), "--by", "outlett"], capsys)
+    assert code == 2 and "--by outlett: no tagged file has that field" in err and "outlet" in err
+    code, err = _main(["stats", str(tagged), "-o", str(tmp_path / "s3.json"), "--by", "text"], capsys)
+    assert code == 2 and "cannot group by 'text'" in err

@@ -29,8 +29,9 @@ def _split_terms(values: tuple[str, ...]) -> list[str]:
                    "Omitted: print the label table.")
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default=None,
               help="Output format (default: from -o).")
-@click.option("--by", "by", multiple=True, type=click.Choice(list(GROUP_COLUMNS)),
-              help="Group by this (repeatable: --by place --by year). Default: the whole input as one group.")
+@click.option("--by", "by", multiple=True, metavar="FIELD",
+              help=f"Group by this (repeatable: --by place --by year): {', '.join(GROUP_COLUMNS)} or any metadata "
+                   "field of the tagged files (e.g. a sidecar's own column). Default: the whole input as one group.")
 @click.option("--include-headings", is_flag=True,
               help="Count headings and glossary entries in label shares and term × function too.")
 @click.option("--first-mention", "first_mention", multiple=True, metavar="TERM[,TERM]",
