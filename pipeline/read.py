@@ -55,13 +55,12 @@ _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030",
               "big5": "cp950", "cp950": "cp950"}
 _DETECT_BYTES = 1 << 20  # charset-normalizer looks at this much; the whole file is then decoded strictly
+OCR_MODES = ("auto", "always", "never")  # pdf.OCR_MODES; not imported from there: pdf.py pulls in the OCR stack
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
     settings = {**READ_DEFAULTS, **(config or {}).get("read", {})}
-    from .pdf import OCR_MODES
-
     if settings["ocr"] not in OCR_MODES:
         raise ConfigError(f"read.ocr: expected one of {', '.join(OCR_MODES)}, got {settings['ocr']!r}")
     return settings

@@ -465,3 +465,10 @@ def test_html_with_control_characters_is_read(tmp_path) -> None:
     path.write_bytes(page.encode("utf-8"))
     doc = read_path(path)
     assert "执法检查" in doc.norm.text and "\x01" not in doc.raw
+
+
+def test_read_checks_ocr_modes_without_importing_pdf():
+    # read keeps its own copy so that reading a .txt does not import the PDF/OCR stack
+    from policytag import pdf, read
+
+    assert read.OCR_MODES == pdf.OCR_MODES

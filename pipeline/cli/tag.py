@@ -64,6 +64,10 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path -> place, year, ... for each report.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default 1; no more than there are inputs).")
+@click.option("--force-jobs", is_flag=True,
+              help="Start --jobs workers even beyond the CPUs this process may use, or when the machine is busy.")
+@click.option("--no-cache", "no_cache", is_flag=True, default=None,
+              help="Parse the lexicon files anew instead of reading the compiled-lexicon cache ([lexicon] cache).")
 @click.option("--dask", "dask_address", default=None, help="Run on a Dask cluster at this scheduler address.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
@@ -76,7 +80,8 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.pass_context
 def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, input_format: str,
         text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: tuple[str, ...],
-        unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None, resume: bool,
+        unit: str | None, meta_path: str | None, jobs: int | None, force_jobs: bool, no_cache: bool | None,
+        dask_address: str | None, resume: bool,
         progress: bool | None, ocr: str | None, raw_cells: bool, follow_links: bool) -> int:
     """Tag reports: paragraphs with their functions (labels, scores) and policy terms.
 
@@ -99,6 +104,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     config = load_config(ctx.obj.get("config_path"), {
         "tokenize.backend": tokenizer, "classify.model": model, "match.lexicon": list(lexicon) or None,
         "segment.unit": unit, "output.jobs": jobs, "output.tokens": tokens, "read.ocr": ocr,
+        "lexicon.cache": False if no_cache else None,
     })
     to_file = output is not None and output != "-"
     if resume and not to_file:
@@ -167,6 +173,8 @@ def _settings_key(config: dict[str, Any], input_format: str, text_field: str, me
     decisive = {section: dict(values) for section, values in config.items()}
     for key in ("jobs", "format"):  # how the run goes, not what it writes
         decisive.get("output", {}).pop(key, None)
+    if decisive.get("lexicon", {}).keys() <= {"cache"}:  # the lexicon cache gives the same entries
+        decisive.pop("lexicon", None)
     weights = load_model(config["classify"]["model"]).model.info_.get("arrays_sha256")
     blob = json.dumps([decisive, weights, input_format, text_field, meta_path], sort_keys=True, ensure_ascii=False,
                       default=str)
