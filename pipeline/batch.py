@@ -99,7 +99,18 @@ def tag_many(
     from joblib import Parallel, delayed
 
     stdin = _stdin_bytes() if "-" in sources else None
-    parallel = Parallel(n_jobs=jobs, backend=None if backend == "dask" else backend, return_as="generator")
+    if backend == "loky":
+        import os
+
+        from joblib._parallel_backends import LokyBackend
+
+        from .cpus import guard_worker
+
+        # every worker exits when this process is gone (kill -9 included), from its start on
+        pool_backend: Any = LokyBackend(initializer=guard_worker, initargs=(os.getpid(),))
+    else:
+        pool_backend = None if backend == "dask" else backend
+    parallel = Parallel(n_jobs=jobs, backend=pool_backend, return_as="generator")
     yield from parallel(delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None, encoded) for s in sources)
 
 

@@ -128,7 +128,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     try:
         with _sigterm_as_interrupt():
             if input_format == "report":
-                items = _report_items(sources, config, meta_path, dask_address, sink.done)
+                items = _report_items(sources, config, meta_path, dask_address, sink.done, force_jobs)
             else:
                 if int(config["output"]["jobs"]) > 1 or dask_address:
                     click.echo("policytag: note: --jobs and --dask split whole reports; pre-cut paragraphs are "
@@ -322,7 +322,7 @@ def _refuse_inputs_as_output(output: str, sources: list[str], config: dict, *oth
 
 
 def _report_items(sources: list[str], config: dict, meta_path: str | None, dask_address: str | None,
-                  done: dict[str, list[str]]) -> Iterator[Item]:
+                  done: dict[str, list[str]], force_jobs: bool = False) -> Iterator[Item]:
     sidecar = None
     if meta_path:
         from ..meta import load_sidecar
@@ -335,8 +335,15 @@ def _report_items(sources: list[str], config: dict, meta_path: str | None, dask_
 
         if not todo:
             return
-        # no more local processes than inputs: one report with --jobs 4 costs what one job costs
-        jobs = int(config["output"]["jobs"]) if dask_address else min(int(config["output"]["jobs"]), len(todo))
+        # no more local processes than inputs or CPUs, and one when the machine is busy (policytag.cpus)
+        jobs = int(config["output"]["jobs"])
+        if not dask_address:
+            from ..cpus import plan_jobs
+
+            plan = plan_jobs(jobs, len(todo), force_jobs)
+            for note in plan.notes:
+                click.echo(f"policytag: note: {note}", err=True)
+            jobs = plan.jobs
         with _dask_client(dask_address):
             backend = "dask" if dask_address else "loky"
             for source, result in tag_many(todo, config, jobs, backend, sidecar, encoded=True):

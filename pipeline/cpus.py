@@ -1,0 +1,108 @@
+"""How many worker processes to start, and workers that die with their parent.
+
+``--jobs N`` asks for N processes; this module decides how many make sense on this machine:
+
+- never more than the CPUs this process may run on (``os.sched_getaffinity``: a container or
+  ``taskset`` limit counts, not the machine's core count), unless forced: ``--jobs 1000`` on two
+  CPUs started 120 workers and took 8.4 GB;
+- when the machine is already busy, one job: with every CPU taken by other work a pool only adds
+  its start-up and the parent's work on the records, so ``--jobs 2`` would be slower than one job.
+  "Busy" is judged from the load the other processes put on the CPUs, both over the last minute
+  (load average) and right now (runnable tasks in ``/proc/loadavg``), so a burst or a stale
+  average alone does not decide;
+- a worker process watches its parent and exits when the parent is gone (``kill -9`` of
+  ``policytag tag`` left loky workers running for minutes): a watchdog thread checks
+  ``os.getppid()`` twice a second. Linux's ``PR_SET_PDEATHSIG`` was not used: it fires when the
+  *thread* that started the worker ends, and loky starts workers from its own threads, so it
+  could kill a healthy worker in the middle of a run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def other_load() -> float | None:
+    """Runnable tasks of other processes: the smaller of the 1-minute load average and the count right now.
+
+    Both include this process (one runnable task); that is taken off. None when it cannot be told.
+    """
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            fields = fh.read().split()
+        average, running = float(fields[0]), int(fields[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        try:
+            average, running = os.getloadavg()[0], None
+        except (AttributeError, OSError):
+            return None
+        return max(0.0, average - 1)
+    return max(0.0, min(average, running) - 1)
+
+
+@dataclass
+class JobPlan:
+    """The number of local worker processes to start, and why when it is not what was asked."""
+
+    jobs: int
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_jobs(requested: int, inputs: int, force: bool = False, cpus: int | None = None,
+              load: float | None = None, measure_load: bool = True) -> JobPlan:
+    """How many processes ``--jobs requested`` gets for ``inputs`` inputs (``force``: as asked, up to the inputs).
+
+    ``cpus`` and ``load`` default to this machine's (``available_cpus``, ``other_load``).
+    """
+    jobs = max(1, min(requested, inputs))  # one report with --jobs 4 costs what one job costs
+    notes: list[str] = []
+    if jobs == 1 or force:
+        return JobPlan(jobs, notes)
+    cpus = available_cpus() if cpus is None else cpus
+    if jobs > cpus:
+        notes.append(f"--jobs {requested} capped at {cpus}: this process may use {cpus} CPU(s) "
+                     f"(--force-jobs starts them all)")
+        jobs = cpus
+    if jobs > 1:
+        load = (other_load() if measure_load else None) if load is None else load
+        if load is not None and load >= cpus - 0.5:
+            notes.append(f"the machine is busy (load {load:.1f} from other processes on {cpus} CPU(s)): "
+                         f"running 1 job instead of {jobs}, which would not be faster (--force-jobs starts them)")
+            jobs = 1
+    return JobPlan(jobs, notes)
+
+
+# ---------------------------------------------------------------------------------------- workers
+_GUARDED: dict[str, int] = {}
+
+
+def guard_worker(parent: int, interval: float = 0.5) -> None:
+    """In a worker process started by process ``parent``: exit as soon as that parent is gone. Idempotent.
+
+    ``policytag.batch`` makes it the loky workers' initializer, with the parent's pid, so it runs when a
+    worker starts; a worker whose parent died while it was still starting exits at once.
+    """
+    if _GUARDED.get("pid") == os.getpid():
+        return
+    _GUARDED["pid"] = os.getpid()
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="policytag-parent-watch", daemon=True).start()
