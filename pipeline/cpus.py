@@ -7,9 +7,8 @@
   CPUs started 120 workers and took 8.4 GB;
 - when the machine is already busy, one job: with every CPU taken by other work a pool only adds
   its start-up and the parent's work on the records, so ``--jobs 2`` would be slower than one job.
-  "Busy" is judged from the load the other processes put on the CPUs, both over the last minute
-  (load average) and right now (runnable tasks in ``/proc/loadavg``), so a burst or a stale
-  average alone does not decide;
+  "Busy" is judged from the tasks of other processes runnable right now (``/proc/loadavg``, the
+  median of five looks 10 ms apart): the load average lags a minute behind;
 - a worker process watches its parent and exits when the parent is gone (``kill -9`` of
   ``policytag tag`` left loky workers running for minutes): a watchdog thread checks
   ``os.getppid()`` twice a second. Linux's ``PR_SET_PDEATHSIG`` was not used: it fires when the
@@ -33,22 +32,24 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def other_load() -> float | None:
-    """Runnable tasks of other processes: the smaller of the 1-minute load average and the count right now.
+def other_load(samples: int = 5, pause: float = 0.01) -> float | None:
+    """Runnable tasks of other processes right now: the median of a few looks at ``/proc/loadavg``.
 
-    Both include this process (one runnable task); that is taken off. None when it cannot be told.
+    The count there includes this process (one runnable task); that is taken off. The 1-minute load
+    average is not used to decide: it lags a minute behind (a build that just ended still shows,
+    spinning processes started a second ago do not). None when it cannot be told (then no fallback).
     """
-    try:
-        with open("/proc/loadavg", encoding="ascii") as fh:
-            fields = fh.read().split()
-        average, running = float(fields[0]), int(fields[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
+    counts = []
+    for i in range(samples):
         try:
-            average, running = os.getloadavg()[0], None
-        except (AttributeError, OSError):
+            with open("/proc/loadavg", encoding="ascii") as fh:
+                counts.append(int(fh.read().split()[3].split("/")[0]))
+        except (OSError, ValueError, IndexError):
             return None
-        return max(0.0, average - 1)
-    return max(0.0, min(average, running) - 1)
+        if i < samples - 1:
+            time.sleep(pause)
+    counts.sort()
+    return float(max(0, counts[len(counts) // 2] - 1))
 
 
 @dataclass
@@ -77,7 +78,7 @@ def plan_jobs(requested: int, inputs: int, force: bool = False, cpus: int | None
     if jobs > 1:
         load = (other_load() if measure_load else None) if load is None else load
         if load is not None and load >= cpus - 0.5:
-            notes.append(f"the machine is busy (load {load:.1f} from other processes on {cpus} CPU(s)): "
+            notes.append(f"the machine is busy ({load:.0f} runnable tasks of other processes on {cpus} CPU(s)): "
                          f"running 1 job instead of {jobs}, which would not be faster (--force-jobs starts them)")
             jobs = 1
     return JobPlan(jobs, notes)
