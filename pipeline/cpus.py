@@ -5,8 +5,10 @@
 - never more than the CPUs this process may run on (``os.sched_getaffinity``: a container or
   ``taskset`` limit counts, not the machine's core count), unless forced: ``--jobs 1000`` on two
   CPUs started 120 workers and took 8.4 GB;
-- when the machine is already busy, one job: with every CPU taken by other work a pool only adds
-  its start-up and the parent's work on the records, so ``--jobs 2`` would be slower than one job.
+- no more than the CPUs other processes leave idle, and at least one: a worker sharing a core
+  with another busy process gains nothing and costs the pool's start-up and the parent's work on
+  the records. Measured on two cores with one of them taken by other work, ``--jobs 2`` took
+  10.0 s where one job took 5.0 s (20 MB); with both taken it falls back to one job too.
   "Busy" is judged from the tasks of other processes runnable right now (``/proc/loadavg``, the
   median of five looks 10 ms apart): the load average lags a minute behind;
 - a worker process watches its parent and exits when the parent is gone (``kill -9`` of
@@ -77,10 +79,12 @@ def plan_jobs(requested: int, inputs: int, force: bool = False, cpus: int | None
         jobs = cpus
     if jobs > 1:
         load = (other_load() if measure_load else None) if load is None else load
-        if load is not None and load >= cpus - 0.5:
-            notes.append(f"the machine is busy ({load:.0f} runnable tasks of other processes on {cpus} CPU(s)): "
-                         f"running 1 job instead of {jobs}, which would not be faster (--force-jobs starts them)")
-            jobs = 1
+        free = max(1, int(cpus - load + 0.5)) if load is not None else jobs
+        if free < jobs:
+            notes.append(f"the machine is busy ({load:.0f} runnable task(s) of other processes on {cpus} CPU(s)): "
+                         f"running {free} job(s) instead of {jobs}, which would not be faster "
+                         f"(--force-jobs starts them)")
+            jobs = free
     return JobPlan(jobs, notes)
 
 

@@ -28,11 +28,13 @@ def test_plan_never_more_than_inputs():
     assert plan_jobs(8, 3, cpus=8, load=0.0).jobs == 3
 
 
-def test_plan_falls_back_to_one_job_when_busy():
+def test_plan_uses_only_the_idle_cpus():
     busy = plan_jobs(2, 100, cpus=2, load=2.0)
     assert busy.jobs == 1 and "busy" in busy.notes[0]
-    assert plan_jobs(2, 100, cpus=2, load=0.2).jobs == 2  # the second core is free
-    assert plan_jobs(4, 100, cpus=4, load=1.0).jobs == 4
+    assert plan_jobs(2, 100, cpus=2, load=1.0).jobs == 1  # a worker sharing a core gains nothing
+    assert plan_jobs(2, 100, cpus=2, load=0.0) == plan_jobs(2, 100, cpus=2, load=0.0, force=True)
+    assert plan_jobs(4, 100, cpus=4, load=1.0).jobs == 3
+    assert plan_jobs(4, 100, cpus=4, load=9.0).jobs == 1
 
 
 def test_force_starts_what_was_asked():
