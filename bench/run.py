@@ -67,7 +67,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="labeled paragraphs for the naive script")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder, removed)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder (corpora are reused next run)")
-    ap.add_argument("--profile", action="store_true", help="also profile the in-process tag path (cProfile)")
+    ap.add_argument("--profile", action="store_true", help="also profile tag (and --old's) under cProfile: top 10")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json", help="JSON results")
     args = ap.parse_args(argv)
     q = args.quick
@@ -481,34 +481,37 @@ def bench_training(res: Results, seeds: Path, work: Path, n: int) -> None:
                     else " (thresholds 0.5)") + "; save")
 
 
-def bench_profile(res: Results, files: list[Path], work: Path) -> None:
-    """cProfile of the in-process tag path: top functions by own time."""
-    import cProfile
+def _python_of(exe: str) -> str:
+    """The interpreter of a venv's console script (its shebang line)."""
+    with open(exe, "rb") as fh:
+        first = fh.readline().decode("utf-8", "replace").strip()
+    return first[2:].strip() if first.startswith("#!") else sys.executable
+
+
+def _top(stats_file: Path, n: int = 10) -> list[dict[str, Any]]:
     import pstats
 
-    from policytag.batch import tag_many
-    from policytag.config import load_config
-    from policytag.write import RecordWriter
-
-    config = load_config()
-
-    def run() -> None:
-        writer = RecordWriter(work / "profile_out.jsonl", "jsonl", list(config["classify"]["labels"]))
-        for _, recs in tag_many([str(f) for f in files], config):
-            for r in recs if isinstance(recs, list) else []:
-                writer.write(r)
-        writer.close(True)
-
-    prof = cProfile.Profile()
-    prof.runcall(run)
-    stats = pstats.Stats(prof)
+    stats = pstats.Stats(str(stats_file))
     total = sum(v[2] for v in stats.stats.values())
-    top = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:20]
-    res.details["profile_top"] = [{"function": f"{Path(k[0]).name}:{k[1]}({k[2]})", "own_s": v[2],
-                                   "share": v[2] / total, "calls": v[1]} for k, v in top]
-    print("\nprofile (cProfile, own time, in-process tag path):")
-    for row in res.details["profile_top"][:12]:
-        print(f"  {row['share']:6.1%}  {row['own_s']:6.2f} s  {row['function']}")
+    top = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:n]
+    return [{"function": f"{Path(k[0]).name}:{k[1]}({k[2]})", "own_s": round(v[2], 3),
+             "share": round(v[2] / total, 4), "calls": v[1]} for k, v in top]
+
+
+def bench_profile(res: Results, files: list[Path], work: Path, old: str | None) -> None:
+    """cProfile of `policytag tag CORPUS` (one job), this checkout's and --old's: top 10 functions by own time."""
+    root = files[0].parents[1]
+    sides = {"new": sys.executable, **({"old": _python_of(old)} if old else {})}
+    res.details["profile_top"] = {}
+    for side, python in sides.items():
+        prof, out = work / f"profile_{side}.prof", work / "profile_out.jsonl"
+        checked([python, "-m", "cProfile", "-o", str(prof), "-m", "policytag", "tag", str(root), "-o", str(out),
+                 "--no-progress"])
+        out.unlink(missing_ok=True)
+        top = res.details["profile_top"][side] = _top(prof)
+        print(f"\nprofile of tag, {side} (cProfile, own time, {len(files)} files):")
+        for row in top:
+            print(f"  {row['share']:6.1%}  {row['own_s']:6.2f} s  {row['function']}")
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -572,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         res.section("stages", bench_stages, res, files, mb, work)
         res.section("training", bench_training, res, args.seeds, work, args.train_n)
         if args.profile:
-            res.section("profile", bench_profile, res, files, work)
+            res.section("profile", bench_profile, res, files, work, args.old)
     finally:
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)
