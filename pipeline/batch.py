@@ -96,21 +96,12 @@ def tag_many(
         for source in sources:
             yield tag_one(source, config, sidecar, encoded=encoded)
         return
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
     stdin = _stdin_bytes() if "-" in sources else None
-    if backend == "loky":
-        import os
+    from .cpus import local_pool  # local workers exit when this process is gone (kill -9 included)
 
-        from joblib._parallel_backends import LokyBackend
-
-        from .cpus import guard_worker
-
-        # every worker exits when this process is gone (kill -9 included), from its start on
-        pool_backend: Any = LokyBackend(initializer=guard_worker, initargs=(os.getpid(),))
-    else:
-        pool_backend = None if backend == "dask" else backend
-    parallel = Parallel(n_jobs=jobs, backend=pool_backend, return_as="generator")
+    parallel = local_pool(jobs, backend)
     yield from parallel(delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None, encoded) for s in sources)
 
 

@@ -24,6 +24,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def available_cpus() -> int:
@@ -111,3 +112,20 @@ def guard_worker(parent: int, interval: float = 0.5) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="policytag-parent-watch", daemon=True).start()
+
+
+def local_pool(jobs: int, backend: str = "loky") -> Any:
+    """A joblib ``Parallel`` (results as a generator, in order) whose local workers die with this process.
+
+    ``backend="dask"``: the cluster joblib is pointed at (``parallel_config``); its workers are not ours.
+    """
+    from joblib import Parallel
+
+    pool_backend: Any = backend
+    if backend == "loky":
+        from joblib._parallel_backends import LokyBackend
+
+        pool_backend = LokyBackend(initializer=guard_worker, initargs=(os.getpid(),))
+    elif backend == "dask":
+        pool_backend = None
+    return Parallel(n_jobs=jobs, backend=pool_backend, return_as="generator")

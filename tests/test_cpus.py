@@ -121,3 +121,14 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path):
         if proc.poll() is None:
             proc.kill()
         proc.stderr.close()
+
+
+def test_reuse_jobs_is_capped_too(tmp_path: Path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for i in range(3):
+        (reports / f"r{i}.txt").write_text(REPORT + f"第{i}号。\n", encoding="utf-8")
+    code, _, stderr = run_cli("reuse", str(reports), "-o", str(tmp_path / "pairs.csv"), "--jobs", "1000",
+                              "--no-progress")
+    assert code == 0, stderr
+    assert f"note: --jobs 1000 capped at {len(os.sched_getaffinity(0))}" in stderr
