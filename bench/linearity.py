@@ -15,6 +15,7 @@ counts), so that one disturbance does not read as a trend.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ def _stage_costs(path: Path, out: Path, tagger: Any) -> dict[str, float]:
 
     clock = time.process_time
     cost = {}
+    warnings.simplefilter("ignore")  # notes about long paragraphs cut are expected on these inputs
     t = clock()
     doc = read_path(path, tagger.config)
     cost["read"], t = clock() - t, clock()
