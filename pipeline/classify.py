@@ -48,6 +48,7 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "tf": "count",  # each occurrence counts, scaled by 1/sqrt(n-grams in the paragraph)
     "section_weight": 0.0,  # scale of the hashed section-heading features (0 = off)
     "lexicon_weight": 0.0,  # scale of the hashed lexicon-category features (0 = off)
+    "word_weight": 0.0,  # scale of the hashed word features (jieba tokens of 2+ characters; 0 = off)
 }
 
 Texts = Sequence[str] | Sequence[Paragraph]
@@ -205,6 +206,49 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
         cols = np.concatenate([cols, extra[1]])
         vals = np.concatenate([vals, extra[2]])
     return Features(n, rows, cols, vals)
+
+
+_WORD_TOKENIZER: Any = None
+_DIGITS = str.maketrans("0123456789０１２３４５６７８９", "0" * 20)
+
+
+def _word_tokenizer() -> Any:
+    """jieba (rjieba) with the shipped lexicon's forms as words, built once per process."""
+    global _WORD_TOKENIZER
+    if _WORD_TOKENIZER is None:
+        from .lexicon import load_lexicon
+        from .tokenizer import get_tokenizer
+
+        _WORD_TOKENIZER = get_tokenizer("jieba", lexicon=load_lexicon(None))
+    return _WORD_TOKENIZER
+
+
+def word_tokens(text: str) -> list[str]:
+    """Words of 2+ characters (single characters are already n-grams), digits folded, punctuation dropped."""
+    return [w.translate(_DIGITS).lower() for w in _word_tokenizer().tokenize(text)
+            if len(w) >= 2 and any(ch.isalpha() for ch in w)]
+
+
+def word_features(texts: Sequence[str], settings: dict[str, Any]) -> Features:
+    """Hashed word features: each word occurrence counts weight/sqrt(words in the paragraph)."""
+    weight, bits = float(settings.get("word_weight", 0.0)), int(settings["bits"])
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    cache: dict[str, int] = {}
+    for r, text in enumerate(texts):
+        words = word_tokens(text)
+        if not words:
+            continue
+        value = weight / math.sqrt(len(words))
+        for w in words:
+            col = cache.get(w)
+            if col is None:
+                col = cache[w] = _token_hash(f"w:{w}", bits)
+            rows.append(r)
+            cols.append(col)
+            vals.append(value)
+    return Features(len(texts), np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32))
 
 
 def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray) -> np.ndarray:

@@ -1,0 +1,207 @@
+"""Levers on the shipped recipe, scored by the same grouped CV as models/experiments.py (thresholds 0.5).
+
+    .venv/bin/python models/levers.py [--seeds 0 1 2 3 4 5 6 7] [--only NAME ...] [--errors]
+
+Every variant is scored by 5-fold CV grouped by report over the real rows only
+(seed + web + north + south); team rows only ever sit on the training side; the
+fold splits are the same for every variant (fold seeds 0-7), so the paired
+bootstrap over reports of Δ macro-F1 (on the fold-seed-0 splits) is meaningful.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import experiments as ex  # noqa: E402
+import numpy as np  # noqa: E402
+
+from policytag.classify import FunctionClassifier, featurize, inputs_of, word_features  # noqa: E402
+from policytag.config import load_config  # noqa: E402
+from policytag.train import _fit_linear, add_terms, group_folds, label_matrix, metrics, model_params  # noqa: E402
+from policytag.train import paragraphs_from_texts  # noqa: E402
+
+FOLDS = 5
+
+
+@dataclass
+class Data:
+    rows: list
+    Xc: Any  # char n-grams + lexicon categories (the shipped features)
+    Xw: Any  # hashed word tokens (unit-length per row)
+    Y: np.ndarray
+    groups: np.ndarray
+    real: np.ndarray
+    batch: np.ndarray
+
+
+def build(real: list, team: list, config: dict, labels: list[str]) -> Data:
+    rows = real + team
+    settings = FunctionClassifier(**model_params(config, 0)).feature_settings()
+    pars = paragraphs_from_texts([e.text for e in rows])
+    add_terms(pars, config["match"]["lexicon"])
+    texts, _, cats = inputs_of(pars)
+    dim = 1 << settings["bits"]
+    Xc = featurize(texts, settings, None, cats).to_csr(dim)
+    Xw = word_features(texts, {**settings, "word_weight": 1.0}).to_csr(dim)
+    return Data(rows, Xc, Xw, label_matrix([e.labels for e in rows], labels), np.array([e.group for e in rows]),
+                np.array([e.extra.get("file") != ex.TEAM.name for e in rows]),
+                np.array([str(e.extra.get("batch", "")) for e in rows]))
+
+
+def _lr(X, y: np.ndarray, C: float, seed: int, sw: np.ndarray | None, cw: str | None) -> tuple:  # noqa: ANN001
+    if sw is None:
+        return _fit_linear(X, y, C, cw, seed)
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=C, class_weight=cw, solver="liblinear", dual=True, random_state=seed,
+                            max_iter=15, tol=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lr.fit(X, y, sample_weight=sw)
+    return lr.coef_[0], float(lr.intercept_[0])
+
+
+def fit_predict(Xtr, Ytr: np.ndarray, Xte, spec: dict[str, Any], seed: int,  # noqa: ANN001
+                sw: np.ndarray | None = None) -> np.ndarray:
+    """Decision scores (logits) of the test rows for every label under a variant spec."""
+    L = Ytr.shape[1]
+    z = np.zeros((Xte.shape[0], L))
+    for j in range(L):
+        C = spec.get("C_label", {}).get(j, spec.get("C", 30.0))
+        parts = []
+        if spec.get("lr", 1.0) > 0:
+            w, b = _lr(Xtr, Ytr[:, j], C, seed, sw, spec.get("cw", "balanced"))
+            parts.append((spec.get("lr", 1.0), np.asarray(Xte @ w).ravel() + b))
+        if spec.get("svm", 0.0) > 0:
+            from sklearn.svm import LinearSVC
+
+            y = Ytr[:, j]
+            svm = LinearSVC(C=spec.get("svm_C", 1.0), class_weight="balanced", random_state=seed, max_iter=2000)
+            svm.fit(Xtr, y, sample_weight=sw)
+            parts.append((spec["svm"], np.asarray(Xte @ svm.coef_[0]).ravel() + svm.intercept_[0]))
+        tot = sum(a for a, _ in parts)
+        z[:, j] = sum(a * v for a, v in parts) / tot
+    return z
+
+
+def cv(d: Data, spec: dict[str, Any], seeds: list[int], use: np.ndarray) -> list[np.ndarray]:
+    """Out-of-fold probabilities of the real rows, one array per fold seed."""
+    X = d.Xc + spec.get("word", 0.0) * d.Xw if spec.get("word", 0.0) else d.Xc
+    X = X.tocsr()
+    real_idx = np.flatnonzero(d.real)
+    extra_idx = np.flatnonzero(~d.real & use)
+    out = []
+    for seed in seeds:
+        p = np.zeros((len(real_idx), d.Y.shape[1]))
+        for test in group_folds(d.groups[real_idx], FOLDS, seed):
+            held = set(d.groups[real_idx[test]].tolist())
+            tr = np.array([i for i in np.concatenate([real_idx, extra_idx]) if d.groups[i] not in held])
+            sw = None
+            if spec.get("real_w", 1.0) != 1.0:
+                sw = np.where(d.real[tr], spec["real_w"], 1.0)
+            z = fit_predict(X[tr], d.Y[tr], X[real_idx[test]], spec, seed, sw)
+            p[test] = 1 / (1 + np.exp(-np.clip(z, -40, 40)))
+        out.append(p)
+    return out
+
+
+def score(d: Data, probs: list[np.ndarray], labels: list[str], base: list[np.ndarray] | None = None
+          ) -> dict[str, Any]:
+    real_idx = np.flatnonzero(d.real)
+    gold, groups = d.Y[real_idx], d.groups[real_idx]
+    ms = [metrics(gold, p >= 0.5, labels) for p in probs]
+    out = {"macro_f1": float(np.mean([m["macro_f1"] for m in ms])),
+           "f1": {lab: float(np.mean([m["per_label"][lab]["f1"] for m in ms])) for lab in labels},
+           "per_seed": [m["macro_f1"] for m in ms]}
+    if base is not None:
+        out["delta"] = out["macro_f1"] - float(np.mean([metrics(gold, p >= 0.5, labels)["macro_f1"] for p in base]))
+        out["delta_ci"] = ex.paired_delta(gold, base[0] >= 0.5, probs[0] >= 0.5, groups, labels)
+        out["seeds_better"] = int(sum(a > b + 1e-12 for a, b in zip(
+            out["per_seed"], [metrics(gold, p >= 0.5, labels)["macro_f1"] for p in base], strict=True)))
+    return out
+
+
+def show(name: str, r: dict[str, Any], labels: list[str]) -> None:
+    d = f" Δ {r['delta']:+.4f} {r['delta_ci']} better on {r['seeds_better']}/8" if "delta" in r else ""
+    print(f"{name:40s} macro {r['macro_f1']:.4f}{d}  " + " ".join(f"{lab} {r['f1'][lab]:.3f}" for lab in labels),
+          flush=True)
+
+
+def errors(d: Data, probs: list[np.ndarray], labels: list[str], which: list[str]) -> None:
+    """Rows whose out-of-fold prediction is wrong on most fold seeds, per label (FP and FN)."""
+    real_idx = np.flatnonzero(d.real)
+    mean = np.mean([p >= 0.5 for p in probs], axis=0)
+    pbar = np.mean(probs, axis=0)
+    for lab in which:
+        j = labels.index(lab)
+        gold = d.Y[real_idx, j]
+        for kind, mask in (("FN", gold & (mean[:, j] >= 0.5) == 0), ("FP", ~gold & (mean[:, j] >= 0.5))):
+            mask = (gold & (mean[:, j] < 0.5)) if kind == "FN" else mask
+            print(f"\n== {lab} {kind}: {int(mask.sum())}")
+            for k in np.flatnonzero(mask):
+                e = d.rows[real_idx[k]]
+                print(f"  {e.extra.get('id')} p={pbar[k, j]:.2f} gold={e.labels} | {e.text[:160]}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
+    ap.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--errors", action="store_true")
+    args = ap.parse_args()
+    config = load_config()
+    labels = list(config["classify"]["labels"])
+    real = ex.load_real(Path(args.data), labels)
+    team = ex.load_team(labels)
+    t = time.perf_counter()
+    d = build(real, team, config, labels)
+    print(f"features {time.perf_counter() - t:.1f}s, {len(real)} real + {len(team)} team rows", flush=True)
+    use = np.ones(len(d.rows), dtype=bool)
+    base = cv(d, {}, args.seeds, use)
+    show("shipped (LR C=30, char+lex)", score(d, base, labels), labels)
+    if args.errors:
+        errors(d, base, labels, ["自身建设", "代表工作"])
+        return
+    variants: dict[str, tuple[dict, np.ndarray]] = {
+        "team without batch 2026-12b": ({}, d.batch != "2026-12b"),
+        "word 0.5": ({"word": 0.5}, use),
+        "word 1.0": ({"word": 1.0}, use),
+        "LR+SVM (C_svm 1)": ({"svm": 1.0}, use),
+        "C=100": ({"C": 100.0}, use),
+        "C=10": ({"C": 10.0}, use),
+        "real rows weight 2": ({"real_w": 2.0}, use),
+        "real rows weight 0.5": ({"real_w": 0.5}, use),
+        "LR+SVM (C_svm 0.3)": ({"svm": 1.0, "svm_C": 0.3}, use),
+        "word 0.5 + LR+SVM": ({"word": 0.5, "svm": 1.0}, use),
+        "SVM only (C 1)": ({"lr": 0.0, "svm": 1.0}, use),
+        "LR+0.5 SVM": ({"svm": 0.5}, use),
+        "LR+SVM (C_svm 3)": ({"svm": 1.0, "svm_C": 3.0}, use),
+        "自身建设 C=10": ({"C_label": {3: 10.0}}, use),
+        "自身建设 C=100": ({"C_label": {3: 100.0}}, use),
+        "代表工作 C=10": ({"C_label": {2: 10.0}}, use),
+        "代表工作 C=100": ({"C_label": {2: 100.0}}, use),
+        "class_weight none": ({"cw": None}, use),
+    }
+    for name, (spec, u) in variants.items():
+        if args.only and name not in args.only:
+            continue
+        t = time.perf_counter()
+        r = score(d, cv(d, spec, args.seeds, u), labels, base)
+        show(name, r, labels)
+        print(f"   ({time.perf_counter() - t:.0f}s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
