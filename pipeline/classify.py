@@ -20,6 +20,7 @@ import io
 import itertools
 import json
 import math
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -48,7 +49,10 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "tf": "count",  # each occurrence counts, scaled by 1/sqrt(n-grams in the paragraph)
     "section_weight": 0.0,  # scale of the hashed section-heading features (0 = off)
     "lexicon_weight": 0.0,  # scale of the hashed lexicon-category features (0 = off)
-    "word_weight": 0.0,  # scale of the hashed word features (jieba tokens of 2+ characters; 0 = off)
+    # labels also scored sentence by sentence in long paragraphs, keeping the higher score
+    # (one sentence of 听取审议 or 督办代表建议 earns the label however long the paragraph is)
+    "sentence_labels": [],
+    "sentence_min_chars": 120,  # paragraphs at least this long are split into sentences
 }
 
 Texts = Sequence[str] | Sequence[Paragraph]
@@ -208,49 +212,6 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
     return Features(n, rows, cols, vals)
 
 
-_WORD_TOKENIZER: Any = None
-_DIGITS = str.maketrans("0123456789０１２３４５６７８９", "0" * 20)
-
-
-def _word_tokenizer() -> Any:
-    """jieba (rjieba) with the shipped lexicon's forms as words, built once per process."""
-    global _WORD_TOKENIZER
-    if _WORD_TOKENIZER is None:
-        from .lexicon import load_lexicon
-        from .tokenizer import get_tokenizer
-
-        _WORD_TOKENIZER = get_tokenizer("jieba", lexicon=load_lexicon(None))
-    return _WORD_TOKENIZER
-
-
-def word_tokens(text: str) -> list[str]:
-    """Words of 2+ characters (single characters are already n-grams), digits folded, punctuation dropped."""
-    return [w.translate(_DIGITS).lower() for w in _word_tokenizer().tokenize(text)
-            if len(w) >= 2 and any(ch.isalpha() for ch in w)]
-
-
-def word_features(texts: Sequence[str], settings: dict[str, Any]) -> Features:
-    """Hashed word features: each word occurrence counts weight/sqrt(words in the paragraph)."""
-    weight, bits = float(settings.get("word_weight", 0.0)), int(settings["bits"])
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    cache: dict[str, int] = {}
-    for r, text in enumerate(texts):
-        words = word_tokens(text)
-        if not words:
-            continue
-        value = weight / math.sqrt(len(words))
-        for w in words:
-            col = cache.get(w)
-            if col is None:
-                col = cache[w] = _token_hash(f"w:{w}", bits)
-            rows.append(r)
-            cols.append(col)
-            vals.append(value)
-    return Features(len(texts), np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32))
-
-
 def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray) -> np.ndarray:
     """``featurize(texts) @ weights`` for the n-gram part, without building the features.
 
@@ -291,6 +252,29 @@ def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequenc
     return np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)
 
 
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+_MIN_SENTENCE = 8
+
+
+def sentence_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of a paragraph at least ``min_chars`` long; [] for a shorter one.
+
+    Sentences end at 。！？； (either width); pieces under 8 characters are left out, and
+    a paragraph with fewer than two sentences is its own sentence ([]).
+    """
+    if len(text) < min_chars:
+        return []
+    cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    spans = []
+    for a, b in itertools.pairwise(cuts):
+        piece = text[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        stripped = piece.strip()
+        if len(stripped) >= _MIN_SENTENCE:
+            spans.append((a + lead, a + lead + len(stripped)))
+    return spans if len(spans) >= 2 else []
+
+
 def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[list[str]] | None]:
     """Texts, section paths and lexicon categories of strings or Paragraphs."""
     items = list(items)
@@ -321,7 +305,8 @@ class FunctionClassifier:
 
     def __init__(self, ngram_min: int = 1, ngram_max: int = 3, bits: int = 18, tf: str = "count",
                  C: float = 10.0, class_weight: str | None = "balanced", section_weight: float = 0.0,
-                 lexicon_weight: float = 0.0, tune_thresholds: bool = True, folds: int = 5, seed: int = 0) -> None:
+                 lexicon_weight: float = 0.0, tune_thresholds: bool = True, folds: int = 5, seed: int = 0,
+                 sentence_labels: Sequence[str] = (), sentence_min_chars: int = 120) -> None:
         self.ngram_min = ngram_min
         self.ngram_max = ngram_max
         self.bits = bits
@@ -333,17 +318,21 @@ class FunctionClassifier:
         self.tune_thresholds = tune_thresholds
         self.folds = folds
         self.seed = seed
+        self.sentence_labels = list(sentence_labels)
+        self.sentence_min_chars = sentence_min_chars
 
     # -- parameters --------------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("ngram_min", "ngram_max", "bits", "tf", "C", "class_weight",
-                                              "section_weight", "lexicon_weight", "tune_thresholds", "folds", "seed")}
+                                              "section_weight", "lexicon_weight", "tune_thresholds", "folds", "seed",
+                                              "sentence_labels", "sentence_min_chars")}
 
     def feature_settings(self) -> dict[str, Any]:
         settings = dict(DEFAULT_FEATURES)
         settings.update(ngram_min=int(self.ngram_min), ngram_max=int(self.ngram_max), bits=int(self.bits),
                         tf=self.tf, section_weight=float(self.section_weight),
-                        lexicon_weight=float(self.lexicon_weight))
+                        lexicon_weight=float(self.lexicon_weight), sentence_labels=list(self.sentence_labels),
+                        sentence_min_chars=int(self.sentence_min_chars))
         _check_settings(settings, "parameters")
         return settings
 
@@ -390,18 +379,60 @@ class FunctionClassifier:
         return featurize(texts, self.features_, sections, cats)
 
     def decision_function(self, X: Texts | Features) -> np.ndarray:
-        """Linear score of each label: a gather-sum of weights, numpy only."""
+        """Linear score of each label: a gather-sum of weights, numpy only.
+
+        Labels in ``sentence_labels`` take the higher of the paragraph's score and its
+        best sentence's (paragraphs of ``sentence_min_chars`` or more; not for Features).
+        """
         self._check_fitted()
         if isinstance(X, Features):
             return self._sparse_scores(X) + self.intercept_
-        texts, sections, cats = inputs_of(X)
+        items = list(X)
+        texts, sections, cats = inputs_of(items)
         if cats is None and self.features_.get("lexicon_weight", 0) > 0:
             cats = [[t.category for t in self._matcher().find(text)] for text in texts]
+        scores = self._scores(texts, sections, cats)
+        pooled = [j for j, lab in enumerate(self.labels_) if lab in set(self.features_.get("sentence_labels", ()))]
+        if pooled:
+            self._pool_sentences(items, texts, sections, scores, pooled)
+        return scores
+
+    def _scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None
+                ) -> np.ndarray:
         scores = ngram_scores(texts, self.features_, self._weights())
         extra = _extra_features(len(texts), self.features_, sections, cats)
         if extra is not None:
             scores += self._sparse_scores(Features(len(texts), *extra))
         return scores + self.intercept_
+
+    def _pool_sentences(self, items: list, texts: list[str], sections: list[list[str]] | None,
+                        scores: np.ndarray, pooled: list[int]) -> None:
+        """Raise the pooled labels' scores (in place) to the best sentence's score."""
+        min_chars = int(self.features_.get("sentence_min_chars", 120))
+        spans = [(i, a, b) for i, t in enumerate(texts) for a, b in sentence_spans(t, min_chars)]
+        if not spans:
+            return
+        owner = np.array([i for i, _, _ in spans], dtype=np.intp)
+        s_texts = [texts[i][a:b] for i, a, b in spans]
+        s_secs = [sections[i] for i, _, _ in spans] if sections is not None else None
+        s_cats = None
+        if self.features_.get("lexicon_weight", 0) > 0:
+            located = {i: self._located_categories(items[i], texts[i]) for i in set(owner.tolist())}
+            s_cats = [[c for pos, c in located[i] if a <= pos < b] for i, a, b in spans]
+        sentence = self._scores(s_texts, s_secs, s_cats)[:, pooled]
+        best = np.full((len(texts), len(pooled)), -np.inf)
+        np.maximum.at(best, owner, sentence)
+        scores[:, pooled] = np.maximum(scores[:, pooled], best)
+
+    def _located_categories(self, item: str | Paragraph, text: str) -> list[tuple[int, str]]:
+        """(position in the paragraph text, category) of each lexicon term."""
+        if isinstance(item, Paragraph):
+            offsets = item.body.offsets
+            if not len(item.terms) or not len(offsets):
+                return []
+            pos = np.searchsorted(offsets, [t.start for t in item.terms])
+            return [(int(p), t.category) for p, t in zip(pos.tolist(), item.terms, strict=True)]
+        return [(t.start, t.category) for t in self._matcher().find(text)]
 
     def _sparse_scores(self, feats: Features) -> np.ndarray:
         scores = np.empty((feats.n_rows, len(self.labels_)), dtype=np.float64)
@@ -451,6 +482,12 @@ def _check_settings(settings: dict[str, Any], where: str) -> None:
         raise ConfigError(f"{where}: hash bits {settings['bits']} must lie in 8..{_MAX_BITS}")
     if settings.get("tf") != "count":
         raise ConfigError(f"{where}: tf must be 'count', got {settings.get('tf')!r}")
+    labels = settings.get("sentence_labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise ConfigError(f"{where}: sentence_labels must be a list of label names, got {labels!r}")
+    minimum = settings.get("sentence_min_chars", 120)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= 100_000:
+        raise ConfigError(f"{where}: sentence_min_chars must be an integer in 1..100000, got {minimum!r}")
     for key in ("section_weight", "lexicon_weight"):
         value = settings.get(key, 0.0)
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:

@@ -373,7 +373,10 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
         test_groups = set(group_arr[test])
         train = np.array([i for i in range(len(all_texts)) if group_arr[i] not in test_groups])
         coef, intercept = _fit_weights(Xm[train], Ym[train], params)
-        p = _proba(Xm[test], coef, intercept)
+        if model.sentence_labels:  # sentence pooling needs the texts: score the way prediction does
+            p = _with_weights(model, labels, coef, intercept, settings).predict_proba([all_texts[i] for i in test])
+        else:
+            p = _proba(Xm[test], coef, intercept)
         thr = np.full(len(labels), 0.5)
         if model.tune_thresholds and len(set(group_arr[train])) >= 2:
             inner, _ = oof_probabilities(Xm[train], Ym[train], list(group_arr[train]), params, inner_folds, seed)
@@ -386,6 +389,17 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
     gold = Ym[:n]
     return {"probs": probs, "pred": pred, "gold": gold, "splits": splits,
             "metrics": metrics(gold, pred, labels, groups=[str(g) for g in groups], seed=seed)}
+
+
+def _with_weights(model: FunctionClassifier, labels: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
+                  settings: dict[str, Any]) -> FunctionClassifier:
+    """``model`` holding these fitted weights (for scoring held-out rows through the prediction code)."""
+    model.labels_ = list(labels)
+    model.coef_ = coef
+    model.intercept_ = intercept
+    model.thresholds_ = np.full(len(labels), 0.5)
+    model.features_ = settings
+    return model
 
 
 # --------------------------------------------------------------------------- metrics
@@ -714,7 +728,9 @@ def model_params(config: dict[str, Any], seed: int) -> dict[str, Any]:
     return {"C": float(c.get("C", 30.0)), "ngram_max": int(c.get("ngram_max", 3)), "bits": int(c.get("hash_bits", 18)),
             "section_weight": float(c.get("section_weight", 0.0)),
             "lexicon_weight": float(c.get("lexicon_weight", 0.5)) if c.get("lexicon_features", False) else 0.0,
-            "tune_thresholds": bool(c.get("tune_thresholds", True)), "seed": seed, "folds": THRESHOLD_FOLDS}
+            "tune_thresholds": bool(c.get("tune_thresholds", True)), "seed": seed, "folds": THRESHOLD_FOLDS,
+            "sentence_labels": [str(x) for x in c.get("sentence_labels", [])],
+            "sentence_min_chars": int(c.get("sentence_min_chars", 120))}
 
 
 def as_inputs(examples: Sequence[Example], lexicon: str | None, use_lexicon: bool) -> list[Any]:
