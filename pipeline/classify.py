@@ -15,6 +15,7 @@ code: loading checks every field, shape, dtype and a checksum of the arrays.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import itertools
@@ -153,6 +154,7 @@ def _ngram_counts(cps: np.ndarray, starts: np.ndarray, lengths: np.ndarray, nmin
     return sizes
 
 
+@functools.lru_cache(maxsize=65536)
 def _token_hash(token: str, bits: int) -> int:
     """A stable bucket for a named feature (section heading, lexicon category)."""
     digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
@@ -212,23 +214,45 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
     return Features(n, rows, cols, vals)
 
 
-def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray) -> np.ndarray:
+def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray,
+                 spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                 span_weights: np.ndarray | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``featurize(texts) @ weights`` for the n-gram part, without building the features.
 
     ``weights`` has ``2**bits + 1`` rows (the last all zero). Texts lie contiguous
     in the code point array, so each text's sum is one ``np.add.reduceat`` segment.
+    With ``spans`` = (text index, start, end) arrays, also returns the scores of those
+    substrings with ``span_weights``, the same as ``ngram_scores`` of the substrings
+    themselves but from one pass: n-grams that lie wholly inside a span, summed with a
+    cumulative sum, no rehashing.
     """
     bits, n = int(settings["bits"]), len(texts)
     nmin, nmax = int(settings["ngram_min"]), int(settings["ngram_max"])
     out = np.zeros((n, weights.shape[1]), dtype=np.float64)
+    k = 0 if spans is None else len(spans[0])
+    span_out = np.zeros((k, 0 if span_weights is None else span_weights.shape[1]), dtype=np.float64)
     if n == 0:
-        return out
+        return out if spans is None else (out, span_out)
     cps, starts, lengths = _codepoints(texts, nmax)
-    for _n, buckets in _ngram_buckets(cps, nmin, nmax, bits):
+    if k:
+        owner, a, b = spans
+        first, size = starts[owner] + a, b - a
+    for n_, buckets in _ngram_buckets(cps, nmin, nmax, bits):
         out += np.add.reduceat(weights[buckets], starts, axis=0)
+        if k:
+            cum = np.zeros((len(buckets) + 1, span_out.shape[1]), dtype=np.float64)
+            np.cumsum(span_weights[buckets], axis=0, out=cum[1:])
+            inside = np.maximum(size - n_ + 1, 0)  # n-grams starting at first .. first + inside - 1
+            span_out += cum[first + inside] - cum[first]
     out[lengths == 0] = 0.0  # reduceat gives an empty segment's first element, not 0
     scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
-    return out * scale[:, None]
+    if spans is None:
+        return out * scale[:, None]
+    counts = sum(np.maximum(size - m + 1, 0) for m in range(nmin, nmax + 1)).astype(np.float64)
+    if nmin == 1:
+        spaces = np.concatenate([[0], np.cumsum(cps == _SPACE)])
+        counts -= spaces[first + size] - spaces[first]
+    return out * scale[:, None], span_out / np.sqrt(np.maximum(counts, 1))[:, None]
 
 
 def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
@@ -391,38 +415,47 @@ class FunctionClassifier:
         texts, sections, cats = inputs_of(items)
         if cats is None and self.features_.get("lexicon_weight", 0) > 0:
             cats = [[t.category for t in self._matcher().find(text)] for text in texts]
-        scores = self._scores(texts, sections, cats)
         pooled = [j for j, lab in enumerate(self.labels_) if lab in set(self.features_.get("sentence_labels", ()))]
-        if pooled:
-            self._pool_sentences(items, texts, sections, scores, pooled)
-        return scores
-
-    def _scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None
-                ) -> np.ndarray:
-        scores = ngram_scores(texts, self.features_, self._weights())
-        extra = _extra_features(len(texts), self.features_, sections, cats)
-        if extra is not None:
-            scores += self._sparse_scores(Features(len(texts), *extra))
-        return scores + self.intercept_
-
-    def _pool_sentences(self, items: list, texts: list[str], sections: list[list[str]] | None,
-                        scores: np.ndarray, pooled: list[int]) -> None:
-        """Raise the pooled labels' scores (in place) to the best sentence's score."""
-        min_chars = int(self.features_.get("sentence_min_chars", 120))
-        spans = [(i, a, b) for i, t in enumerate(texts) for a, b in sentence_spans(t, min_chars)]
+        spans = self._spans(texts) if pooled else []
         if not spans:
-            return
-        owner = np.array([i for i, _, _ in spans], dtype=np.intp)
-        s_texts = [texts[i][a:b] for i, a, b in spans]
-        s_secs = [sections[i] for i, _, _ in spans] if sections is not None else None
+            return self._scores(texts, sections, cats)
+        owner, a, b = (np.array(x, dtype=np.intp) for x in zip(*spans, strict=True))
+        scores, sentence = ngram_scores(texts, self.features_, self._weights(), (owner, a, b),
+                                        self._weights_of(tuple(pooled)))
+        scores += self._extra_scores(texts, sections, cats)
+        s_secs = [sections[i] for i in owner] if sections is not None else None
         s_cats = None
         if self.features_.get("lexicon_weight", 0) > 0:
             located = {i: self._located_categories(items[i], texts[i]) for i in set(owner.tolist())}
-            s_cats = [[c for pos, c in located[i] if a <= pos < b] for i, a, b in spans]
-        sentence = self._scores(s_texts, s_secs, s_cats)[:, pooled]
+            s_cats = [[c for pos, c in located[i] if lo <= pos < hi] for i, lo, hi in spans]
+        sentence += self._extra_scores([""] * len(spans), s_secs, s_cats, pooled)
         best = np.full((len(texts), len(pooled)), -np.inf)
         np.maximum.at(best, owner, sentence)
         scores[:, pooled] = np.maximum(scores[:, pooled], best)
+        return scores + self.intercept_
+
+    def _spans(self, texts: list[str]) -> list[tuple[int, int, int]]:
+        """(text index, start, end) of the sentences of every long text."""
+        min_chars = int(self.features_.get("sentence_min_chars", 120))
+        return [(i, a, b) for i, t in enumerate(texts) if len(t) >= min_chars for a, b in sentence_spans(t, min_chars)]
+
+    def _extra_scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None,
+                      columns: list[int] | None = None) -> np.ndarray | float:
+        extra = _extra_features(len(texts), self.features_, sections, cats)
+        return 0.0 if extra is None else self._sparse_scores(Features(len(texts), *extra), columns)
+
+    def _scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None
+                ) -> np.ndarray:
+        return ngram_scores(texts, self.features_, self._weights()) + self._extra_scores(texts, sections, cats) \
+            + self.intercept_
+
+    def _weights_of(self, columns: tuple[int, ...]) -> np.ndarray:
+        """``_weights()`` restricted to some label columns, contiguous (cached)."""
+        cached = self.__dict__.get("_cols")
+        if cached is None or cached[0] is not self.coef_ or cached[1] != columns:
+            cached = (self.coef_, columns, np.ascontiguousarray(self._weights()[:, list(columns)]))
+            self.__dict__["_cols"] = cached
+        return cached[2]
 
     def _located_categories(self, item: str | Paragraph, text: str) -> list[tuple[int, str]]:
         """(position in the paragraph text, category) of each lexicon term."""
@@ -434,11 +467,12 @@ class FunctionClassifier:
             return [(int(p), t.category) for p, t in zip(pos.tolist(), item.terms, strict=True)]
         return [(t.start, t.category) for t in self._matcher().find(text)]
 
-    def _sparse_scores(self, feats: Features) -> np.ndarray:
-        scores = np.empty((feats.n_rows, len(self.labels_)), dtype=np.float64)
-        for j in range(len(self.labels_)):
+    def _sparse_scores(self, feats: Features, columns: list[int] | None = None) -> np.ndarray:
+        columns = list(range(len(self.labels_))) if columns is None else columns
+        scores = np.empty((feats.n_rows, len(columns)), dtype=np.float64)
+        for k, j in enumerate(columns):
             contrib = self.coef_[feats.cols, j] * feats.vals
-            scores[:, j] = np.bincount(feats.rows, weights=contrib, minlength=feats.n_rows)
+            scores[:, k] = np.bincount(feats.rows, weights=contrib, minlength=feats.n_rows)
         return scores
 
     def predict_proba(self, X: Texts | Features) -> np.ndarray:
