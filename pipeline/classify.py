@@ -216,13 +216,13 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
 
 def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray,
                  spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                 span_weights: np.ndarray | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+                 span_columns: Sequence[int] = ()) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``featurize(texts) @ weights`` for the n-gram part, without building the features.
 
     ``weights`` has ``2**bits + 1`` rows (the last all zero). Texts lie contiguous
     in the code point array, so each text's sum is one ``np.add.reduceat`` segment.
     With ``spans`` = (text index, start, end) arrays, also returns the scores of those
-    substrings with ``span_weights``, the same as ``ngram_scores`` of the substrings
+    substrings in the ``span_columns`` of ``weights``, the same as ``ngram_scores`` of the substrings
     themselves but from one pass: n-grams that lie wholly inside a span, summed with a
     cumulative sum, no rehashing.
     """
@@ -230,20 +230,26 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
     nmin, nmax = int(settings["ngram_min"]), int(settings["ngram_max"])
     out = np.zeros((n, weights.shape[1]), dtype=np.float64)
     k = 0 if spans is None else len(spans[0])
-    span_out = np.zeros((k, 0 if span_weights is None else span_weights.shape[1]), dtype=np.float64)
+    span_columns = list(span_columns)
+    span_out = np.zeros((k, len(span_columns)), dtype=np.float64)
     if n == 0:
         return out if spans is None else (out, span_out)
     cps, starts, lengths = _codepoints(texts, nmax)
     if k:
-        owner, a, b = spans
+        owner, a, b = spans  # sorted, disjoint
         first, size = starts[owner] + a, b - a
     for n_, buckets in _ngram_buckets(cps, nmin, nmax, bits):
-        out += np.add.reduceat(weights[buckets], starts, axis=0)
+        gathered = weights[buckets]
+        out += np.add.reduceat(gathered, starts, axis=0)
         if k:
-            cum = np.zeros((len(buckets) + 1, span_out.shape[1]), dtype=np.float64)
-            np.cumsum(span_weights[buckets], axis=0, out=cum[1:])
-            inside = np.maximum(size - n_ + 1, 0)  # n-grams starting at first .. first + inside - 1
-            span_out += cum[first + inside] - cum[first]
+            # n-grams starting at first .. first + inside - 1 lie inside a span; reduceat over
+            # [first, first + inside) and the gaps after them, keeping the span segments
+            inside = size - n_ + 1
+            cuts = np.empty(2 * k, dtype=np.intp)
+            cuts[0::2], cuts[1::2] = first, first + np.maximum(inside, 0)
+            sums = np.add.reduceat(gathered[:, span_columns], cuts, axis=0)[0::2]
+            sums[inside <= 0] = 0.0  # an empty segment gives its first element, not 0
+            span_out += sums
     out[lengths == 0] = 0.0  # reduceat gives an empty segment's first element, not 0
     scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
     if spans is None:
@@ -413,26 +419,59 @@ class FunctionClassifier:
             return self._sparse_scores(X) + self.intercept_
         items = list(X)
         texts, sections, cats = inputs_of(items)
+        found = None  # terms of plain strings, matched once
         if cats is None and self.features_.get("lexicon_weight", 0) > 0:
-            cats = [[t.category for t in self._matcher().find(text)] for text in texts]
+            found = [self._matcher().find(text) for text in texts]
+            cats = [[t.category for t in terms] for terms in found]
         pooled = [j for j, lab in enumerate(self.labels_) if lab in set(self.features_.get("sentence_labels", ()))]
         spans = self._spans(texts) if pooled else []
         if not spans:
             return self._scores(texts, sections, cats)
         owner, a, b = (np.array(x, dtype=np.intp) for x in zip(*spans, strict=True))
-        scores, sentence = ngram_scores(texts, self.features_, self._weights(), (owner, a, b),
-                                        self._weights_of(tuple(pooled)))
+        scores, sentence = ngram_scores(texts, self.features_, self._weights(), (owner, a, b), pooled)
         scores += self._extra_scores(texts, sections, cats)
         s_secs = [sections[i] for i in owner] if sections is not None else None
-        s_cats = None
+        sentence += self._extra_scores([""] * len(spans), s_secs, None, pooled)
         if self.features_.get("lexicon_weight", 0) > 0:
-            located = {i: self._located_categories(items[i], texts[i]) for i in set(owner.tolist())}
-            s_cats = [[c for pos, c in located[i] if lo <= pos < hi] for i, lo, hi in spans]
-        sentence += self._extra_scores([""] * len(spans), s_secs, s_cats, pooled)
+            sentence += self._sentence_categories(items, found, (owner, a, b), pooled)
         best = np.full((len(texts), len(pooled)), -np.inf)
         np.maximum.at(best, owner, sentence)
         scores[:, pooled] = np.maximum(scores[:, pooled], best)
         return scores + self.intercept_
+
+    def _sentence_categories(self, items: list, found: list | None, spans: tuple[np.ndarray, ...],
+                             columns: list[int]) -> np.ndarray:
+        """The lexicon-category part of the sentences' scores: each sentence gets the terms that start in it.
+
+        The same values as ``_extra_features`` gives the sentence texts, computed from
+        the paragraphs' terms (positions found by offset) without matching again.
+        """
+        owner, a, b = spans
+        rows, pos, cat_ids = [], [], []
+        ids: dict[str, int] = {}
+        for i in np.unique(owner).tolist():
+            for p, c in self._located_categories(items[i], found[i] if found is not None else None):
+                rows.append(i)
+                pos.append(p)
+                cat_ids.append(ids.setdefault(c, len(ids)))
+        out = np.zeros((len(owner), len(columns)))
+        if not rows:
+            return out
+        width = max(int(b.max()), max(pos)) + 1
+        term_key = np.array(rows, dtype=np.int64) * width + np.array(pos, dtype=np.int64)
+        k = np.searchsorted(owner.astype(np.int64) * width + a, term_key, side="right") - 1
+        inside = (k >= 0) & (term_key < owner[np.maximum(k, 0)].astype(np.int64) * width + b[np.maximum(k, 0)])
+        pairs = np.unique(k[inside] * len(ids) + np.array(cat_ids, dtype=np.int64)[inside])  # distinct per sentence
+        if not pairs.size:
+            return out
+        sent, cat = np.divmod(pairs, len(ids))
+        bits = int(self.features_["bits"])
+        buckets = np.array([_token_hash(f"cat:{c}", bits) for c in ids], dtype=np.intp)[cat]
+        count = np.bincount(sent, minlength=len(owner))
+        value = (float(self.features_["lexicon_weight"]) / np.sqrt(count[sent])).astype(np.float32)
+        for n, j in enumerate(columns):
+            out[:, n] = np.bincount(sent, weights=self.coef_[buckets, j] * value, minlength=len(owner))
+        return out
 
     def _spans(self, texts: list[str]) -> list[tuple[int, int, int]]:
         """(text index, start, end) of the sentences of every long text."""
@@ -449,23 +488,18 @@ class FunctionClassifier:
         return ngram_scores(texts, self.features_, self._weights()) + self._extra_scores(texts, sections, cats) \
             + self.intercept_
 
-    def _weights_of(self, columns: tuple[int, ...]) -> np.ndarray:
-        """``_weights()`` restricted to some label columns, contiguous (cached)."""
-        cached = self.__dict__.get("_cols")
-        if cached is None or cached[0] is not self.coef_ or cached[1] != columns:
-            cached = (self.coef_, columns, np.ascontiguousarray(self._weights()[:, list(columns)]))
-            self.__dict__["_cols"] = cached
-        return cached[2]
-
-    def _located_categories(self, item: str | Paragraph, text: str) -> list[tuple[int, str]]:
+    def _located_categories(self, item: str | Paragraph, terms: list | None) -> list[tuple[int, str]]:
         """(position in the paragraph text, category) of each lexicon term."""
         if isinstance(item, Paragraph):
             offsets = item.body.offsets
             if not len(item.terms) or not len(offsets):
                 return []
+            base = int(offsets[0])
+            if int(offsets[-1]) - base == len(offsets) - 1:  # the usual case: a contiguous stretch of the document
+                return [(t.start - base, t.category) for t in item.terms]
             pos = np.searchsorted(offsets, [t.start for t in item.terms])
             return [(int(p), t.category) for p, t in zip(pos.tolist(), item.terms, strict=True)]
-        return [(t.start, t.category) for t in self._matcher().find(text)]
+        return [(t.start, t.category) for t in (terms if terms is not None else self._matcher().find(item))]
 
     def _sparse_scores(self, feats: Features, columns: list[int] | None = None) -> np.ndarray:
         columns = list(range(len(self.labels_))) if columns is None else columns

@@ -226,6 +226,13 @@ def test_pooling_finds_lexicon_terms_of_paragraphs_by_offset(fitted: FunctionCla
     np.testing.assert_allclose(with_terms, model.decision_function([LONG]), atol=1e-6)
     para.terms = []
     assert not np.allclose(model.decision_function([para]), with_terms)
+    # a line break inside the paragraph, dropped by the read stage: offsets are no longer one stretch
+    cut = LONG.index("常委会还")
+    broken = LONG[:cut] + "\n" + LONG[cut:]
+    para = Paragraph(doc_id="d", path="p", index=0, body=MappedText.identity(broken, base=900).drop("\n"))
+    assert para.text == LONG
+    Matcher(load_lexicon(None))(para, "前文。" * 300 + broken)
+    np.testing.assert_allclose(model.decision_function([para]), with_terms, atol=1e-6)
 
 
 def test_sentence_labels_survive_save_and_load(fitted: FunctionClassifier, tmp_path: Path) -> None:
