@@ -282,26 +282,26 @@ def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequenc
     return np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)
 
 
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
+# a sentence: from its first character that is neither space nor an end mark, up to and with its end mark
+_SENTENCE = re.compile(r"[^\s。！？；!?;][^。！？；!?;]*[。！？；!?;]?")
 _MIN_SENTENCE = 8
 
 
 def sentence_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
     """(start, end) of the sentences of a paragraph at least ``min_chars`` long; [] for a shorter one.
 
-    Sentences end at 。！？； (either width); pieces under 8 characters are left out, and
-    a paragraph with fewer than two sentences is its own sentence ([]).
+    Sentences end at 。！？； (either width) and are stripped of spaces; sentences under
+    8 characters are left out, and a paragraph with fewer than two is its own sentence ([]).
     """
     if len(text) < min_chars:
         return []
-    cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
     spans = []
-    for a, b in itertools.pairwise(cuts):
-        piece = text[a:b]
-        lead = len(piece) - len(piece.lstrip())
-        stripped = piece.strip()
-        if len(stripped) >= _MIN_SENTENCE:
-            spans.append((a + lead, a + lead + len(stripped)))
+    for m in _SENTENCE.finditer(text):
+        a, b = m.span()
+        if text[b - 1].isspace():  # only the last sentence can lack an end mark
+            b = a + len(m.group().rstrip())
+        if b - a >= _MIN_SENTENCE:
+            spans.append((a, b))
     return spans if len(spans) >= 2 else []
 
 
