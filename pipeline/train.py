@@ -846,7 +846,10 @@ def model_card(info: dict[str, Any], labels: Sequence[str], model: FunctionClass
               f"section weight {model.section_weight}, lexicon-category weight {model.lexicon_weight}",
               f"- one L2 logistic regression per label (C={model.C}, class_weight={model.class_weight}); "
               + ("thresholds tuned per label on grouped out-of-fold probabilities" if model.tune_thresholds
-                 else "every threshold 0.5 (`tune_thresholds = false`)"), ""]
+                 else "every threshold 0.5 (`tune_thresholds = false`)"),
+              *([f"- sentence pooling for {', '.join(model.sentence_labels)}: in paragraphs of "
+                 f"{model.sentence_min_chars} characters or more, the label's score is the higher of the "
+                 "paragraph's and its best sentence's (`sentence_labels`)"] if model.sentence_labels else []), ""]
     cv = info.get("cv")
     if cv:
         ci = cv.get("ci")
