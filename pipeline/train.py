@@ -297,13 +297,22 @@ def best_thresholds(probs: np.ndarray, Y: np.ndarray, default: float = 0.5) -> n
 
 
 def oof_probabilities(X, Y: np.ndarray, groups: Sequence[str], params: dict[str, Any], folds: int,  # noqa: ANN001
-                      seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
+                      seed: int, texts: Sequence[Any] | None = None, labels: Sequence[str] | None = None
+                      ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Grouped out-of-fold probabilities; with sentence-pooled labels (and ``texts``/``labels`` given)
+    the held-out rows are scored through the prediction code, as ``predict`` will score them."""
     probs = np.zeros(Y.shape, dtype=np.float64)
     splits = group_folds(groups, folds, seed)
+    model = FunctionClassifier(**params)
+    pooled = bool(model.sentence_labels) and texts is not None and labels is not None
     for test in splits:
         train = np.setdiff1d(np.arange(Y.shape[0]), test)
         coef, intercept = _fit_weights(X[train], Y[train], params)
-        probs[test] = _proba(X[test], coef, intercept)
+        if pooled:
+            scorer = _with_weights(model, labels, coef, intercept, model.feature_settings())
+            probs[test] = scorer.predict_proba([texts[i] for i in test])
+        else:
+            probs[test] = _proba(X[test], coef, intercept)
     return probs, splits
 
 
@@ -333,7 +342,7 @@ def fit_classifier(model: FunctionClassifier, X: Texts, Y: Sequence[Sequence[str
     thresholds = np.full(len(labels), 0.5)
     groups = list(groups) if groups is not None else [str(i) for i in range(len(texts))]
     if model.tune_thresholds and len(set(groups)) >= 2:
-        probs, _ = oof_probabilities(Xm, Ym, groups, params, model.folds, model.seed)
+        probs, _ = oof_probabilities(Xm, Ym, groups, params, model.folds, model.seed, list(X), labels)
         mask = np.ones(len(texts), dtype=bool) if tune_mask is None else np.asarray(tune_mask, dtype=bool)
         thresholds = best_thresholds(probs[mask], Ym[mask])
     model.labels_ = labels
@@ -379,7 +388,8 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
             p = _proba(Xm[test], coef, intercept)
         thr = np.full(len(labels), 0.5)
         if model.tune_thresholds and len(set(group_arr[train])) >= 2:
-            inner, _ = oof_probabilities(Xm[train], Ym[train], list(group_arr[train]), params, inner_folds, seed)
+            inner, _ = oof_probabilities(Xm[train], Ym[train], list(group_arr[train]), params, inner_folds, seed,
+                                         [all_texts[i] for i in train], labels)
             real = train < n  # tune on the real rows only, never on weak labels
             thr = best_thresholds(inner[real], Ym[train][real])
         probs[test] = p
