@@ -15,6 +15,7 @@ code: loading checks every field, shape, dtype and a checksum of the arrays.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import itertools
@@ -148,8 +149,10 @@ def _ngram_counts(cps: np.ndarray, starts: np.ndarray, lengths: np.ndarray, nmin
     return sizes
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _token_hash(token: str, bits: int) -> int:
-    """A stable bucket for a named feature (section heading, lexicon category)."""
+    """A stable bucket for a named feature (section heading, lexicon category); cached, as the same few
+    lexicon categories come back in every paragraph."""
     digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> (64 - bits)
 
@@ -435,9 +438,10 @@ class Classifier:
     def pipe(self, paragraphs: Iterable[Paragraph], batch_size: int = 1024) -> Iterator[Paragraph]:
         it = iter(paragraphs)
         while batch := list(itertools.islice(it, batch_size)):  # vectorized per batch, memory stays flat
-            yield from self._annotate(batch)
+            yield from self.annotate_batch(batch)
 
-    def _annotate(self, batch: list[Paragraph]) -> list[Paragraph]:
+    def annotate_batch(self, batch: list[Paragraph]) -> list[Paragraph]:
+        """Score a whole batch (paragraphs of any documents) in one call."""
         probs = self.model.predict_proba(batch)
         on = probs >= self.model.thresholds_
         labels = self.model.labels_

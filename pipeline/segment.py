@@ -25,6 +25,7 @@ Everything is linear in the input; per-character work is done by ``str`` and
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -473,6 +474,11 @@ def _is_front_matter(text: str) -> bool:
 # ---------------------------------------------------------------- public API
 def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragraph]:
     """Cut ``doc`` into paragraphs; every ``Paragraph.body`` offset indexes ``doc.raw``."""
+    return list(iter_segment(doc, config))
+
+
+def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterator[Paragraph]:
+    """``segment`` one paragraph at a time, so a long document's paragraphs need not all exist at once."""
     from .meta import merged_meta
 
     s = _settings(config)
@@ -482,7 +488,7 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
     layout = _layout(lines, s)
     paras = _join_lines(lines, layout)
 
-    out: list[Paragraph] = []
+    count = 0
     stack: list[tuple[str, str]] = []
     period: str | None = None
     seen_review = False
@@ -498,7 +504,8 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
         if not heading:
             bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
             for part in bodies:
-                out.append(_paragraph(doc, meta, len(out), part, stack, False, glossary, period))
+                yield _marked(doc, _paragraph(doc, meta, count, part, stack, False, glossary, period))
+                count += 1
             body_started = body_started or _ends_sentence(text)
             continue
         kind = _period_kind(text)
@@ -523,12 +530,16 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
         else:
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
-        out.append(_paragraph(doc, meta, len(out), body, parents, True, glossary, None if glossary else period))
+        yield _marked(doc, _paragraph(doc, meta, count, body, parents, True, glossary, None if glossary else period))
+        count += 1
+
+
+def _marked(doc: Document, paragraph: Paragraph) -> Paragraph:
     if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
         from .ocr import mark_paragraphs
 
-        mark_paragraphs(out, doc.ocr)
-    return out
+        mark_paragraphs([paragraph], doc.ocr)
+    return paragraph
 
 
 def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str, str]]:
@@ -549,13 +560,17 @@ def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")
 
 
-def split_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
+def split_sentences(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
     """Sentences (cut after 。！？； and their half-width forms) as Paragraph records.
 
     Offsets are kept; ``index`` counts sentences within the document and
     ``extra["paragraph"]`` is the index of the paragraph the sentence came from.
     """
-    out: list[Paragraph] = []
+    return list(iter_sentences(paragraphs))
+
+
+def iter_sentences(paragraphs: Iterable[Paragraph]) -> Iterator[Paragraph]:
+    """``split_sentences`` one sentence at a time."""
     counters: dict[str, int] = {}
     for p in paragraphs:
         for m in _SENTENCE.finditer(p.body.text):
@@ -566,9 +581,8 @@ def split_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
                 continue
             n = counters.get(p.doc_id, 0)
             counters[p.doc_id] = n + 1
-            out.append(Paragraph(
+            yield Paragraph(
                 doc_id=p.doc_id, path=p.path, index=n, body=part, section=list(p.section),
                 is_heading=p.is_heading, is_glossary=p.is_glossary, period=p.period, meta=p.meta,
                 extra={**p.extra, "paragraph": p.index},
-            ))
-    return out
+            )

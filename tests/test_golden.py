@@ -45,3 +45,62 @@ def test_output_is_byte_identical(tmp_path: Path, name: str, fmt: str) -> None:
     done = run_tag(inputs, options, out)
     assert done.returncode == 0, done.stderr
     _check(name, fmt, out)
+
+
+def _config(tmp_path: Path, batch_size: int) -> str:
+    path = tmp_path / "batch.toml"
+    path.write_text(f"[output]\nbatch_size = {batch_size}\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 100_000])
+@pytest.mark.parametrize("name", ["reports", "lexicons", "seeds"])
+def test_batch_size_does_not_change_records(tmp_path: Path, name: str, batch_size: int) -> None:
+    """Batches of 7 cut documents (and the paragraphs of one) in many places; one batch holds them all."""
+    inputs, options, _ = CASES[name]
+    _skip_without_seeds(inputs)
+    out = tmp_path / f"{name}.jsonl"
+    done = run_tag(inputs, options, out, extra=["--config", _config(tmp_path, batch_size)])
+    assert done.returncode == 0, done.stderr
+    _check(name, "jsonl", out)
+
+
+def test_worker_processes_give_the_same_records(tmp_path: Path) -> None:
+    inputs, options, _ = CASES["reports"]
+    out = tmp_path / "reports.jsonl"
+    done = run_tag(inputs, [*options, "--jobs", "2"], out)
+    assert done.returncode == 0, done.stderr
+    _check("reports", "jsonl", out)
+
+
+def test_standard_output_gives_the_same_records(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from golden_cases import REPORTS, ROOT
+
+    cfg = _config(tmp_path, 5)
+    done = subprocess.run([sys.executable, "-m", "policytag", "--config", cfg, "tag", *REPORTS],
+                          cwd=ROOT, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "stdout.jsonl"
+    out.write_bytes(done.stdout)
+    _check("reports", "jsonl", out)
+
+
+def test_library_api_gives_the_same_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Tagger.tag_file`` and ``Tagger.pipe`` (one document at a time) give the records the CLI wrote."""
+    import orjson
+    from golden_cases import ROOT
+
+    import policytag
+
+    monkeypatch.chdir(ROOT)
+    want: dict[str, list[bytes]] = {}
+    for line in (GOLDEN / "reports.expected.jsonl").read_bytes().splitlines():
+        want.setdefault(orjson.loads(line)["path"], []).append(line)
+    tagger = policytag.load(output__batch_size=3)
+    for path, lines in want.items():
+        assert [orjson.dumps(r, option=orjson.OPT_SERIALIZE_NUMPY) for r in tagger.tag_file(path)] == lines, path
+    for source, paragraphs in tagger.pipe(sorted(want)):
+        assert [orjson.dumps(p.to_dict()) for p in paragraphs] == want[source], source
