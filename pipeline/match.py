@@ -40,7 +40,7 @@ from .lexicon import (
     is_regex,
     match_key,
 )
-from .record import MappedText, Paragraph, Term
+from .record import _INDEX, MappedText, Paragraph, Term
 
 # The text side only drops quotes and spaces (one fast regex pass); width variants of punctuation
 # are handled on the lexicon side by adding both spellings of each form to the automaton.
@@ -362,7 +362,7 @@ class Matcher:
 
 
 _SEP = "\x00"  # joins the paragraphs of a batch; not a quote or space, and in no lexicon key
-_PAD = np.zeros(1, dtype=np.int64)
+_PAD = np.zeros(1, dtype=_INDEX)
 
 
 def _char_flags(chars: str) -> np.ndarray:

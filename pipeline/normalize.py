@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .record import MappedText
+from .record import _INDEX, MappedText
 
 DEFAULTS: dict[str, Any] = {"opencc": "t2s", "halfwidth": True, "strip_pinyin": True}
 
@@ -106,19 +106,23 @@ def map_characters(raw: str, halfwidth: bool = True) -> MappedText:
     """Step 1: line breaks, invisible characters, spaces, full-width letters/digits, radicals."""
     if not raw:
         return MappedText.identity("")
+    # few whole-text temporaries at once: a long document must not need many times its size
     cps = _codepoints(raw)
-    bmp = cps < 0x10000
-    mapped = np.where(bmp, _table(halfwidth)[np.where(bmp, cps, 0)], cps)
-    supplement = (cps >= _COMPAT_SUPPLEMENT.start) & (cps < _COMPAT_SUPPLEMENT.stop)
-    if supplement.any():
-        mapped[supplement] = _supplement_table()[cps[supplement] - _COMPAT_SUPPLEMENT.start]
+    mapped = _table(halfwidth)[cps & np.uint32(0xFFFF)]
+    outside = cps >= 0x10000  # outside the BMP: kept as they are, but for the compatibility supplement
+    if outside.any():
+        mapped[outside] = cps[outside]
+        supplement = outside & (cps >= _COMPAT_SUPPLEMENT.start) & (cps < _COMPAT_SUPPLEMENT.stop)
+        if supplement.any():
+            mapped[supplement] = _supplement_table()[cps[supplement] - _COMPAT_SUPPLEMENT.start]
+    del outside
     keep = mapped != _DELETE
-    crlf = np.zeros(len(cps), dtype=bool)
-    crlf[:-1] = (cps[:-1] == 0x0D) & (cps[1:] == 0x0A)
-    keep &= ~crlf
+    keep[:-1] &= ~((cps[:-1] == 0x0D) & (cps[1:] == 0x0A))  # the \r of \r\n
+    n = len(cps)
+    del cps
     if keep.all():
-        return MappedText(_from_codepoints(mapped), np.arange(len(cps), dtype=np.int64))
-    return MappedText(_from_codepoints(mapped[keep]), np.flatnonzero(keep).astype(np.int64))
+        return MappedText(_from_codepoints(mapped), np.arange(n, dtype=_INDEX))
+    return MappedText(_from_codepoints(mapped[keep]), np.flatnonzero(keep).astype(_INDEX))
 
 
 # ---------------------------------------------------------------------------- pinyin glosses
@@ -245,7 +249,7 @@ def _convert_aligned(piece: str, convert: Callable[[str], str], level: int = 0) 
         sub, sub_index = _convert_aligned(piece[start:end], convert, level + 1)
         texts.append(sub)
         index.append(np.arange(start, end) if sub_index is None else sub_index + start)
-    return "".join(texts), np.concatenate(index).astype(np.int64)
+    return "".join(texts), np.concatenate(index).astype(_INDEX)
 
 
 def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int = _CHUNK) -> MappedText:

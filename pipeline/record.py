@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
-_INDEX = np.int64
+# Offsets into one document's text: int32 halves the memory of a long document (a document is refused
+# long before 2**31 characters).
+_INDEX = np.int32
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class MappedText:
     """
 
     text: str
-    offsets: np.ndarray  # int64, len(text); offsets[i] = original index of text[i]
+    offsets: np.ndarray  # integers (int32), len(text); offsets[i] = original index of text[i]
 
     @classmethod
     def identity(cls, text: str, base: int = 0) -> MappedText:
