@@ -6,8 +6,12 @@ steps, and a label's score is a gather-sum of its weights. A model is a
 folder of data (``model.json`` + ``weights.npz`` + ``MODEL_CARD.md``), never
 code: loading checks every field, shape, dtype and a checksum of the arrays.
 
->>> clf = FunctionClassifier(seed=0).fit(["听取审议专项工作报告", "审议通过条例草案"],
-...                                      [["监督"], ["立法"]])           # doctest: +SKIP
+Learning lives above this module, in ``policytag.train`` (the only place scikit-learn
+is imported), which fits the parameters a ``FunctionClassifier`` predicts with:
+
+>>> from policytag.train import fit_classifier                            # doctest: +SKIP
+>>> clf = fit_classifier(FunctionClassifier(seed=0), ["听取审议专项工作报告", "审议通过条例草案"],
+...                      [["监督"], ["立法"]])                              # doctest: +SKIP
 >>> clf.predict(["开展执法检查并听取报告"])                               # doctest: +SKIP
 [['监督']]
 """
@@ -305,18 +309,6 @@ class FunctionClassifier:
                         lexicon_weight=float(self.lexicon_weight))
         _check_settings(settings, "parameters")
         return settings
-
-    # -- learning (scikit-learn is imported only here) ----------------------------------
-    def fit(self, X: Texts, Y: Sequence[Sequence[str]], groups: Sequence[str] | None = None,
-            labels: Sequence[str] | None = None) -> FunctionClassifier:
-        """Learn from texts (or Paragraphs) and their label lists.
-
-        Thresholds are tuned per label on out-of-fold probabilities, folds grouped
-        by ``groups`` (the report each text comes from) when given.
-        """
-        from .train import fit_classifier
-
-        return fit_classifier(self, X, Y, groups=groups, labels=labels)
 
     # -- prediction (numpy only) ----------------------------------------------------------
     def _check_fitted(self) -> None:

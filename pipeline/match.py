@@ -39,6 +39,7 @@ from .lexicon import (
     is_glob,
     is_regex,
     match_key,
+    simplify_forms,
 )
 from .record import _INDEX, MappedText, Paragraph, Term
 
@@ -53,16 +54,6 @@ def automaton_keys(form: str) -> set[str]:
     bare = _DROP_RE.sub("", form)
     half = match_key(bare)
     return {k for k in (bare, half, half.translate(_TO_FULL), half.upper()) if k}
-
-
-def simplify_forms(forms: list[str]) -> list[str]:
-    """Traditional -> simplified for lexicon forms (text is converted by the read stage, so keys must be too)."""
-    try:
-        from opencc import OpenCC
-    except ImportError:  # pragma: no cover - opencc is a core dependency
-        return forms
-    converter = OpenCC("t2s")
-    return [converter.convert(f) for f in forms]
 
 
 class Matcher:
@@ -542,29 +533,3 @@ def _balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     elif closes > opens and start > 0 and text[start - 1] in OPEN_QUOTES:
         start -= 1
     return start, end
-
-
-def kwic(term: str, mapped: MappedText, raw: str, lexicon: Lexicon | None = None,
-         width: int = 20) -> list[dict[str, object]]:
-    """Keyword in context: every occurrence of ``term`` (a lexicon phrase: any of its forms; a glob; a regex).
-
-    Contexts come from ``raw`` with whitespace shown as one space; start/end index ``raw``.
-    ``policytag.kwic`` has the whole tool (several patterns, categories, tagged files).
-    """
-    from .kwic import kwic_lexicon, kwic_rows
-
-    matcher = Matcher(kwic_lexicon([term], lexicon))
-    keys = ("start", "end", "left", "match", "right", "canonical", "quoted")
-    return [{k: row[k] for k in keys} for row in kwic_rows(matcher, mapped, raw, width, 0)]
-
-
-def _flat(s: str) -> str:
-    return " ".join(s.split())
-
-
-def _tail(raw: str, pos: int, width: int) -> str:
-    return _flat(raw[max(0, pos - width) : pos])
-
-
-def _head(raw: str, pos: int, width: int) -> str:
-    return _flat(raw[pos : pos + width])
