@@ -90,7 +90,8 @@ class Matcher:
                           if e.exclude}
 
     def _build(self, forms: list[tuple[int, str]]) -> tuple[object, dict[str, int]]:
-        """An automaton of the forms' keys; its values are (key length, group id into ``_groups``)."""
+        """An automaton of the forms' keys; its values are ``group << _SHIFT | key length`` (group: into
+        ``_groups``), plain ints, so a batch's hits become one numpy array without a tuple per hit."""
         import ahocorasick
 
         automaton = ahocorasick.Automaton()
@@ -101,7 +102,7 @@ class Matcher:
                 if gid is None:
                     key_group[key] = len(self._groups)
                     self._groups.append((i,))
-                    automaton.add_word(key, (len(key), key_group[key]))
+                    automaton.add_word(key, key_group[key] << _SHIFT | len(key))
                 elif i not in self._groups[gid]:
                     self._groups[gid] += (i,)
         if key_group:
@@ -149,23 +150,27 @@ class Matcher:
     def _match_batch(self, b: _Batch) -> list[list[Term]]:
         """``_match`` over the joined texts of a batch: the same hits, kept apart by paragraph."""
         key = b.key
-        hits: list[tuple[int, int, int, int]] = []  # (key start, key end, group, phase): 0 chosen, 1 crossing, 2 glob
+        parts: list[np.ndarray] = []  # rows (key start, key end, group, phase): 0 chosen, 1 crossing, 2 glob
         if self._automaton is not None:
-            found = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._automaton.iter(key)]
-            crossing: list[tuple[int, int, int]] = []
+            found = _hit_array(self._automaton, key)
             if not self.overlaps:
-                found, crossing = _leftmost_longest(found, self._groups if self._crossing else None)
-            hits = [(s, e, g, 0) for s, e, g in found]
-            hits += [(s, e, g, 1) for s, e, g in crossing]
+                chosen, crossing = _leftmost_longest_rows(found, self._groups if self._crossing else None)
+                found = np.concatenate([found[chosen], found[crossing]])
+                found[len(chosen):, 3] = 1
+            parts.append(found)
         if self._globs is not None:
-            breaks = {d - i for i, d in enumerate(b.dropped)}
-            ascii_tail = self._ascii_tail
-            hits += [(end - length + 1, _ascii_end(key, end + 1, breaks) if gid in ascii_tail else end + 1, gid, 2)
-                     for end, (length, gid) in self._globs.iter(key)]
+            globs = _hit_array(self._globs, key)
+            globs[:, 3] = 2
+            tails = [i for i, gid in enumerate(globs[:, 2].tolist()) if gid in self._ascii_tail]
+            if tails:
+                breaks = {d - i for i, d in enumerate(b.dropped)}
+                globs[tails, 1] = [_ascii_end(key, e, breaks) for e in globs[tails, 1].tolist()]
+            parts.append(globs)
         n_par = len(b.texts)
         out: list[list[Term]] = [[] for _ in range(n_par)]
         extra = [False] * n_par  # the paragraph had crossing or glob hits (or, later, regex ones): sort it
-        if hits:
+        hits = np.concatenate(parts) if parts else np.zeros((0, 4), dtype=np.int64)
+        if len(hits):
             self._literal_terms(b, hits, out, extra)
         if self._regexes:
             self._regex_terms(b, out, extra)
@@ -176,11 +181,9 @@ class Matcher:
                 terms.sort(key=lambda t: (t.start, -t.end))
         return out
 
-    def _literal_terms(self, b: _Batch, hits: list[tuple[int, int, int, int]], out: list[list[Term]],
-                       extra: list[bool]) -> None:
+    def _literal_terms(self, b: _Batch, hits: np.ndarray, out: list[list[Term]], extra: list[bool]) -> None:
         """Terms of the automaton (and glob) hits, positions mapped and checked for all hits in a few numpy steps."""
-        h = np.array(hits, dtype=np.int64)
-        kstart, kend, gids, phase = h[:, 0], h[:, 1], h[:, 2], h[:, 3]
+        kstart, kend, gids, phase = hits[:, 0], hits[:, 1], hits[:, 2], hits[:, 3]
         if b.shifts is None:
             start, end = kstart, kend
         else:
@@ -273,13 +276,13 @@ class Matcher:
         found: list[tuple[int, int, int]] = []
         crossing: list[tuple[int, int, int]] = []
         if self._automaton is not None:
-            found = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._automaton.iter(key)]
+            found = [(end - (v & _MASK) + 1, end + 1, v >> _SHIFT) for end, v in self._automaton.iter(key)]
             if not self.overlaps:
                 found, crossing = _leftmost_longest(found, self._groups if self._crossing else None)
                 found += crossing
         extra = bool(crossing)
         if self._globs is not None:
-            globs = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._globs.iter(key)]
+            globs = [(end - (v & _MASK) + 1, end + 1, v >> _SHIFT) for end, v in self._globs.iter(key)]
             breaks = {d - i for i, d in enumerate(dropped)}  # key positions where a space or quote was
             found += [(s, _ascii_end(key, e, breaks) if gid in self._ascii_tail else e, gid) for s, e, gid in globs]
             extra = extra or bool(globs)
@@ -434,6 +437,39 @@ def _ascii_end(key: str, end: int, breaks: set[int]) -> int:
     while end < len(key) and end not in breaks and key[end].isascii() and key[end].isalnum():
         end += 1
     return end
+
+
+_SHIFT = 16  # automaton value = group << _SHIFT | key length
+_MASK = (1 << _SHIFT) - 1
+
+
+def _hit_array(automaton: object, key: str) -> np.ndarray:
+    """Every match of the automaton in ``key`` as rows (start, end, group, 0), made in C but for the list."""
+    found = np.array(list(automaton.iter(key)), dtype=np.int64).reshape(-1, 2)
+    rows = np.zeros((len(found), 4), dtype=np.int64)
+    rows[:, 1] = found[:, 0] + 1
+    rows[:, 0] = rows[:, 1] - (found[:, 1] & _MASK)
+    rows[:, 2] = found[:, 1] >> _SHIFT
+    return rows
+
+
+def _leftmost_longest_rows(rows: np.ndarray, groups: list[tuple[int, ...]] | None) -> tuple[list[int], list[int]]:
+    """``_leftmost_longest`` on hit rows: the indexes of the chosen hits and of the crossing ones, in order."""
+    order = np.lexsort((-rows[:, 1], rows[:, 0])).tolist()
+    starts, ends, gids = rows[:, 0].tolist(), rows[:, 1].tolist(), rows[:, 2].tolist()
+    chosen: list[int] = []
+    crossing: list[int] = []
+    pos, last, taken = 0, -1, -1
+    for i in order:
+        s = starts[i]
+        if s >= pos:
+            chosen.append(i)
+            pos, last = ends[i], i
+        elif (groups is not None and ends[i] > pos and pos - s >= MIN_CROSSING and s != taken
+              and s > starts[last] and not set(groups[gids[i]]) & set(groups[gids[last]])):
+            crossing.append(i)
+            taken = s
+    return chosen, crossing
 
 
 def _leftmost_longest(hits: list[tuple[int, int, int]], groups: list[tuple[int, ...]] | None = None

@@ -127,6 +127,15 @@ class Term:
         return out
 
 
+def _term_dict(t: Term) -> dict[str, Any]:
+    """``Term.to_dict`` inlined: a record's terms are most of its fields."""
+    if t.dictionary:
+        return {"term": t.term, "canonical": t.canonical, "category": t.category, "quoted": t.quoted,
+                "start": t.start, "end": t.end, "dictionary": t.dictionary}
+    return {"term": t.term, "canonical": t.canonical, "category": t.category, "quoted": t.quoted,
+            "start": t.start, "end": t.end}
+
+
 @dataclass
 class Paragraph:
     """One paragraph as a careful reader sees it; later stages fill the rest."""
@@ -177,7 +186,7 @@ class Paragraph:
         if annotations:
             out["labels"] = list(self.labels)
             out["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
-            out["terms"] = [t.to_dict() for t in self.terms]
+            out["terms"] = [_term_dict(t) for t in self.terms]
         if self.tokens is not None:  # only when tokenizing was asked for (tag --tokens)
             out["tokens"] = list(self.tokens)
         return out
