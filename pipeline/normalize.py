@@ -26,6 +26,7 @@ Steps, in order (each one keeps the offset map):
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 import unicodedata
@@ -99,30 +100,48 @@ def _codepoints(text: str) -> np.ndarray:
 
 
 def _from_codepoints(cps: np.ndarray) -> str:
-    return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+    # decoded from the array's own buffer: no bytes copy of a long text
+    return codecs.utf_32_le_decode(np.ascontiguousarray(cps, dtype=np.uint32), "surrogatepass", True)[0]
+
+
+_MAP_CHUNK = 1 << 20  # characters mapped at once: a long document never needs many copies of itself
 
 
 def map_characters(raw: str, halfwidth: bool = True) -> MappedText:
     """Step 1: line breaks, invisible characters, spaces, full-width letters/digits, radicals."""
     if not raw:
         return MappedText.identity("")
-    # few whole-text temporaries at once: a long document must not need many times its size
-    cps = _codepoints(raw)
-    mapped = _table(halfwidth)[cps & np.uint32(0xFFFF)]
+    table = _table(halfwidth)
+    n = len(raw)
+    offsets = np.empty(n, dtype=_INDEX)
+    texts: list[str] = []
+    used = 0
+    for start in range(0, n, _MAP_CHUNK):
+        end = min(start + _MAP_CHUNK, n)
+        # one character more, so a \r that ends the block sees the \n after it
+        text, kept = _map_block(raw[start : end + 1], table, end - start)
+        texts.append(text)
+        offsets[used : used + len(kept)] = kept + start
+        used += len(kept)
+    return MappedText("".join(texts), offsets[:used] if used < n else offsets)
+
+
+def _map_block(piece: str, table: np.ndarray, size: int) -> tuple[str, np.ndarray]:
+    """The first ``size`` characters of ``piece`` mapped, and the indexes (in ``piece``) of those kept."""
+    cps = _codepoints(piece)
+    mapped = table[cps & np.uint32(0xFFFF)]
     outside = cps >= 0x10000  # outside the BMP: kept as they are, but for the compatibility supplement
     if outside.any():
         mapped[outside] = cps[outside]
         supplement = outside & (cps >= _COMPAT_SUPPLEMENT.start) & (cps < _COMPAT_SUPPLEMENT.stop)
         if supplement.any():
             mapped[supplement] = _supplement_table()[cps[supplement] - _COMPAT_SUPPLEMENT.start]
-    del outside
     keep = mapped != _DELETE
     keep[:-1] &= ~((cps[:-1] == 0x0D) & (cps[1:] == 0x0A))  # the \r of \r\n
-    n = len(cps)
-    del cps
+    mapped, keep = mapped[:size], keep[:size]
     if keep.all():
-        return MappedText(_from_codepoints(mapped), np.arange(n, dtype=_INDEX))
-    return MappedText(_from_codepoints(mapped[keep]), np.flatnonzero(keep).astype(_INDEX))
+        return _from_codepoints(mapped), np.arange(size, dtype=_INDEX)
+    return _from_codepoints(mapped[keep]), np.flatnonzero(keep).astype(_INDEX)
 
 
 # ---------------------------------------------------------------------------- pinyin glosses

@@ -32,7 +32,7 @@ from .config import Config, load_config
 from .errors import InputError
 from .record import Document, Paragraph
 
-DEFAULT_BATCH = 2048  # paragraphs per batch when the config does not say
+DEFAULT_BATCH = 1024  # paragraphs per batch when the config does not say
 TEXT_NAME = "<text>"  # the ``path`` of a document given as a string
 _MAX_PATH = 4096
 
