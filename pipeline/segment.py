@@ -164,10 +164,19 @@ def _ends_open(s: str) -> bool:
 
 
 # ---------------------------------------------------------------- 1. lines
-def _parse_lines(text: str) -> Iterator[_Line]:
+def _split_lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")`` one line at a time: a long document's lines never all exist as strings."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
     gap = 0
     pos = 0
-    for raw_line in text.split("\n"):
+    for raw_line in _split_lines(text) if lazy else text.split("\n"):
         line_start, pos = pos, pos + len(raw_line) + 1
         content = raw_line.strip(_SPACE + "\r\f\v")
         if not content or (len(content) <= 20 and _PAGE_LINE.fullmatch(content)):
@@ -399,7 +408,7 @@ class _LineWindow:
     for: joining looks at most ``_REACH`` lines back or ahead (``_joins``, ``_local_width``)."""
 
     def __init__(self, text: str, count: int) -> None:
-        self._lines = _parse_lines(text)
+        self._lines = _parse_lines(text, lazy=True)
         self._count = count
         self._kept: deque[_Line] = deque()
         self._first = 0  # index of self._kept[0]
@@ -523,7 +532,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     meta = merged_meta(doc)
     norm = doc.norm if doc.norm is not None else MappedText.identity(doc.raw)
     if len(norm.text) > STREAM_CHARS:  # a long document: the lines are parsed twice rather than all kept
-        layout = _layout(_parse_lines(norm.text), s)
+        layout = _layout(_parse_lines(norm.text, lazy=True), s)
         lines: Sequence[_Line] = _LineWindow(norm.text, layout.count)
     else:
         lines = list(_parse_lines(norm.text))
