@@ -214,10 +214,12 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
     return Features(n, rows, cols, vals)
 
 
-def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray) -> np.ndarray:
+def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray,
+                 weights_t: np.ndarray | None = None) -> np.ndarray:
     """``featurize(texts) @ weights`` for the n-gram part, without building the features.
 
-    ``weights`` has ``2**bits + 1`` rows (the last all zero). Texts lie contiguous
+    ``weights`` has ``2**bits + 1`` rows (the last all zero); ``weights_t`` is its contiguous transpose,
+    if the caller keeps one. Texts lie contiguous
     in the code point array, so each text's sum is one ``np.add.reduceat`` segment.
     """
     bits, n = int(settings["bits"]), len(texts)
@@ -225,9 +227,13 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
     out = np.zeros((n, weights.shape[1]), dtype=np.float64)
     if n == 0:
         return out
+    # one label at a time from the transposed weights: a 1-D gather from a row of 2**bits floats stays in
+    # cache and sums exactly as the 2-D gather did (same reduceat order), several times faster
+    columns = np.ascontiguousarray(weights.T) if weights_t is None else weights_t
     cps, starts, lengths = _codepoints(texts, nmax)
     for _n, buckets in _ngram_buckets(cps, nmin, nmax, bits):
-        out += np.add.reduceat(weights[buckets], starts, axis=0)
+        for j, column in enumerate(columns):
+            out[:, j] += np.add.reduceat(column[buckets], starts)
     out[lengths == 0] = 0.0  # reduceat gives an empty segment's first element, not 0
     scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
     return out * scale[:, None]
@@ -325,6 +331,15 @@ class FunctionClassifier:
             self.__dict__["_ext"] = cached
         return cached[1]
 
+    def _weights_t(self) -> np.ndarray:
+        """``_weights()`` transposed and contiguous: one row of weights per label (cached)."""
+        weights = self._weights()
+        cached = self.__dict__.get("_ext_t")
+        if cached is None or cached[0] is not weights:
+            cached = (weights, np.ascontiguousarray(weights.T))
+            self.__dict__["_ext_t"] = cached
+        return cached[1]
+
     def _matcher(self):  # noqa: ANN202
         """The shipped lexicon's matcher, for plain strings given to a model with lexicon features."""
         if "_match" not in self.__dict__:
@@ -348,7 +363,7 @@ class FunctionClassifier:
         texts, sections, cats = inputs_of(X)
         if cats is None and self.features_.get("lexicon_weight", 0) > 0:
             cats = [[t.category for t in self._matcher().find(text)] for text in texts]
-        scores = ngram_scores(texts, self.features_, self._weights())
+        scores = ngram_scores(texts, self.features_, self._weights(), self._weights_t())
         extra = _extra_features(len(texts), self.features_, sections, cats)
         if extra is not None:
             scores += self._sparse_scores(Features(len(texts), *extra))
