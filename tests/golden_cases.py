@@ -1,7 +1,7 @@
 """Cases of the golden-record test (tests/test_golden.py) and how their outputs are reduced to digests.
 
 ``python tests/golden_cases.py`` writes tests/data/golden/expected.json from the code that runs it. It
-was run ONCE with the per-document pipeline (main at 9bf4475, before the batched path) so that the
+was run with the per-document pipeline (main at 9bf4475, again at e53d1c9 for its retrained model) so that the
 batched path has to reproduce those exact bytes; rerun it only for an intended change of the output.
 """
 
