@@ -132,6 +132,7 @@ class _Para:
     md: int = 0
     bullet: bool = False
     bold_whole: bool = False
+    chars: int = 0  # total length of the lines' text, kept as lines are added
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -308,7 +309,15 @@ def _local_width(lines: list[_Line], i: int) -> float:
     return max(widths, default=lines[i].width)
 
 
-def _para_text(p: _Para) -> str:
+def _short_text(p: _Para, heading_max: float) -> str | None:
+    """The paragraph's text so far, or None when it is too long to be a heading.
+
+    Width is at least half the length, so a paragraph longer than twice
+    ``heading_max`` can never read as a heading: its text is not built, which
+    keeps joining N lines into one paragraph linear instead of quadratic.
+    """
+    if 0.5 * p.chars > heading_max:
+        return None
     return "".join(ln.text for ln in p.lines)
 
 
@@ -325,8 +334,8 @@ def _heading_like(text: str, heading_max: float) -> bool:
 
 def _marked_heading(p: _Para, layout: _Layout, lines: list[_Line], i: int) -> bool:
     """The paragraph so far is a heading by its form, so the next line cannot continue it."""
-    text = _para_text(p)
-    if not _heading_like(text, layout.heading_max):
+    text = _short_text(p, layout.heading_max)
+    if text is None or not _heading_like(text, layout.heading_max):
         return False
     if _period_kind(text):
         return True
@@ -355,16 +364,17 @@ def _joins(p: _Para, lines: list[_Line], i: int, layout: _Layout) -> bool:
                 and a.width >= layout.full_line * _local_width(lines, i - 1))
     if _marked_heading(p, layout, lines, i - 1):
         return False
-    text = _para_text(p)
+    text = _short_text(p, layout.heading_max)  # None: too long to be a heading
+    heading_like = text is not None and _heading_like(text, layout.heading_max)
     if not layout.wrapped:
         # one line per paragraph: only a line that visibly stops mid-sentence goes on
-        return not _heading_like(text, layout.heading_max)
+        return not heading_like
     if b.gap == 0:
         # a short unpunctuated line over a full one reads as a heading (bullet items excepted)
-        return not (len(p.lines) == 1 and not p.bullet and _heading_like(text, layout.heading_max)
+        return not (len(p.lines) == 1 and not p.bullet and heading_like
                     and a.width < 0.6 * b.width and b.width >= layout.full_line * _local_width(lines, i))
     # a column or page break: go on unless the paragraph so far reads as a heading
-    if not _heading_like(text, layout.heading_max):
+    if not heading_like:
         return True
     has_comma = "，" in text or "," in text
     return has_comma and (len(p.lines) >= 2 or a.width >= layout.full_line * layout.line_width)
@@ -377,8 +387,10 @@ def _join_lines(lines: list[_Line], layout: _Layout) -> list[_Para]:
         if cur is not None and _joins(cur, lines, i, layout):
             cur.pieces.extend(ln.pieces)
             cur.lines.append(ln)
+            cur.chars += len(ln.text)
             continue
-        cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole)
+        cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole,
+                    chars=len(ln.text))
         paras.append(cur)
     return paras
 
