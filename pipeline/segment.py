@@ -240,14 +240,16 @@ def _make_line(content: str, start: int, end: int, width: float, indent: bool, g
 
 
 def _trim_pieces(pieces: list[tuple[int, int]], lead: int, trail: int) -> list[tuple[int, int]]:
+    first = 0  # pieces emptied from the front are skipped, not popped (pop(0) per piece is quadratic)
     out = list(pieces)
-    while lead and out:
-        a, b = out[0]
+    while lead and first < len(out):
+        a, b = out[first]
         take = min(lead, b - a)
         lead -= take
-        out[0] = (a + take, b)
-        if out[0][0] >= out[0][1]:
-            out.pop(0)
+        out[first] = (a + take, b)
+        if out[first][0] >= out[first][1]:
+            first += 1
+    out = out[first:]
     while trail and out:
         a, b = out[-1]
         take = min(trail, b - a)
