@@ -14,6 +14,9 @@ Works on ``doc.norm`` line by line, then on whole paragraphs:
    it visibly stops mid-sentence (page breaks in e-paper copies).
 3. Run-on paragraphs are split where a numbered item (（一） 一、 1. （1）) or a
    closing passage (各位代表！…, 回顾…工作，…) starts a new sentence.
+   A paragraph longer than ``max_paragraph_chars`` (a document without line
+   breaks, a page of text run together) is cut after the last sentence end that
+   fits, with one note per document naming the file and the paragraphs.
 4. Headings get a nesting level from their numbering style, a ``section`` path
    and a ``period`` (review of last year / plan for the coming year); a
    名词解释 section marks its entries ``is_glossary``.
@@ -24,12 +27,15 @@ Everything is linear in the input; per-character work is done by ``str`` and
 
 from __future__ import annotations
 
+import bisect
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .errors import PolicytagNote, printable
 from .record import Document, MappedText, Paragraph
 
 DEFAULTS: dict[str, Any] = {
@@ -39,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "full_line": 0.8,  # a line this wide relative to its neighbours runs on into the next one
     "heading_max": 60,  # headings are at most this wide (CJK chars; ASCII counts half)
     "split_items": True,  # split run-on numbered items and closing passages
+    "max_paragraph_chars": 5000,  # longer paragraphs are cut at sentence ends (0 = no limit)
 }
 
 # ---------------------------------------------------------------- characters
@@ -442,6 +449,72 @@ def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
     return cleaned
 
 
+# ---------------------------------------------------------------- 3b. over-long paragraphs
+_CUT_SENTENCE = re.compile(rf"[{_SENT_END}]+[”’」』）)\"']*")
+_CUT_CLAUSE = re.compile(r"[；;，,、：:]")
+
+
+@dataclass(slots=True)
+class _Cut:
+    """One paragraph over the limit: where it was in ``raw``, its length, and what it became."""
+
+    start: int
+    end: int
+    chars: int
+    first: int = 0  # index of its first piece among the document's paragraphs
+    pieces: int = 0
+    hard: int = 0  # cuts made mid-sentence (no sentence end within the limit)
+
+
+def _last_before(ends: list[int], low: int, high: int) -> int | None:
+    """The largest position in sorted ``ends`` with low < position <= high."""
+    k = bisect.bisect_right(ends, high)
+    return ends[k - 1] if k and ends[k - 1] > low else None
+
+
+def _cut_long(body: MappedText, limit: int) -> tuple[list[MappedText], int]:
+    """``body`` cut into parts of at most ``limit`` characters, after the last sentence end
+    that fits (else the last clause mark, else exactly at the limit); returns (parts, hard cuts).
+
+    Linear: the marks are found once, and each cut is a binary search.
+    """
+    text = body.text
+    sentence_ends = [m.end() for m in _CUT_SENTENCE.finditer(text)]
+    clause_ends = [m.end() for m in _CUT_CLAUSE.finditer(text)]
+    parts: list[MappedText] = []
+    hard = 0
+    at = 0
+    while len(text) - at > limit:
+        cut = _last_before(sentence_ends, at, at + limit) or _last_before(clause_ends, at, at + limit)
+        if cut is None:
+            cut, hard = at + limit, hard + 1
+        part = body[at:cut].strip()
+        if part.text:
+            parts.append(part)
+        at = cut
+    part = body[at:].strip()
+    if part.text:
+        parts.append(part)
+    return parts, hard
+
+
+def _note_cuts(doc: Document, cuts: list[_Cut], limit: int) -> None:
+    """One note per document naming the file and the paragraphs that were cut."""
+    if not cuts:
+        return
+
+    def one(c: _Cut) -> str:
+        hard = f", {c.hard} of the cuts mid-sentence" if c.hard else ""
+        last = c.first + c.pieces - 1
+        return f"{c.chars:,} characters (offsets {c.start}–{c.end}) -> paragraphs {c.first}–{last}{hard}"
+
+    shown = "; ".join(one(c) for c in cuts[:3]) + (f"; and {len(cuts) - 3} more" if len(cuts) > 3 else "")
+    what = "a paragraph" if len(cuts) == 1 else f"{len(cuts)} paragraphs"
+    warnings.warn(printable(f"{doc.path}: {what} longer than segment.max_paragraph_chars = {limit:,} cut after "
+                            f"sentence ends (mid-sentence where none falls within the limit): {shown}"),
+                  PolicytagNote, stacklevel=3)
+
+
 # ---------------------------------------------------------------- 4. headings
 def _period_kind(text: str) -> str | None:
     """'review', 'plan' or 'year' (a bare "2020年的主要工作") for a part heading."""
@@ -503,16 +576,27 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
     glossary = False
     delivered = meta.get("year") if isinstance(meta.get("year"), int) else None
     body_started = False
+    limit = int(s["max_paragraph_chars"]) or None
+    cuts: list[_Cut] = []
     for p in paras:
         body = _mapped(norm, p.pieces)
         text = body.text
-        heading = bool(p.md or p.bold_whole) or (not p.bullet and _heading_like(text, layout.heading_max))
+        too_long = limit is not None and len(text) > limit  # a "heading" that long is not one
+        heading = not too_long and (bool(p.md or p.bold_whole)
+                                    or (not p.bullet and _heading_like(text, layout.heading_max)))
         if heading and (_is_front_matter(text) or (p.md and _ends_sentence(text))):
             heading = False
         if not heading:
             bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
             for part in bodies:
-                out.append(_paragraph(doc, meta, len(out), part, stack, False, glossary, period))
+                if limit is not None and len(part) > limit:
+                    pieces, hard = _cut_long(part, limit)
+                    start, end = part.span()
+                    cuts.append(_Cut(start, end, len(part), len(out), len(pieces), hard))
+                else:
+                    pieces = [part]
+                for piece in pieces:
+                    out.append(_paragraph(doc, meta, len(out), piece, stack, False, glossary, period))
             body_started = body_started or _ends_sentence(text)
             continue
         kind = _period_kind(text)
@@ -538,6 +622,7 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
         out.append(_paragraph(doc, meta, len(out), body, parents, True, glossary, None if glossary else period))
+    _note_cuts(doc, cuts, limit or 0)
     if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
         from .ocr import mark_paragraphs
 
