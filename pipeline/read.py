@@ -45,7 +45,7 @@ PRECUT_FORMATS = ("jsonl", "csv")
 # [read] settings the readers need, for callers that pass no config (the shipped config has them too)
 READ_DEFAULTS: dict[str, Any] = {"ocr": "auto", "max_pages": 1000, "ocr_max_pages": 200,
                                  "max_image_pixels": 100_000_000, "ocr_dpi": 200, "ocr_threads": 1,
-                                 "office_timeout": 120}
+                                 "office_timeout": 120, "max_document_mb": 200}
 
 # Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark).
 _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -376,9 +376,52 @@ def _format_of(name: str, data: bytes) -> str:
     return _sniff(data) or "txt"  # unknown extension (or stdin): sniff the content, else treat it as text
 
 
+# ---------------------------------------------------------------------------- size limit
+_MB = 1_000_000
+
+
+def _limit_bytes(settings: dict[str, Any]) -> int:
+    return int(settings["max_document_mb"]) * _MB
+
+
+def _too_large(name: str, what: str, settings: dict[str, Any]) -> InputError:
+    """``what`` says what was measured: "file of 250.3 MB" ..."""
+    return InputError(name, f"{what} is larger than read.max_document_mb = {settings['max_document_mb']} "
+                            "(a higher limit in a --config file reads it)")
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:,.1f} MB"
+
+
+def check_file_size(path: str, config: dict[str, Any] | None = None) -> None:
+    """Refuse a file larger than ``read.max_document_mb`` before reading a byte of it."""
+    settings = _settings(config)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return  # reading it says what is wrong
+    if size > _limit_bytes(settings):
+        raise _too_large(path, f"file of {_mb(size)}", settings)
+
+
+def _check_text_size(raw: str, name: str, settings: dict[str, Any]) -> None:
+    """Refuse a decoded or extracted text over the limit (UTF-8 size; encoded only when in doubt)."""
+    limit = _limit_bytes(settings)
+    if len(raw) * 4 <= limit:  # a character is at most 4 bytes of UTF-8
+        return
+    if len(raw) > limit:
+        raise _too_large(name, f"its text, more than {_mb(len(raw))} of UTF-8,", settings)
+    size = len(raw.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise _too_large(name, f"its text, {_mb(size)} of UTF-8,", settings)
+
+
 def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> Document:
     """Decode, extract and normalize one document given as bytes; ``name`` decides the format."""
     settings = _settings(config)
+    if len(data) > _limit_bytes(settings):
+        raise _too_large(name, f"file of {_mb(len(data))}", settings)
     fmt = _format_of(name, data)
     meta: dict[str, Any] = {"bytes": len(data)}
     ocr_spans: list[tuple[int, int, float]] = []
@@ -407,6 +450,7 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
         raw = _read_html(data, name)
     else:
         raw, meta["encoding"] = decode_text(data, name, settings.get("default_encoding") or "utf-8")
+    _check_text_size(raw, name, settings)  # extraction (PDF, .docx, OCR) can give more text than the file's size
     norm = normalize(raw, settings)
     if not norm.text.strip():
         raise InputError(name, "empty document (no text, only whitespace or invisible characters)")
@@ -418,13 +462,17 @@ def read_path(path: str | Path, config: dict[str, Any] | None = None) -> Documen
     """Read one file (``-`` reads standard input)."""
     if str(path) == "-":
         return read_stdin(config)
+    check_file_size(str(path), config)
     data = _read_file(str(path))
     return read_bytes(data, str(path), config)
 
 
 def read_stdin(config: dict[str, Any] | None = None) -> Document:
     """Read a document from standard input (format sniffed: PDF, docx, HTML, else text)."""
-    data = _read_file("-")
+    limit = _limit_bytes(_settings(config))
+    data = sys.stdin.buffer.read(limit + 1)  # one byte over the limit is enough to refuse it
+    if len(data) > limit:
+        raise _too_large("-", f"standard input, more than {_mb(limit)},", _settings(config))
     doc = read_bytes(data, "-", config)
     doc.doc_id = make_doc_id("stdin", data)  # "-#hash" would read badly
     return doc
