@@ -299,14 +299,21 @@ def decode_html(data: bytes, source: str) -> str:
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+class _DeepHtml(Exception):
+    """lxml stopped building the tree at its nesting limit: the text after that point would be lost."""
+
+
 def _has_body_text(html: str) -> bool:
     """Any text left in <body> once menus, headers, footers and scripts are dropped."""
     import lxml.html
 
+    parser = lxml.html.HTMLParser()
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=parser)
     except Exception:
         return False
+    if any("depth" in e.message for e in parser.error_log):  # "Excessive depth in document: 256 ..."
+        raise _DeepHtml
     body = root.find("body")
     if body is None:
         return False
@@ -316,8 +323,98 @@ def _has_body_text(html: str) -> bool:
     return bool(body.text_content().strip())
 
 
+# Pages larger than this skip trafilatura, which holds several copies of the page's tree (4.5 GB and
+# 65 CPU s for a 106 MB page); real report pages are 50 KB to 1 MB.
+_HTML_STREAM_BYTES = 5_000_000
+_HTML_BLOCKS = frozenset(["p", "div", "br", "li", "ul", "ol", "dl", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6",
+                          "tr", "table", "thead", "tbody", "tfoot", "caption", "section", "article", "main",
+                          "blockquote", "pre", "hr", "center", "address", "figure", "figcaption", "form", "fieldset",
+                          "body"])
+_HTML_SKIP = frozenset(_BOILERPLATE + ("head", "title", "select", "button", "iframe", "svg", "math"))
+_WIDE = re.compile("[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def _join_source_lines(text: str) -> str:
+    """A line break in the page's source is not one on the page: nothing between two Chinese
+    characters, a space elsewhere (split and join, so a long run of spaces costs one pass)."""
+    if "\n" not in text:
+        return text
+    parts = [part.strip() for part in text.split("\n")]
+    out: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        if out and not (_WIDE.match(out[-1][-1]) and _WIDE.match(part[0])):
+            out.append(" ")
+        out.append(part)
+    return "".join(out)
+
+
+class _HtmlLines:
+    """lxml parser target: the text of the page as lines, one per block element, built from
+    parser events without a tree, so memory is the text's own and nesting depth does not matter."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._line: list[str] = []
+        self._skip = 0  # depth inside <script>, <nav> ...
+
+    def start(self, tag: Any, attrib: Any) -> None:
+        name = tag.lower() if isinstance(tag, str) else ""
+        if self._skip or name in _HTML_SKIP:
+            self._skip += 1
+        elif name in _HTML_BLOCKS:
+            self._flush()
+
+    def end(self, tag: Any) -> None:
+        name = tag.lower() if isinstance(tag, str) else ""
+        if self._skip:
+            self._skip -= 1
+        elif name in ("td", "th"):
+            self._line.append("\t")
+        elif name in _HTML_BLOCKS:
+            self._flush()
+
+    def data(self, text: str) -> None:
+        if not self._skip:
+            self._line.append(text)
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> list[str]:
+        self._flush()
+        return self.lines
+
+    def _flush(self) -> None:
+        line = "".join(self._line).strip()
+        self._line = []
+        if line:
+            self.lines.append(_join_source_lines(line))
+
+
+def _html_text_streamed(html: str, source: str) -> str:
+    """Every text of the page outside menus, headers, footers and scripts, one line per block."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(target=_HtmlLines(), remove_comments=True, huge_tree=True)
+    step = 1 << 20
+    try:
+        for i in range(0, len(html), step):
+            parser.feed(html[i:i + step])
+        lines = parser.close()
+    except Exception as exc:  # lxml raises XMLSyntaxError and others for broken markup
+        raise InputError(source, f"cannot extract text from HTML: {type(exc).__name__}: {exc}") from None
+    return "\n".join(lines)
+
+
 def _read_html(data: bytes, source: str) -> str:
-    """Main text of the page (trafilatura), one line per paragraph; menus and footers dropped."""
+    """Main text of the page (trafilatura), one line per paragraph; menus and footers dropped.
+
+    A page over ``_HTML_STREAM_BYTES``, or nested deeper than lxml builds trees (256 levels:
+    unclosed tags), is read from parser events instead (``_html_text_streamed``): every text
+    outside menus, headers, footers and scripts, in bounded memory and with nothing cut off.
+    """
     import trafilatura
     from trafilatura.settings import use_config
 
@@ -325,8 +422,13 @@ def _read_html(data: bytes, source: str) -> str:
     html = _XML_ILLEGAL.sub("", decode_html(data, source))
     if not html.strip():
         raise InputError(source, "empty file")
-    if not _has_body_text(html):
-        raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
+    if len(data) > _HTML_STREAM_BYTES:
+        return _streamed_or_empty(html, source)
+    try:
+        if not _has_body_text(html):
+            raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
+    except _DeepHtml:
+        return _streamed_or_empty(html, source)
     cfg = use_config()
     cfg.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # its timeout uses signals, which fail in worker threads
     cfg.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")  # short reports are still reports
@@ -340,6 +442,13 @@ def _read_html(data: bytes, source: str) -> str:
         raise InputError(source, f"cannot extract text from HTML: {type(exc).__name__}: {exc}") from None
     if not text or not text.strip():
         raise InputError(source, "HTML page has no body text")
+    return text
+
+
+def _streamed_or_empty(html: str, source: str) -> str:
+    text = _html_text_streamed(html, source)
+    if not text.strip():
+        raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
     return text
 
 
