@@ -467,6 +467,21 @@ def test_two_hundred_thousand_short_lines_are_tagged_and_the_long_paragraph_cut_
     assert all(raw[r["start"] : r["end"]].replace("\n", "") == r["text"] for r in rows)
 
 
+def test_the_note_on_a_cut_paragraph_reaches_the_user_from_worker_processes(tmp_path: Path) -> None:
+    """--jobs 2: the cut happens in a worker, which does not run the CLI's warning routing."""
+    (tmp_path / "a.txt").write_text("执法检查\n" * 3000, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(REPORT, encoding="utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text("[segment]\nmax_paragraph_chars = 1000\n", encoding="utf-8")
+    args = ["--config", str(config), "tag", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--jobs", "2",
+            "-o", str(tmp_path / "o.jsonl")]
+    result = subprocess.run([POLICYTAG, *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0
+    assert_clean_stderr(result.stderr)
+    assert (f"policytag: note: {tmp_path / 'a.txt'}: a paragraph longer than segment.max_paragraph_chars = 1,000 "
+            "cut after sentence ends") in result.stderr
+
+
 def test_html_nested_deeper_than_lxml_builds_keeps_the_text_after_it(tmp_path: Path) -> None:
     """3,000 unclosed <div>s: lxml stops building the tree at 256 levels and everything after was dropped
     without a word (a page cut short, exit 0). The page is read from parser events instead."""
