@@ -312,7 +312,8 @@ def _has_body_text(html: str) -> bool:
         root = lxml.html.document_fromstring(html, parser=parser)
     except Exception:
         return False
-    if any("depth" in e.message for e in parser.error_log):  # "Excessive depth in document: 256 ..."
+    # "Excessive depth in document: 256, use XML_PARSE_HUGE option" (and libxml2's other size limits)
+    if any("depth" in e.message or "XML_PARSE_HUGE" in e.message for e in parser.error_log):
         raise _DeepHtml
     body = root.find("body")
     if body is None:
