@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, printable
 from .normalize import normalize
 from .office import OLE2, sniff
 from .record import Document, Paragraph
@@ -424,12 +424,13 @@ def _read_html(data: bytes, source: str) -> str:
     if not html.strip():
         raise InputError(source, "empty file")
     if len(data) > _HTML_STREAM_BYTES:
-        return _streamed_or_empty(html, source)
+        size, limit = len(data) / 1e6, _HTML_STREAM_BYTES / 1e6
+        return _streamed_or_empty(html, source, f"a page of {size:,.1f} MB (over {limit:g} MB)")
     try:
         if not _has_body_text(html):
             raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
     except _DeepHtml:
-        return _streamed_or_empty(html, source)
+        return _streamed_or_empty(html, source, "a page nested deeper than 255 levels (unclosed tags?)")
     cfg = use_config()
     cfg.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # its timeout uses signals, which fail in worker threads
     cfg.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")  # short reports are still reports
@@ -446,10 +447,17 @@ def _read_html(data: bytes, source: str) -> str:
     return text
 
 
-def _streamed_or_empty(html: str, source: str) -> str:
+def _streamed_or_empty(html: str, source: str, why: str) -> str:
+    import warnings
+
+    from .errors import PolicytagNote
+
     text = _html_text_streamed(html, source)
     if not text.strip():
         raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
+    warnings.warn(PolicytagNote(printable(
+        f"{source}: {why}: all its text outside nav/header/footer/aside/script is read, without trafilatura's "
+        "main-text extraction (a link bar in a plain <div> is kept)")), stacklevel=2)
     return text
 
 

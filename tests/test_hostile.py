@@ -495,6 +495,10 @@ def test_html_nested_deeper_than_lxml_builds_keeps_the_text_after_it(tmp_path: P
     assert_clean_stderr(stderr)
     assert [json.loads(line)["text"] for line in stdout.splitlines()] == [
         "常委会开展执法检查，听取审议专项工作报告。", "审议通过条例草案，开展立法调研。", "深入推进双联工作。"]
+    assert stderr.splitlines() == [
+        f"policytag: note: {tmp_path / 'deep.html'}: a page nested deeper than 255 levels (unclosed tags?): all its "
+        "text outside nav/header/footer/aside/script is read, without trafilatura's main-text extraction (a link "
+        "bar in a plain <div> is kept)"]
 
 
 def test_a_large_html_page_is_streamed_with_menus_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -515,6 +519,8 @@ def test_a_large_html_page_is_streamed_with_menus_left_out(tmp_path: Path, monke
     assert texts[:2] == [f"第{i}项：常委会开展执法检查，听取审议专项工作报告。" for i in (0, 1)]
     assert len(texts) == 101 and texts[-1] == "代表\t建议"
     assert not any(word in "".join(texts) for word in ("网站首页", "导航", "版权所有", "标题", "var x"))
+    assert re.fullmatch(r"policytag: note: .*big\.html: a page of 0\.0 MB \(over 0\.001 MB\): all its text .*",
+                        stderr.strip()), stderr
 
 
 @pytest.mark.parametrize("name", ["spreadsheet_cell", "OutputLock"])
