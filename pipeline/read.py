@@ -581,14 +581,17 @@ def read_path(path: str | Path, config: dict[str, Any] | None = None) -> Documen
     if str(path) == "-":
         return read_stdin(config)
     check_file_size(str(path), config)
-    data = _read_file(str(path))
+    limit = _limit_bytes(_settings(config))
+    data = _read_file(str(path), limit)
+    if len(data) > limit:  # a pipe or device, whose size stat does not know
+        raise _too_large(str(path), f"file of more than {_mb(limit)}", _settings(config))
     return read_bytes(data, str(path), config)
 
 
 def read_stdin(config: dict[str, Any] | None = None) -> Document:
     """Read a document from standard input (format sniffed: PDF, docx, HTML, else text)."""
     limit = _limit_bytes(_settings(config))
-    data = sys.stdin.buffer.read(limit + 1)  # one byte over the limit is enough to refuse it
+    data = _read_file("-", limit)
     if len(data) > limit:
         raise _too_large("-", f"standard input, more than {_mb(limit)},", _settings(config))
     doc = read_bytes(data, "-", config)
@@ -596,11 +599,14 @@ def read_stdin(config: dict[str, Any] | None = None) -> Document:
     return doc
 
 
-def _read_file(path: str) -> bytes:
+def _read_file(path: str, limit: int | None = None) -> bytes:
+    """The file's bytes; with ``limit``, at most one byte more than it (enough to refuse the file)."""
+    size = -1 if limit is None else limit + 1
     if path == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(size)
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            return fh.read(size)
     except IsADirectoryError:
         raise InputError(path, "is a directory") from None
     except OSError as exc:

@@ -447,6 +447,41 @@ def test_standard_input_over_the_size_limit_is_refused(tmp_path: Path) -> None:
                                    "read.max_document_mb = 1 (a higher limit in a --config file reads it)"]
 
 
+def test_an_endless_device_is_refused_at_the_limit(tmp_path: Path) -> None:
+    """/dev/zero has no size to check first: at most one byte over the limit is read, then it is refused."""
+    _report(tmp_path / "good.txt")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("--config", str(_limit_config(tmp_path / "c.toml")), "tag", "/dev/zero",
+                              str(tmp_path / "good.txt"), "-o", str(out))
+    assert code == 1
+    assert ("policytag: skipped /dev/zero: file of more than 1.0 MB is larger than read.max_document_mb = 1 "
+            "(a higher limit in a --config file reads it)") in stderr.splitlines()
+    assert {r["path"] for r in records(out)} == {str(tmp_path / "good.txt")}
+
+
+def test_a_named_pipe_is_tagged_into_a_file(tmp_path: Path) -> None:
+    """``tag <(cmd) -o out``: the content hash taken for --resume read the pipe empty ("empty file")."""
+    import contextlib
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(REPORT, encoding="utf-8"))
+    writer.start()
+
+    def unblock() -> None:  # if the pipe was read empty, a reader waiting for another writer gets EOF: no hang
+        time.sleep(10)
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=unblock, daemon=True).start()
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(fifo), "-o", str(out))
+    writer.join(10)
+    assert code == 0, stderr
+    assert "常委会开展执法检查，听取审议专项工作报告。" in [r["text"] for r in records(out)]
+
+
 def test_two_hundred_thousand_short_lines_are_tagged_and_the_long_paragraph_cut_with_a_note(tmp_path: Path) -> None:
     """Issue 12: 200,000 lines the segmenter joins took more than 10 minutes (per-line rebuilds); one
     paragraph of 800,000 characters is now cut into paragraphs of at most 5,000, and the user is told."""
