@@ -451,7 +451,7 @@ def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
 
 # ---------------------------------------------------------------- 3b. over-long paragraphs
 _CUT_SENTENCE = re.compile(rf"[{_SENT_END}]+[”’」』）)\"']*")
-_CUT_CLAUSE = re.compile(r"[；;，,、：:]")
+_CUT_CLAUSE = re.compile(r"[；，、：]|[;,:](?!\d)")  # not inside 1,000 or 10:30
 
 
 @dataclass(slots=True)
