@@ -26,12 +26,13 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, InputError, printable
+from .errors import ConfigError, InputError, PolicytagNote, printable
 from .normalize import normalize
 from .office import OLE2, sniff
 from .record import Document, Paragraph
@@ -448,10 +449,6 @@ def _read_html(data: bytes, source: str) -> str:
 
 
 def _streamed_or_empty(html: str, source: str, why: str) -> str:
-    import warnings
-
-    from .errors import PolicytagNote
-
     text = _html_text_streamed(html, source)
     if not text.strip():
         raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
