@@ -345,6 +345,20 @@ def test_streamed_html_keeps_every_paragraph_as_a_line_and_leaves_page_furniture
     assert _html_text_streamed(page, "p.html") == "人大&政协\n代表建议 and more\n一\n二"
 
 
+def test_document_size_limit_counts_the_text_as_utf8() -> None:
+    """Between len(text) and 4 * len(text) bytes the text is measured exactly: 300,000 Chinese
+    characters are 0.9 MB of UTF-8 (read), 400,000 are 1.2 MB (refused)."""
+    from policytag.read import _check_text_size
+
+    settings = {"max_document_mb": 1}
+    _check_text_size("执" * 300_000, "a.txt", settings)
+    with pytest.raises(InputError, match=r"^a\.txt: its text, 1\.2 MB of UTF-8, is larger than read\.max_document_mb"):
+        _check_text_size("执" * 400_000, "a.txt", settings)
+    with pytest.raises(InputError, match=r"^b\.txt: file of 1\.2 MB is larger than read\.max_document_mb = 1 "):
+        read_bytes(("执" * 400_000).encode(), "b.txt", {"read": {"max_document_mb": 1}})
+    assert read_bytes(("执" * 300_000).encode(), "c.txt", {"read": {"max_document_mb": 1}}).raw == "执" * 300_000
+
+
 # ---------------------------------------------------------------------------- input lists
 def test_iter_paths(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
