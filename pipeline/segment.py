@@ -568,6 +568,7 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
     lines = _parse_lines(norm.text)
     layout = _layout(lines, s)
     paras = _join_lines(lines, layout)
+    del lines  # each paragraph holds its own lines; they go with it below
 
     out: list[Paragraph] = []
     stack: list[tuple[str, str]] = []
@@ -578,7 +579,9 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
     body_started = False
     limit = int(s["max_paragraph_chars"]) or None
     cuts: list[_Cut] = []
-    for p in paras:
+    paras.reverse()
+    while paras:  # popped, so a paragraph's lines are freed once it is made: peak memory is the larger
+        p = paras.pop()  # of lines and paragraphs, not their sum
         body = _mapped(norm, p.pieces)
         text = body.text
         too_long = limit is not None and len(text) > limit  # a "heading" that long is not one
