@@ -90,6 +90,7 @@ class Matrix:
     heading: np.ndarray  # labels named by the nearest section heading (seed rows cut by segment)
     groups: np.ndarray
     real: np.ndarray
+    labels: list[str]
 
 
 def build(rows: list[Example], config: dict, labels: list[str], sections: list[list[str]] | None = None,
@@ -123,7 +124,7 @@ def build(rows: list[Example], config: dict, labels: list[str], sections: list[l
                     break
     return Matrix(rows, X, S, np.array(owner, dtype=np.int64), label_matrix([e.labels for e in rows], labels),
                   rules, heading, np.array([e.group for e in rows]),
-                  np.array([e.extra.get("file") != TEAM.name for e in rows]))
+                  np.array([e.extra.get("file") != TEAM.name for e in rows]), list(labels))
 
 
 # --------------------------------------------------------------------------- one grouped CV
@@ -194,12 +195,19 @@ def cv_run(m: Matrix, use: np.ndarray, labels: list[str], config: dict, seed: in
     return out
 
 
+POOL_LABELS = ("监督", "代表工作")  # the shipped [classify] sentence_labels
+
+
 def predictions(m: Matrix, run: dict[str, Any]) -> dict[str, np.ndarray]:
     """Every variant's out-of-fold label matrix on the real rows."""
     real = np.flatnonzero(m.real)
     rules = m.rules[real]
+    some = run["p"].copy()
+    cols = [j for j, lab in enumerate(m.labels) if lab in POOL_LABELS]
+    some[:, cols] = run["p_max"][:, cols]
     preds = {
         "fixed 0.5": run["p"] >= 0.5,
+        "sentence pooling (max) for 监督 and 代表工作 only, 0.5": some >= 0.5,
         "tuned thresholds": run["p"] >= run["thr"],
         "sentence pooling (max), 0.5": run["p_max"] >= 0.5,
         "sentence pooling (mean), 0.5": run["p_mean"] >= 0.5,

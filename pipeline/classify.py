@@ -15,11 +15,13 @@ code: loading checks every field, shape, dtype and a checksum of the arrays.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import itertools
 import json
 import math
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -48,6 +50,10 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "tf": "count",  # each occurrence counts, scaled by 1/sqrt(n-grams in the paragraph)
     "section_weight": 0.0,  # scale of the hashed section-heading features (0 = off)
     "lexicon_weight": 0.0,  # scale of the hashed lexicon-category features (0 = off)
+    # labels also scored sentence by sentence in long paragraphs, keeping the higher score
+    # (one sentence of 听取审议 or 督办代表建议 earns the label however long the paragraph is)
+    "sentence_labels": [],
+    "sentence_min_chars": 120,  # paragraphs at least this long are split into sentences
 }
 
 Texts = Sequence[str] | Sequence[Paragraph]
@@ -148,6 +154,7 @@ def _ngram_counts(cps: np.ndarray, starts: np.ndarray, lengths: np.ndarray, nmin
     return sizes
 
 
+@functools.lru_cache(maxsize=65536)
 def _token_hash(token: str, bits: int) -> int:
     """A stable bucket for a named feature (section heading, lexicon category)."""
     digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
@@ -207,23 +214,51 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
     return Features(n, rows, cols, vals)
 
 
-def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray) -> np.ndarray:
+def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray,
+                 spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                 span_columns: Sequence[int] = ()) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``featurize(texts) @ weights`` for the n-gram part, without building the features.
 
     ``weights`` has ``2**bits + 1`` rows (the last all zero). Texts lie contiguous
     in the code point array, so each text's sum is one ``np.add.reduceat`` segment.
+    With ``spans`` = (text index, start, end) arrays, also returns the scores of those
+    substrings in the ``span_columns`` of ``weights``, the same as ``ngram_scores`` of the substrings
+    themselves but from one pass: n-grams that lie wholly inside a span, summed with a
+    cumulative sum, no rehashing.
     """
     bits, n = int(settings["bits"]), len(texts)
     nmin, nmax = int(settings["ngram_min"]), int(settings["ngram_max"])
     out = np.zeros((n, weights.shape[1]), dtype=np.float64)
+    k = 0 if spans is None else len(spans[0])
+    span_columns = list(span_columns)
+    span_out = np.zeros((k, len(span_columns)), dtype=np.float64)
     if n == 0:
-        return out
+        return out if spans is None else (out, span_out)
     cps, starts, lengths = _codepoints(texts, nmax)
-    for _n, buckets in _ngram_buckets(cps, nmin, nmax, bits):
-        out += np.add.reduceat(weights[buckets], starts, axis=0)
+    if k:
+        owner, a, b = spans  # sorted, disjoint
+        first, size = starts[owner] + a, b - a
+    for n_, buckets in _ngram_buckets(cps, nmin, nmax, bits):
+        gathered = weights[buckets]
+        out += np.add.reduceat(gathered, starts, axis=0)
+        if k:
+            # n-grams starting at first .. first + inside - 1 lie inside a span; reduceat over
+            # [first, first + inside) and the gaps after them, keeping the span segments
+            inside = size - n_ + 1
+            cuts = np.empty(2 * k, dtype=np.intp)
+            cuts[0::2], cuts[1::2] = first, first + np.maximum(inside, 0)
+            sums = np.add.reduceat(gathered[:, span_columns], cuts, axis=0)[0::2]
+            sums[inside <= 0] = 0.0  # an empty segment gives its first element, not 0
+            span_out += sums
     out[lengths == 0] = 0.0  # reduceat gives an empty segment's first element, not 0
     scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
-    return out * scale[:, None]
+    if spans is None:
+        return out * scale[:, None]
+    counts = sum(np.maximum(size - m + 1, 0) for m in range(nmin, nmax + 1)).astype(np.float64)
+    if nmin == 1:
+        spaces = np.concatenate([[0], np.cumsum(cps == _SPACE)])
+        counts -= spaces[first + size] - spaces[first]
+    return out * scale[:, None], span_out / np.sqrt(np.maximum(counts, 1))[:, None]
 
 
 def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
@@ -245,6 +280,29 @@ def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequenc
         return None
     rows, cols, vals = zip(*triples, strict=True)
     return np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)
+
+
+# a sentence: from its first character that is neither space nor an end mark, up to and with its end mark
+_SENTENCE = re.compile(r"[^\s。！？；!?;][^。！？；!?;]*[。！？；!?;]?")
+_MIN_SENTENCE = 8
+
+
+def sentence_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of a paragraph at least ``min_chars`` long; [] for a shorter one.
+
+    Sentences end at 。！？； (either width) and are stripped of spaces; sentences under
+    8 characters are left out, and a paragraph with fewer than two is its own sentence ([]).
+    """
+    if len(text) < min_chars:
+        return []
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        a, b = m.span()
+        if text[b - 1].isspace():  # only the last sentence can lack an end mark
+            b = a + len(m.group().rstrip())
+        if b - a >= _MIN_SENTENCE:
+            spans.append((a, b))
+    return spans if len(spans) >= 2 else []
 
 
 def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[list[str]] | None]:
@@ -277,7 +335,8 @@ class FunctionClassifier:
 
     def __init__(self, ngram_min: int = 1, ngram_max: int = 3, bits: int = 18, tf: str = "count",
                  C: float = 10.0, class_weight: str | None = "balanced", section_weight: float = 0.0,
-                 lexicon_weight: float = 0.0, tune_thresholds: bool = True, folds: int = 5, seed: int = 0) -> None:
+                 lexicon_weight: float = 0.0, tune_thresholds: bool = True, folds: int = 5, seed: int = 0,
+                 sentence_labels: Sequence[str] = (), sentence_min_chars: int = 120) -> None:
         self.ngram_min = ngram_min
         self.ngram_max = ngram_max
         self.bits = bits
@@ -289,17 +348,21 @@ class FunctionClassifier:
         self.tune_thresholds = tune_thresholds
         self.folds = folds
         self.seed = seed
+        self.sentence_labels = list(sentence_labels)
+        self.sentence_min_chars = sentence_min_chars
 
     # -- parameters --------------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("ngram_min", "ngram_max", "bits", "tf", "C", "class_weight",
-                                              "section_weight", "lexicon_weight", "tune_thresholds", "folds", "seed")}
+                                              "section_weight", "lexicon_weight", "tune_thresholds", "folds", "seed",
+                                              "sentence_labels", "sentence_min_chars")}
 
     def feature_settings(self) -> dict[str, Any]:
         settings = dict(DEFAULT_FEATURES)
         settings.update(ngram_min=int(self.ngram_min), ngram_max=int(self.ngram_max), bits=int(self.bits),
                         tf=self.tf, section_weight=float(self.section_weight),
-                        lexicon_weight=float(self.lexicon_weight))
+                        lexicon_weight=float(self.lexicon_weight), sentence_labels=list(self.sentence_labels),
+                        sentence_min_chars=int(self.sentence_min_chars))
         _check_settings(settings, "parameters")
         return settings
 
@@ -346,24 +409,104 @@ class FunctionClassifier:
         return featurize(texts, self.features_, sections, cats)
 
     def decision_function(self, X: Texts | Features) -> np.ndarray:
-        """Linear score of each label: a gather-sum of weights, numpy only."""
+        """Linear score of each label: a gather-sum of weights, numpy only.
+
+        Labels in ``sentence_labels`` take the higher of the paragraph's score and its
+        best sentence's (paragraphs of ``sentence_min_chars`` or more; not for Features).
+        """
         self._check_fitted()
         if isinstance(X, Features):
             return self._sparse_scores(X) + self.intercept_
-        texts, sections, cats = inputs_of(X)
+        items = list(X)
+        texts, sections, cats = inputs_of(items)
+        found = None  # terms of plain strings, matched once
         if cats is None and self.features_.get("lexicon_weight", 0) > 0:
-            cats = [[t.category for t in self._matcher().find(text)] for text in texts]
-        scores = ngram_scores(texts, self.features_, self._weights())
-        extra = _extra_features(len(texts), self.features_, sections, cats)
-        if extra is not None:
-            scores += self._sparse_scores(Features(len(texts), *extra))
+            found = [self._matcher().find(text) for text in texts]
+            cats = [[t.category for t in terms] for terms in found]
+        pooled = [j for j, lab in enumerate(self.labels_) if lab in set(self.features_.get("sentence_labels", ()))]
+        spans = self._spans(texts) if pooled else []
+        if not spans:
+            return self._scores(texts, sections, cats)
+        owner, a, b = (np.array(x, dtype=np.intp) for x in zip(*spans, strict=True))
+        scores, sentence = ngram_scores(texts, self.features_, self._weights(), (owner, a, b), pooled)
+        scores += self._extra_scores(texts, sections, cats)
+        s_secs = [sections[i] for i in owner] if sections is not None else None
+        sentence += self._extra_scores([""] * len(spans), s_secs, None, pooled)
+        if self.features_.get("lexicon_weight", 0) > 0:
+            sentence += self._sentence_categories(items, found, (owner, a, b), pooled)
+        best = np.full((len(texts), len(pooled)), -np.inf)
+        np.maximum.at(best, owner, sentence)
+        scores[:, pooled] = np.maximum(scores[:, pooled], best)
         return scores + self.intercept_
 
-    def _sparse_scores(self, feats: Features) -> np.ndarray:
-        scores = np.empty((feats.n_rows, len(self.labels_)), dtype=np.float64)
-        for j in range(len(self.labels_)):
+    def _sentence_categories(self, items: list, found: list | None, spans: tuple[np.ndarray, ...],
+                             columns: list[int]) -> np.ndarray:
+        """The lexicon-category part of the sentences' scores: each sentence gets the terms that start in it.
+
+        The same values as ``_extra_features`` gives the sentence texts, computed from
+        the paragraphs' terms (positions found by offset) without matching again.
+        """
+        owner, a, b = spans
+        rows, pos, cat_ids = [], [], []
+        ids: dict[str, int] = {}
+        for i in np.unique(owner).tolist():
+            for p, c in self._located_categories(items[i], found[i] if found is not None else None):
+                rows.append(i)
+                pos.append(p)
+                cat_ids.append(ids.setdefault(c, len(ids)))
+        out = np.zeros((len(owner), len(columns)))
+        if not rows:
+            return out
+        width = max(int(b.max()), max(pos)) + 1
+        term_key = np.array(rows, dtype=np.int64) * width + np.array(pos, dtype=np.int64)
+        k = np.searchsorted(owner.astype(np.int64) * width + a, term_key, side="right") - 1
+        inside = (k >= 0) & (term_key < owner[np.maximum(k, 0)].astype(np.int64) * width + b[np.maximum(k, 0)])
+        pairs = np.unique(k[inside] * len(ids) + np.array(cat_ids, dtype=np.int64)[inside])  # distinct per sentence
+        if not pairs.size:
+            return out
+        sent, cat = np.divmod(pairs, len(ids))
+        bits = int(self.features_["bits"])
+        buckets = np.array([_token_hash(f"cat:{c}", bits) for c in ids], dtype=np.intp)[cat]
+        count = np.bincount(sent, minlength=len(owner))
+        value = (float(self.features_["lexicon_weight"]) / np.sqrt(count[sent])).astype(np.float32)
+        for n, j in enumerate(columns):
+            out[:, n] = np.bincount(sent, weights=self.coef_[buckets, j] * value, minlength=len(owner))
+        return out
+
+    def _spans(self, texts: list[str]) -> list[tuple[int, int, int]]:
+        """(text index, start, end) of the sentences of every long text."""
+        min_chars = int(self.features_.get("sentence_min_chars", 120))
+        return [(i, a, b) for i, t in enumerate(texts) if len(t) >= min_chars for a, b in sentence_spans(t, min_chars)]
+
+    def _extra_scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None,
+                      columns: list[int] | None = None) -> np.ndarray | float:
+        extra = _extra_features(len(texts), self.features_, sections, cats)
+        return 0.0 if extra is None else self._sparse_scores(Features(len(texts), *extra), columns)
+
+    def _scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None
+                ) -> np.ndarray:
+        return ngram_scores(texts, self.features_, self._weights()) + self._extra_scores(texts, sections, cats) \
+            + self.intercept_
+
+    def _located_categories(self, item: str | Paragraph, terms: list | None) -> list[tuple[int, str]]:
+        """(position in the paragraph text, category) of each lexicon term."""
+        if isinstance(item, Paragraph):
+            offsets = item.body.offsets
+            if not len(item.terms) or not len(offsets):
+                return []
+            base = int(offsets[0])
+            if int(offsets[-1]) - base == len(offsets) - 1:  # the usual case: a contiguous stretch of the document
+                return [(t.start - base, t.category) for t in item.terms]
+            pos = np.searchsorted(offsets, [t.start for t in item.terms])
+            return [(int(p), t.category) for p, t in zip(pos.tolist(), item.terms, strict=True)]
+        return [(t.start, t.category) for t in (terms if terms is not None else self._matcher().find(item))]
+
+    def _sparse_scores(self, feats: Features, columns: list[int] | None = None) -> np.ndarray:
+        columns = list(range(len(self.labels_))) if columns is None else columns
+        scores = np.empty((feats.n_rows, len(columns)), dtype=np.float64)
+        for k, j in enumerate(columns):
             contrib = self.coef_[feats.cols, j] * feats.vals
-            scores[:, j] = np.bincount(feats.rows, weights=contrib, minlength=feats.n_rows)
+            scores[:, k] = np.bincount(feats.rows, weights=contrib, minlength=feats.n_rows)
         return scores
 
     def predict_proba(self, X: Texts | Features) -> np.ndarray:
@@ -407,6 +550,12 @@ def _check_settings(settings: dict[str, Any], where: str) -> None:
         raise ConfigError(f"{where}: hash bits {settings['bits']} must lie in 8..{_MAX_BITS}")
     if settings.get("tf") != "count":
         raise ConfigError(f"{where}: tf must be 'count', got {settings.get('tf')!r}")
+    labels = settings.get("sentence_labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise ConfigError(f"{where}: sentence_labels must be a list of label names, got {labels!r}")
+    minimum = settings.get("sentence_min_chars", 120)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= 100_000:
+        raise ConfigError(f"{where}: sentence_min_chars must be an integer in 1..100000, got {minimum!r}")
     for key in ("section_weight", "lexicon_weight"):
         value = settings.get(key, 0.0)
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:

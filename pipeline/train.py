@@ -297,13 +297,22 @@ def best_thresholds(probs: np.ndarray, Y: np.ndarray, default: float = 0.5) -> n
 
 
 def oof_probabilities(X, Y: np.ndarray, groups: Sequence[str], params: dict[str, Any], folds: int,  # noqa: ANN001
-                      seed: int) -> tuple[np.ndarray, list[np.ndarray]]:
+                      seed: int, texts: Sequence[Any] | None = None, labels: Sequence[str] | None = None
+                      ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Grouped out-of-fold probabilities; with sentence-pooled labels (and ``texts``/``labels`` given)
+    the held-out rows are scored through the prediction code, as ``predict`` will score them."""
     probs = np.zeros(Y.shape, dtype=np.float64)
     splits = group_folds(groups, folds, seed)
+    model = FunctionClassifier(**params)
+    pooled = bool(model.sentence_labels) and texts is not None and labels is not None
     for test in splits:
         train = np.setdiff1d(np.arange(Y.shape[0]), test)
         coef, intercept = _fit_weights(X[train], Y[train], params)
-        probs[test] = _proba(X[test], coef, intercept)
+        if pooled:
+            scorer = _with_weights(model, labels, coef, intercept, model.feature_settings())
+            probs[test] = scorer.predict_proba([texts[i] for i in test])
+        else:
+            probs[test] = _proba(X[test], coef, intercept)
     return probs, splits
 
 
@@ -333,7 +342,7 @@ def fit_classifier(model: FunctionClassifier, X: Texts, Y: Sequence[Sequence[str
     thresholds = np.full(len(labels), 0.5)
     groups = list(groups) if groups is not None else [str(i) for i in range(len(texts))]
     if model.tune_thresholds and len(set(groups)) >= 2:
-        probs, _ = oof_probabilities(Xm, Ym, groups, params, model.folds, model.seed)
+        probs, _ = oof_probabilities(Xm, Ym, groups, params, model.folds, model.seed, list(X), labels)
         mask = np.ones(len(texts), dtype=bool) if tune_mask is None else np.asarray(tune_mask, dtype=bool)
         thresholds = best_thresholds(probs[mask], Ym[mask])
     model.labels_ = labels
@@ -373,10 +382,14 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
         test_groups = set(group_arr[test])
         train = np.array([i for i in range(len(all_texts)) if group_arr[i] not in test_groups])
         coef, intercept = _fit_weights(Xm[train], Ym[train], params)
-        p = _proba(Xm[test], coef, intercept)
+        if model.sentence_labels:  # sentence pooling needs the texts: score the way prediction does
+            p = _with_weights(model, labels, coef, intercept, settings).predict_proba([all_texts[i] for i in test])
+        else:
+            p = _proba(Xm[test], coef, intercept)
         thr = np.full(len(labels), 0.5)
         if model.tune_thresholds and len(set(group_arr[train])) >= 2:
-            inner, _ = oof_probabilities(Xm[train], Ym[train], list(group_arr[train]), params, inner_folds, seed)
+            inner, _ = oof_probabilities(Xm[train], Ym[train], list(group_arr[train]), params, inner_folds, seed,
+                                         [all_texts[i] for i in train], labels)
             real = train < n  # tune on the real rows only, never on weak labels
             thr = best_thresholds(inner[real], Ym[train][real])
         probs[test] = p
@@ -386,6 +399,17 @@ def cross_validate(params: dict[str, Any], texts: Texts, Y: Sequence[Sequence[st
     gold = Ym[:n]
     return {"probs": probs, "pred": pred, "gold": gold, "splits": splits,
             "metrics": metrics(gold, pred, labels, groups=[str(g) for g in groups], seed=seed)}
+
+
+def _with_weights(model: FunctionClassifier, labels: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
+                  settings: dict[str, Any]) -> FunctionClassifier:
+    """``model`` holding these fitted weights (for scoring held-out rows through the prediction code)."""
+    model.labels_ = list(labels)
+    model.coef_ = coef
+    model.intercept_ = intercept
+    model.thresholds_ = np.full(len(labels), 0.5)
+    model.features_ = settings
+    return model
 
 
 # --------------------------------------------------------------------------- metrics
@@ -714,7 +738,9 @@ def model_params(config: dict[str, Any], seed: int) -> dict[str, Any]:
     return {"C": float(c.get("C", 30.0)), "ngram_max": int(c.get("ngram_max", 3)), "bits": int(c.get("hash_bits", 18)),
             "section_weight": float(c.get("section_weight", 0.0)),
             "lexicon_weight": float(c.get("lexicon_weight", 0.5)) if c.get("lexicon_features", False) else 0.0,
-            "tune_thresholds": bool(c.get("tune_thresholds", True)), "seed": seed, "folds": THRESHOLD_FOLDS}
+            "tune_thresholds": bool(c.get("tune_thresholds", True)), "seed": seed, "folds": THRESHOLD_FOLDS,
+            "sentence_labels": [str(x) for x in c.get("sentence_labels", [])],
+            "sentence_min_chars": int(c.get("sentence_min_chars", 120))}
 
 
 def as_inputs(examples: Sequence[Example], lexicon: str | None, use_lexicon: bool) -> list[Any]:
@@ -830,7 +856,10 @@ def model_card(info: dict[str, Any], labels: Sequence[str], model: FunctionClass
               f"section weight {model.section_weight}, lexicon-category weight {model.lexicon_weight}",
               f"- one L2 logistic regression per label (C={model.C}, class_weight={model.class_weight}); "
               + ("thresholds tuned per label on grouped out-of-fold probabilities" if model.tune_thresholds
-                 else "every threshold 0.5 (`tune_thresholds = false`)"), ""]
+                 else "every threshold 0.5 (`tune_thresholds = false`)"),
+              *([f"- sentence pooling for {', '.join(model.sentence_labels)}: in paragraphs of "
+                 f"{model.sentence_min_chars} characters or more, the label's score is the higher of the "
+                 "paragraph's and its best sentence's (`sentence_labels`)"] if model.sentence_labels else []), ""]
     cv = info.get("cv")
     if cv:
         ci = cv.get("ci")

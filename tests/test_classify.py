@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policytag.classify import Classifier, FunctionClassifier, featurize, load_model
+from policytag.classify import Classifier, FunctionClassifier, featurize, load_model, sentence_spans
 from policytag.errors import ConfigError
 from policytag.record import MappedText, Paragraph
 
@@ -129,6 +129,8 @@ def test_pickled_array_is_refused_and_never_runs(fitted: FunctionClassifier, tmp
     (lambda m: m["thresholds"].update({"监督": "0.5; import os"}), "threshold"),
     (lambda m: m["arrays"]["values"].update(shape=[1, 1]), "shape"),
     (lambda m: m.update(arrays_sha256="0" * 64), "checksum"),
+    (lambda m: m["features"].update(sentence_labels="监督"), "sentence_labels"),
+    (lambda m: m["features"].update(sentence_min_chars=0), "sentence_min_chars"),
 ])
 def test_odd_model_json_is_refused(fitted: FunctionClassifier, tmp_path: Path, edit, message: str) -> None:  # noqa: ANN001
     folder = _bundle(fitted, tmp_path)
@@ -166,3 +168,81 @@ def test_shipped_default_model_loads_and_tags() -> None:
     assert clf.labels == LABELS
     text = "审议通过了城市绿化条例和物业管理条例的修正案，开展立法调研。"
     assert "立法" in clf.model.predict([text])[0]  # plain strings: the model matches the lexicon itself
+
+
+# --------------------------------------------------------------------------- sentence pooling
+# A long paragraph whose last sentence is deputies' work (written for the test).
+LONG = ("围绕生态环境保护开展执法检查，督促有关部门整改落实，推动解决突出问题二十余个。"
+        "常委会还听取审议了关于城市管理的专项工作报告，开展满意度测评。"
+        "认真办理代表提出的养老服务方面建议，办成率明显提升。")
+
+
+def test_sentence_spans_cut_long_paragraphs_only() -> None:
+    spans = sentence_spans(LONG, 60)
+    assert [LONG[a:b][-1] for a, b in spans] == ["。", "。", "。"]
+    assert "".join(LONG[a:b] for a, b in spans) == LONG
+    assert sentence_spans(LONG, len(LONG) + 1) == []  # shorter than the minimum: its own sentence
+    assert sentence_spans("短句。" * 30, 60) == []  # pieces under 8 characters are left out
+    assert sentence_spans("  " + "一句很长的话" * 12 + "。  ", 10) == []  # one sentence: nothing to pool
+
+
+def _pooled(fitted: FunctionClassifier, labels: list[str]) -> FunctionClassifier:
+    import copy
+
+    model = copy.copy(fitted)
+    model.features_ = {**fitted.features_, "sentence_labels": labels, "sentence_min_chars": 60}
+    return model
+
+
+def test_pooled_labels_take_their_best_sentence(fitted: FunctionClassifier) -> None:
+    plain = _pooled(fitted, [])
+    pooled = _pooled(fitted, ["代表工作", "监督"])
+    texts = [LONG, "依法任免国家机关工作人员，组织宪法宣誓。"]
+    z_plain, z_pooled = plain.decision_function(texts), pooled.decision_function(texts)
+    sentences = plain.decision_function([LONG[a:b] for a, b in sentence_spans(LONG, 60)])
+    for j, lab in enumerate(LABELS):
+        expected = max(z_plain[0, j], sentences[:, j].max()) if lab in ("代表工作", "监督") else z_plain[0, j]
+        assert z_pooled[0, j] == pytest.approx(expected, abs=1e-5), lab
+    assert z_pooled[0, LABELS.index("代表工作")] > z_plain[0, LABELS.index("代表工作")] + 0.1  # the pooling did act
+    np.testing.assert_allclose(z_pooled[1], z_plain[1])  # a short paragraph is not split
+
+
+def test_pooling_finds_lexicon_terms_of_paragraphs_by_offset(fitted: FunctionClassifier) -> None:
+    """Paragraphs from the pipeline carry matched terms with document offsets: same scores as plain text."""
+    from policytag.classify import _token_hash
+    from policytag.lexicon import load_lexicon
+    from policytag.match import Matcher
+
+    model = _pooled(fitted, ["代表工作"])
+    model.features_["lexicon_weight"] = 0.5
+    raw = "前文。" * 300 + LONG  # the paragraph starts at offset 900 of its document
+    para = Paragraph(doc_id="d", path="p", index=0, body=MappedText.identity(LONG, base=900))
+    Matcher(load_lexicon(None))(para, raw)
+    assert para.terms
+    model.coef_ = fitted.coef_.copy()  # make the categories matter: a large weight on each one's bucket
+    for term in para.terms:
+        model.coef_[_token_hash(f"cat:{term.category}", model.features_["bits"]), LABELS.index("代表工作")] += 3.0
+    with_terms = model.decision_function([para])
+    np.testing.assert_allclose(with_terms, model.decision_function([LONG]), atol=1e-6)
+    para.terms = []
+    assert not np.allclose(model.decision_function([para]), with_terms)
+    # a line break inside the paragraph, dropped by the read stage: offsets are no longer one stretch
+    cut = LONG.index("常委会还")
+    broken = LONG[:cut] + "\n" + LONG[cut:]
+    para = Paragraph(doc_id="d", path="p", index=0, body=MappedText.identity(broken, base=900).drop("\n"))
+    assert para.text == LONG
+    Matcher(load_lexicon(None))(para, "前文。" * 300 + broken)
+    np.testing.assert_allclose(model.decision_function([para]), with_terms, atol=1e-6)
+
+
+def test_sentence_labels_survive_save_and_load(fitted: FunctionClassifier, tmp_path: Path) -> None:
+    model = _pooled(fitted, ["代表工作"])
+    model.save(tmp_path / "m")
+    loaded = FunctionClassifier.load(tmp_path / "m")
+    assert loaded.features_["sentence_labels"] == ["代表工作"]
+    np.testing.assert_allclose(loaded.decision_function([LONG]), model.decision_function([LONG]), atol=1e-6)
+
+
+def test_shipped_model_pools_supervision_and_deputies() -> None:
+    model = load_model("default").model
+    assert model.features_["sentence_labels"] == ["监督", "代表工作"]

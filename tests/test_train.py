@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from policytag.classify import featurize
 from policytag.errors import ConfigError
 from policytag.train import (
     best_thresholds,
@@ -130,3 +131,55 @@ def test_row_keys_round_trip_and_refuse_a_corrupt_bundle() -> None:
     assert training_row_keys(SimpleNamespace(info_={"training": {}})) is None  # an older bundle
     with pytest.raises(ConfigError, match="row_keys is not valid"):
         training_row_keys(SimpleNamespace(info_={"training": {"row_keys": "abc!"}}))
+
+
+def _pooling_rows() -> tuple[list[str], list[list[str]], list[str]]:
+    short = {"监督": "常委会听取审议了关于{x}的专项工作报告。", "代表工作": "认真办理代表提出的{x}方面建议。",
+             "": "各位代表，现在我代表常委会向大会报告工作。"}
+    topics = ["生态环境", "乡村振兴", "食品安全", "城市管理", "教育事业", "养老服务"]
+    texts, labels, groups = [], [], []
+    for r in range(6):
+        for lab, template in short.items():
+            texts.append(template.format(x=topics[r]))
+            labels.append([lab] if lab else [])
+            groups.append(f"r{r}")
+        # a long paragraph: two framing sentences and, last, one sentence of deputies' work (left unlabeled
+        # here, so that the paragraph as a whole scores low and only its last sentence scores high)
+        texts.append("一年来，常委会坚持围绕中心、服务大局，各项工作取得了新的成效。我们始终坚持依法履职，"
+                     f"努力让人大工作更好体现人民意愿。认真办理代表提出的{topics[r]}方面建议，办成率明显提升。")
+        labels.append([])
+        groups.append(f"r{r}")
+    return texts, labels, groups
+
+
+def test_cross_validation_scores_pooled_labels_by_their_best_sentence() -> None:
+    """With sentence_labels, CV scores held-out rows through the prediction code: pooled columns change."""
+    from policytag.train import cross_validate
+
+    texts, labels, groups = _pooling_rows()
+    params = {"C": 30.0, "tune_thresholds": False, "seed": 0}
+    plain = cross_validate(params, texts, labels, groups, ["监督", "代表工作"], folds=3)["probs"]
+    pooled = cross_validate({**params, "sentence_labels": ["代表工作"], "sentence_min_chars": 40},
+                            texts, labels, groups, ["监督", "代表工作"], folds=3)["probs"]
+    long_rows = [i for i, t in enumerate(texts) if len(t) >= 40]
+    np.testing.assert_allclose(pooled[:, 0], plain[:, 0], atol=1e-6)  # 监督 is not pooled
+    assert (pooled[long_rows, 1] > plain[long_rows, 1] + 1e-3).all()  # the deputies' sentence lifts 代表工作
+    short_rows = [i for i in range(len(texts)) if i not in long_rows]
+    np.testing.assert_allclose(pooled[short_rows], plain[short_rows], atol=1e-6)
+
+
+def test_thresholds_are_tuned_on_pooled_probabilities() -> None:
+    """Out-of-fold probabilities for threshold tuning are pooled like the predictions they cut."""
+    from policytag.classify import FunctionClassifier
+    from policytag.train import label_matrix, oof_probabilities
+
+    texts, labels, groups = _pooling_rows()
+    params = FunctionClassifier(C=30.0, seed=0, sentence_labels=["代表工作"], sentence_min_chars=40).get_params()
+    settings = FunctionClassifier(**params).feature_settings()
+    X = featurize(texts, settings).to_csr(1 << settings["bits"])
+    Y = label_matrix(labels, ["监督", "代表工作"])
+    plain, _ = oof_probabilities(X, Y, groups, params, 3, 0)
+    pooled, _ = oof_probabilities(X, Y, groups, params, 3, 0, texts, ["监督", "代表工作"])
+    long_rows = [i for i, t in enumerate(texts) if len(t) >= 40]
+    assert (pooled[long_rows, 1] > plain[long_rows, 1] + 1e-3).all()
+    np.testing.assert_allclose(pooled[:, 0], plain[:, 0], atol=1e-6)
