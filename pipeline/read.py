@@ -540,8 +540,9 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
     fmt = _format_of(name, data)
     meta: dict[str, Any] = {"bytes": len(data)}
     ocr_spans: list[tuple[int, int, float]] = []
-    if not data.strip():
+    if not data or data.isspace():  # (data.strip() would copy a long file)
         raise InputError(name, "empty file" if not data else "empty file (only whitespace)")
+    doc_id = make_doc_id(name, data)
     if fmt == "docx":
         raw = _read_docx(data, name)
     elif fmt in ("doc", "wps"):
@@ -565,11 +566,12 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
         raw = _read_html(data, name)
     else:
         raw, meta["encoding"] = decode_text(data, name, settings.get("default_encoding") or "utf-8")
+    del data  # the file's bytes go before normalizing (read_path hands them over): a long text's peak is smaller
     _check_text_size(raw, name, settings)  # extraction (PDF, .docx, OCR) can give more text than the file's size
     norm = normalize(raw, settings)
     if not norm.text.strip():
         raise InputError(name, "empty document (no text, only whitespace or invisible characters)")
-    return Document(path=name, doc_id=make_doc_id(name, data), raw=raw, norm=norm, meta=meta, source_format=fmt,
+    return Document(path=name, doc_id=doc_id, raw=raw, norm=norm, meta=meta, source_format=fmt,
                     ocr=ocr_spans)
 
 
@@ -578,19 +580,24 @@ def read_path(path: str | Path, config: dict[str, Any] | None = None) -> Documen
     if str(path) == "-":
         return read_stdin(config)
     check_file_size(str(path), config)
-    limit = _limit_bytes(_settings(config))
-    data = _read_file(str(path), limit)
-    if len(data) > limit:  # a pipe or device, whose size stat does not know
-        raise _too_large(str(path), f"file of more than {_mb(limit)}", _settings(config))
-    return read_bytes(data, str(path), config)
+    return read_bytes(_read_within_limit(str(path), config), str(path), config)  # no reference kept to the bytes
+
+
+def _read_within_limit(path: str, config: dict[str, Any] | None) -> bytes:
+    """The file's bytes, refused at one byte over ``read.max_document_mb`` (a pipe or device has no size
+    to check first: /dev/zero is not read forever)."""
+    settings = _settings(config)
+    limit = _limit_bytes(settings)
+    data = _read_file(path, limit)
+    if len(data) > limit:
+        what = f"standard input, more than {_mb(limit)}," if path == "-" else f"file of more than {_mb(limit)}"
+        raise _too_large(path, what, settings)
+    return data
 
 
 def read_stdin(config: dict[str, Any] | None = None) -> Document:
     """Read a document from standard input (format sniffed: PDF, docx, HTML, else text)."""
-    limit = _limit_bytes(_settings(config))
-    data = _read_file("-", limit)
-    if len(data) > limit:
-        raise _too_large("-", f"standard input, more than {_mb(limit)},", _settings(config))
+    data = _read_within_limit("-", config)
     doc = read_bytes(data, "-", config)
     doc.doc_id = make_doc_id("stdin", data)  # "-#hash" would read badly
     return doc
