@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import Config
-from .errors import InputError, PolicytagError
+from .errors import InputError, PolicytagError, notes_to_stderr
 
 # (source, records or the input's error); records are dicts, or with ``encoded=True`` one
 # block of JSON lines (``policytag.write.encode``)
@@ -53,6 +53,12 @@ def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
 
     With ``encoded`` the records come back as one block of JSON lines (``policytag.write.encode``).
     """
+    with notes_to_stderr():  # a note (a paragraph cut ...) reaches the user from a worker process too
+        return _tag_one(source, config, sidecar, data, encoded)
+
+
+def _tag_one(source: str, config: Config, sidecar: dict[str, dict] | None, data: bytes | None,
+             encoded: bool) -> Result:
     tagger = _tagger_for(config)
     try:
         doc = _read(tagger, source, data)
