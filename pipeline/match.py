@@ -211,13 +211,19 @@ class Matcher:
         for i in np.flatnonzero(b.extra_flags).tolist():
             extra[i] = True
         dedupe_all = self.overlaps
-        joined, starts, entries, groups, excludes = b.joined, b.starts_list, self._entries, self._groups, self._excludes
+        joined, starts, excludes = b.joined, b.starts_list, self._excludes
+        group_terms, excluded_groups = self._group_terms()
         seen: set[tuple[int, int, int]] = set()
-        for i, (p, s, e, gid, q) in enumerate(zip(par.tolist(), start.tolist(), end.tolist(), gids.tolist(),
-                                                  quoted.tolist(), strict=True)):
-            dedupe = dedupe_all or extra[p]
+        for p, s, e, gid, q, os_, oe in zip(par.tolist(), start.tolist(), end.tolist(), gids.tolist(),
+                                            quoted.tolist(), ostart, oend, strict=True):
             surface = joined[s:e]
-            for idx in groups[gid]:
+            target = out[p]
+            if not (dedupe_all or extra[p] or gid in excluded_groups):  # the common case: every entry of the key is a term
+                for _, canonical, category, dictionary in group_terms[gid]:
+                    target.append(Term(surface, canonical, category, q, os_, oe, dictionary))
+                continue
+            dedupe = dedupe_all or extra[p]
+            for idx, canonical, category, dictionary in group_terms[gid]:
                 if excludes and idx in excludes:
                     base = starts[p]
                     if self._excluded(idx, s - base, e - base, b.texts[p]):
@@ -226,8 +232,20 @@ class Matcher:
                     if (s, e, idx) in seen:
                         continue
                     seen.add((s, e, idx))
-                entry = entries[idx]
-                out[p].append(Term(surface, entry.term, entry.category, q, ostart[i], oend[i], entry.dictionary))
+                target.append(Term(surface, canonical, category, q, os_, oe, dictionary))
+
+    def _group_terms(self) -> tuple[list[tuple[tuple[int, str, str, str], ...]], set[int]]:
+        """Per key group, its entries' (index, canonical, category, dictionary), and the groups holding an
+        entry with exclude contexts: no entry lookup per hit, no per-entry checks for most hits."""
+        cached = self.__dict__.get("_group_terms_cache")
+        if cached is None or len(cached[0]) != len(self._groups):
+            entries = self._entries
+            terms = [tuple((i, entries[i].term, entries[i].category, entries[i].dictionary) for i in group)
+                     for group in self._groups]
+            excluded = {gid for gid, group in enumerate(self._groups) if any(i in self._excludes for i in group)}
+            cached = (terms, excluded)
+            self._group_terms_cache = cached
+        return cached
 
     def _regex_terms(self, b: _Batch, out: list[list[Term]], extra: list[bool]) -> None:
         """Regexes run on each paragraph's own text, as ``_match`` runs them."""

@@ -107,7 +107,7 @@ class Document:
     ocr: list[tuple[int, int, float]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Term:
     term: str  # surface as it stands in the paragraph text (normalized); raw[start:end] is the original
     canonical: str
