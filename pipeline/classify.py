@@ -460,10 +460,12 @@ class FunctionClassifier:
         rows, pos, cat_ids = [], [], []
         ids: dict[str, int] = {}
         for i in np.unique(owner).tolist():
-            for p, c in self._located_categories(items[i], found[i] if found is not None else None):
-                rows.append(i)
-                pos.append(p)
-                cat_ids.append(ids.setdefault(c, len(ids)))
+            located = self._located_categories(items[i], found[i] if found is not None else None)
+            if not located:
+                continue
+            rows.extend([i] * len(located))
+            pos.extend([p for p, _ in located])
+            cat_ids.extend([ids.setdefault(c, len(ids)) for _, c in located])
         out = np.zeros((len(owner), len(columns)))
         if not rows:
             return out
