@@ -314,9 +314,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "lexicon-category columns × 2 for 自身建设 only (trained scaled, folded back into its weights)": {
         "cat_scale": {3: 2.0}},
     "lexicon-category columns × 0 for 自身建设 only": {"cat_scale": {3: 0.0}},
+    "word features 0.5 + sentence pooling (max), 监督 and 代表工作 (needs prediction-code changes)": {
+        "word": 0.5, "pool": {0: "max", 2: "max"}},
 }
 CONFIRM = ("LR + linear SVM (C 1), logits averaged", "sentence pooling (max), 代表工作 only",
-           "**sentence pooling (max), 监督 and 代表工作 (shipped)**")
+           "**sentence pooling (max), 监督 and 代表工作 (shipped)**",
+           "word features 0.5 + sentence pooling (max), 监督 and 代表工作 (needs prediction-code changes)")
 SEEDS_A, SEEDS_B = list(range(8)), list(range(8, 16))
 
 
