@@ -114,8 +114,8 @@ def unseen_files(real: list, team: list, config: dict, labels: list[str]) -> str
                      + " | ".join(f"{_f(m['per_label'][lab]['f1'])} {_ci(m['ci']['per_label'][lab]['f1'])}"
                                   for lab in labels) + " |")
     return "\n".join(lines) + (f"\n\n{len(test)} paragraphs from {len({e.group for e in test})} reports; "
-                               "代表工作 has 2 positives there, so its figure says little. Batch 2026-12c was written after reading "
-                               "the out-of-fold errors of all real rows, north and south included, so the last row "
+                               "代表工作 has 2 positives there, so its figure says little. Batch 2026-12c was "
+                               "written after reading the out-of-fold errors of all real rows, north and south included, so the last row "
                                "is no longer an unseen check for 自身建设.")
 
 
