@@ -115,8 +115,8 @@ def unseen_files(real: list, team: list, config: dict, labels: list[str]) -> str
                                   for lab in labels) + " |")
     return "\n".join(lines) + (f"\n\n{len(test)} paragraphs from {len({e.group for e in test})} reports; "
                                "代表工作 has 2 positives there, so its figure says little. Batch 2026-12c was "
-                               "written after reading the out-of-fold errors of all real rows, north and south included, so the last row "
-                               "is no longer an unseen check for 自身建设.")
+                               "written after reading the out-of-fold errors of all real rows, north and south "
+                               "included, so the last row is no longer an unseen check for 自身建设.")
 
 
 def main() -> None:
