@@ -60,12 +60,12 @@ def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
             from .meta import apply_sidecar
 
             apply_sidecar(doc, sidecar)
-        records = [p.to_dict() for p in tagger.tag_document(doc)]
-        if encoded:
+        if encoded:  # encoded batch by batch: a long document's records never exist as dicts all at once
             from .write import encode
 
-            return source, encode(records)
-        return source, records
+            batches = tagger.annotate_batches(tagger.paragraphs(doc))
+            return source, b"".join(encode(p.to_dict() for p in batch) for batch in batches)
+        return source, [p.to_dict() for p in tagger.tag_document(doc)]
     except InputError as exc:
         return source, exc
     except PolicytagError:

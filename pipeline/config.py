@@ -70,7 +70,8 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "classify.default_threshold": (0, 1), "classify.ngram_max": (1, 6), "classify.hash_bits": (8, 24),
     "classify.lexicon_weight": (0, None), "classify.section_weight": (0, None),
     "classify.sentence_min_chars": (1, None),
-    "output.jobs": (1, None), "stats.section_level": (0, None), "stats.top_terms": (1, None),
+    "output.jobs": (1, None), "output.batch_size": (1, 1_000_000),
+    "stats.section_level": (0, None), "stats.top_terms": (1, None),
 }
 POSITIVE = ("classify.C",)
 # Keys that take one text value or a list of them (several lexicons: ["policy_terms.yaml", "mine.yml"]).

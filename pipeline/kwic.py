@@ -29,6 +29,20 @@ TABLE_FORMATS = ("csv", "tsv", "xlsx", "jsonl")
 TECHNICAL_META = {"bytes", "encoding", "pages", "source_format"}  # how a file was read, not what it is
 
 
+def kwic(term: str, mapped: MappedText, raw: str, lexicon: Lexicon | None = None,
+         width: int = 20) -> list[dict[str, object]]:
+    """Keyword in context: every occurrence of ``term`` (a lexicon phrase: any of its forms; a glob; a regex).
+
+    Contexts come from ``raw`` with whitespace shown as one space; start/end index ``raw``.
+    The functions below make the whole tool (several patterns, categories, tagged files).
+    """
+    from .match import Matcher
+
+    matcher = Matcher(kwic_lexicon([term], lexicon))
+    keys = ("start", "end", "left", "match", "right", "canonical", "quoted")
+    return [{k: row[k] for k in keys} for row in kwic_rows(matcher, mapped, raw, width, 0)]
+
+
 def kwic_lexicon(patterns: Sequence[str], lexicon: Lexicon | None = None, categories: Sequence[str] = ()) -> Lexicon:
     """One dictionary per pattern (and per category), so every pattern keeps its own matches."""
     entries: list[Entry] = []

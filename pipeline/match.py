@@ -19,9 +19,12 @@ normalization changed it, e.g. traditional characters or a removed line break).
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
 
 from .lexicon import (
     CLOSE_QUOTES,
@@ -36,8 +39,9 @@ from .lexicon import (
     is_glob,
     is_regex,
     match_key,
+    simplify_forms,
 )
-from .record import MappedText, Paragraph, Term
+from .record import _INDEX, MappedText, Paragraph, Term
 
 # The text side only drops quotes and spaces (one fast regex pass); width variants of punctuation
 # are handled on the lexicon side by adding both spellings of each form to the automaton.
@@ -50,16 +54,6 @@ def automaton_keys(form: str) -> set[str]:
     bare = _DROP_RE.sub("", form)
     half = match_key(bare)
     return {k for k in (bare, half, half.translate(_TO_FULL), half.upper()) if k}
-
-
-def simplify_forms(forms: list[str]) -> list[str]:
-    """Traditional -> simplified for lexicon forms (text is converted by the read stage, so keys must be too)."""
-    try:
-        from opencc import OpenCC
-    except ImportError:  # pragma: no cover - opencc is a core dependency
-        return forms
-    converter = OpenCC("t2s")
-    return [converter.convert(f) for f in forms]
 
 
 class Matcher:
@@ -96,7 +90,8 @@ class Matcher:
                           if e.exclude}
 
     def _build(self, forms: list[tuple[int, str]]) -> tuple[object, dict[str, int]]:
-        """An automaton of the forms' keys; its values are (key length, group id into ``_groups``)."""
+        """An automaton of the forms' keys; its values are ``group << _SHIFT | key length`` (group: into
+        ``_groups``), plain ints, so a batch's hits become one numpy array without a tuple per hit."""
         import ahocorasick
 
         automaton = ahocorasick.Automaton()
@@ -107,7 +102,7 @@ class Matcher:
                 if gid is None:
                     key_group[key] = len(self._groups)
                     self._groups.append((i,))
-                    automaton.add_word(key, (len(key), key_group[key]))
+                    automaton.add_word(key, key_group[key] << _SHIFT | len(key))
                 elif i not in self._groups[gid]:
                     self._groups[gid] += (i,)
         if key_group:
@@ -121,6 +116,143 @@ class Matcher:
     def pipe(self, paragraphs: Iterable[Paragraph], raw: str | None = None) -> Iterator[Paragraph]:
         for paragraph in paragraphs:
             yield self(paragraph, raw)
+
+    def match_batch(self, paragraphs: Sequence[Paragraph]) -> None:
+        """Set ``terms`` of many paragraphs (of any documents) at once: the same terms as ``__call__`` on each.
+
+        The paragraph texts are joined with a separator no lexicon key holds, and the automaton runs
+        once over the whole batch; hits are assigned to paragraphs by their offset. Only regexes and
+        exclude contexts, which could see past a paragraph's ends, run on each paragraph's own text.
+        """
+        bodies = [p.body for p in paragraphs]
+        if any(_SEP in b.text for b in bodies):  # cannot be joined safely: one paragraph at a time
+            for p in paragraphs:
+                self(p)
+            return
+        for p, terms in zip(paragraphs, self.match_bodies(bodies), strict=True):
+            p.terms = terms
+
+    def match_bodies(self, bodies: Sequence[MappedText]) -> list[list[Term]]:
+        """The terms of each mapped text (none may hold ``_SEP``), as ``match_text`` finds them one by one."""
+        if not bodies:
+            return []
+        batch = _Batch(bodies)
+        if self._parts:  # one pass per dictionary over the same prepared text
+            out: list[list[Term]] = [[] for _ in bodies]
+            for part in self._parts:
+                for terms, found in zip(out, part._match_batch(batch), strict=True):
+                    terms.extend(found)
+            for terms in out:
+                terms.sort(key=lambda t: (t.start, -t.end))
+            return out
+        return self._match_batch(batch)
+
+    def _match_batch(self, b: _Batch) -> list[list[Term]]:
+        """``_match`` over the joined texts of a batch: the same hits, kept apart by paragraph."""
+        key = b.key
+        parts: list[np.ndarray] = []  # rows (key start, key end, group, phase): 0 chosen, 1 crossing, 2 glob
+        if self._automaton is not None:
+            found = _hit_array(self._automaton, key)
+            if not self.overlaps:
+                chosen, crossing = _leftmost_longest_rows(found, self._groups if self._crossing else None)
+                found = np.concatenate([found[chosen], found[crossing]])
+                found[len(chosen):, 3] = 1
+            parts.append(found)
+        if self._globs is not None:
+            globs = _hit_array(self._globs, key)
+            globs[:, 3] = 2
+            tails = [i for i, gid in enumerate(globs[:, 2].tolist()) if gid in self._ascii_tail]
+            if tails:
+                breaks = {d - i for i, d in enumerate(b.dropped)}
+                globs[tails, 1] = [_ascii_end(key, e, breaks) for e in globs[tails, 1].tolist()]
+            parts.append(globs)
+        n_par = len(b.texts)
+        out: list[list[Term]] = [[] for _ in range(n_par)]
+        extra = [False] * n_par  # the paragraph had crossing or glob hits (or, later, regex ones): sort it
+        hits = np.concatenate(parts) if parts else np.zeros((0, 4), dtype=np.int64)
+        if len(hits):
+            self._literal_terms(b, hits, out, extra)
+        if self._regexes:
+            self._regex_terms(b, out, extra)
+        for i, terms in enumerate(out):
+            if self.overlaps:
+                out[i] = _drop_nested_same_entry(terms)
+            elif extra[i] and len(terms) > 1:
+                terms.sort(key=lambda t: (t.start, -t.end))
+        return out
+
+    def _literal_terms(self, b: _Batch, hits: np.ndarray, out: list[list[Term]], extra: list[bool]) -> None:
+        """Terms of the automaton (and glob) hits, positions mapped and checked for all hits in a few numpy steps."""
+        kstart, kend, gids, phase = hits[:, 0], hits[:, 1], hits[:, 2], hits[:, 3]
+        if b.shifts is None:
+            start, end = kstart, kend
+        else:
+            shifts = b.shifts_array
+            start = kstart + np.searchsorted(shifts, kstart, "right")
+            end = kend + np.searchsorted(shifts, kend - 1, "right")
+        par = np.searchsorted(b.starts, start, "right") - 1
+        order = np.lexsort((phase, par))  # stable: each paragraph's hits in the order _match makes them
+        start, end, gids, par, kstart, kend = (a[order] for a in (start, end, gids, par, kstart, kend))
+        np.logical_or.at(b.extra_flags, par[phase[order] > 0], True)
+        inside = np.flatnonzero(end - start != kend - kstart)  # quotes or spaces inside the match
+        if len(inside):
+            start, end = start.copy(), end.copy()
+            fixed = [_balance_quotes(b.joined, s, e) for s, e in zip(start[inside].tolist(), end[inside].tolist(),
+                                                                      strict=True)]
+            start[inside] = [s for s, _ in fixed]
+            end[inside] = [e for _, e in fixed]
+        cps = b.codepoints
+        quoted = _OPEN[cps[start - 1]] & _CLOSE[cps[end]] & (start > 0)
+        if len(inside):
+            quoted[inside] = [_is_quoted(b.joined, s, e) for s, e in zip(start[inside].tolist(),
+                                                                        end[inside].tolist(), strict=True)]
+        ostart = b.offsets[start].tolist()
+        oend = (b.offsets[end - 1] + 1).tolist()
+        for i in np.flatnonzero(b.extra_flags).tolist():
+            extra[i] = True
+        dedupe_all = self.overlaps
+        joined, starts, entries, groups, excludes = b.joined, b.starts_list, self._entries, self._groups, self._excludes
+        seen: set[tuple[int, int, int]] = set()
+        for i, (p, s, e, gid, q) in enumerate(zip(par.tolist(), start.tolist(), end.tolist(), gids.tolist(),
+                                                  quoted.tolist(), strict=True)):
+            dedupe = dedupe_all or extra[p]
+            surface = joined[s:e]
+            for idx in groups[gid]:
+                if excludes and idx in excludes:
+                    base = starts[p]
+                    if self._excluded(idx, s - base, e - base, b.texts[p]):
+                        continue
+                if dedupe:
+                    if (s, e, idx) in seen:
+                        continue
+                    seen.add((s, e, idx))
+                entry = entries[idx]
+                out[p].append(Term(surface, entry.term, entry.category, q, ostart[i], oend[i], entry.dictionary))
+
+    def _regex_terms(self, b: _Batch, out: list[list[Term]], extra: list[bool]) -> None:
+        """Regexes run on each paragraph's own text, as ``_match`` runs them."""
+        active = [r for r in self._regexes if not r[3] or r[3] in b.joined]
+        if not active:
+            return
+        for par, text in enumerate(b.texts):
+            if not b.has_key(par):
+                continue
+            terms = out[par]
+            offsets = b.bodies[par].offsets
+            done: set[tuple[int, int, str, str]] | None = None
+            for compiled, idx, form, prefix in active:
+                if prefix and prefix not in text:
+                    continue
+                for start, end in _regex_spans(compiled, form, text):
+                    if self._excludes and self._excluded(idx, start, end, text):
+                        continue
+                    term = self._term(idx, start, end, _is_quoted(text, start, end), offsets, text, None)
+                    if done is None:
+                        done = {(t.start, t.end, t.canonical, t.category) for t in terms}
+                    if (term.start, term.end, term.canonical, term.category) not in done:
+                        done.add((term.start, term.end, term.canonical, term.category))
+                        terms.append(term)
+                        extra[par] = True
 
     def find(self, text: str) -> list[Term]:
         """Match a plain string (offsets index that string)."""
@@ -144,13 +276,13 @@ class Matcher:
         found: list[tuple[int, int, int]] = []
         crossing: list[tuple[int, int, int]] = []
         if self._automaton is not None:
-            found = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._automaton.iter(key)]
+            found = [(end - (v & _MASK) + 1, end + 1, v >> _SHIFT) for end, v in self._automaton.iter(key)]
             if not self.overlaps:
                 found, crossing = _leftmost_longest(found, self._groups if self._crossing else None)
                 found += crossing
         extra = bool(crossing)
         if self._globs is not None:
-            globs = [(end - length + 1, end + 1, gid) for end, (length, gid) in self._globs.iter(key)]
+            globs = [(end - (v & _MASK) + 1, end + 1, v >> _SHIFT) for end, v in self._globs.iter(key)]
             breaks = {d - i for i, d in enumerate(dropped)}  # key positions where a space or quote was
             found += [(s, _ascii_end(key, e, breaks) if gid in self._ascii_tail else e, gid) for s, e, gid in globs]
             extra = extra or bool(globs)
@@ -223,6 +355,65 @@ class Matcher:
         return False
 
 
+_SEP = "\x00"  # joins the paragraphs of a batch; not a quote or space, and in no lexicon key
+_PAD = np.zeros(1, dtype=_INDEX)
+
+
+def _char_flags(chars: str) -> np.ndarray:
+    """A lookup table over code points: True for ``chars``."""
+    table = np.zeros(0x110000, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+_OPEN = _char_flags(OPEN_QUOTES)
+_CLOSE = _char_flags(CLOSE_QUOTES)
+
+
+class _Batch:
+    """The texts of a batch joined by ``_SEP``, keyed as ``match_text`` keys one text, and their offsets."""
+
+    def __init__(self, bodies: Sequence[MappedText]) -> None:
+        self.bodies = bodies
+        self.texts = [body.text for body in bodies]
+        self.joined = _SEP.join(self.texts)
+        lengths = [len(t) for t in self.texts]
+        self.starts_list = [0] * len(lengths)
+        for i in range(1, len(lengths)):
+            self.starts_list[i] = self.starts_list[i - 1] + lengths[i - 1] + 1
+        arrays: list[np.ndarray] = []
+        for body in bodies:
+            arrays += (body.offsets, _PAD)
+        self.offsets = np.concatenate(arrays)
+        self.dropped = [m.start() for m in _DROP_RE.finditer(self.joined)]
+        self.key = _DROP_RE.sub("", self.joined) if self.dropped else self.joined
+        # key index k sits at text index k + (number of dropped characters before it)
+        self.shifts = [d - i for i, d in enumerate(self.dropped)] if self.dropped else None
+        self._lengths = lengths
+        self.extra_flags = np.zeros(len(lengths), dtype=bool)
+
+    @functools.cached_property
+    def starts(self) -> np.ndarray:
+        return np.array(self.starts_list, dtype=np.int64)
+
+    @functools.cached_property
+    def shifts_array(self) -> np.ndarray:
+        return np.array(self.shifts, dtype=np.int64)
+
+    @functools.cached_property
+    def codepoints(self) -> np.ndarray:
+        """Code points of the joined text and one more 0, so ``end`` (one past a match) can always be looked up."""
+        return np.frombuffer((self.joined + _SEP).encode("utf-32-le"), dtype=np.uint32).astype(np.intp)
+
+    def has_key(self, par: int) -> bool:
+        """Whether the paragraph keeps any character once quotes and spaces are dropped (``match_text``'s test)."""
+        if not self.dropped:
+            return self._lengths[par] > 0
+        start = self.starts_list[par]
+        end = start + self._lengths[par]
+        return bisect_right(self.dropped, end - 1) - bisect_right(self.dropped, start - 1) < self._lengths[par]
+
+
 def _exclude_pattern(context: str):  # noqa: ANN202 - a compiled pattern (re or regex)
     """An exclude context as a pattern over the normalized text; literal ones see through quotes and spaces."""
     if is_regex(context):
@@ -246,6 +437,39 @@ def _ascii_end(key: str, end: int, breaks: set[int]) -> int:
     while end < len(key) and end not in breaks and key[end].isascii() and key[end].isalnum():
         end += 1
     return end
+
+
+_SHIFT = 16  # automaton value = group << _SHIFT | key length
+_MASK = (1 << _SHIFT) - 1
+
+
+def _hit_array(automaton: object, key: str) -> np.ndarray:
+    """Every match of the automaton in ``key`` as rows (start, end, group, 0), made in C but for the list."""
+    found = np.array(list(automaton.iter(key)), dtype=np.int64).reshape(-1, 2)
+    rows = np.zeros((len(found), 4), dtype=np.int64)
+    rows[:, 1] = found[:, 0] + 1
+    rows[:, 0] = rows[:, 1] - (found[:, 1] & _MASK)
+    rows[:, 2] = found[:, 1] >> _SHIFT
+    return rows
+
+
+def _leftmost_longest_rows(rows: np.ndarray, groups: list[tuple[int, ...]] | None) -> tuple[list[int], list[int]]:
+    """``_leftmost_longest`` on hit rows: the indexes of the chosen hits and of the crossing ones, in order."""
+    order = np.lexsort((-rows[:, 1], rows[:, 0])).tolist()
+    starts, ends, gids = rows[:, 0].tolist(), rows[:, 1].tolist(), rows[:, 2].tolist()
+    chosen: list[int] = []
+    crossing: list[int] = []
+    pos, last, taken = 0, -1, -1
+    for i in order:
+        s = starts[i]
+        if s >= pos:
+            chosen.append(i)
+            pos, last = ends[i], i
+        elif (groups is not None and ends[i] > pos and pos - s >= MIN_CROSSING and s != taken
+              and s > starts[last] and not set(groups[gids[i]]) & set(groups[gids[last]])):
+            crossing.append(i)
+            taken = s
+    return chosen, crossing
 
 
 def _leftmost_longest(hits: list[tuple[int, int, int]], groups: list[tuple[int, ...]] | None = None
@@ -345,29 +569,3 @@ def _balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     elif closes > opens and start > 0 and text[start - 1] in OPEN_QUOTES:
         start -= 1
     return start, end
-
-
-def kwic(term: str, mapped: MappedText, raw: str, lexicon: Lexicon | None = None,
-         width: int = 20) -> list[dict[str, object]]:
-    """Keyword in context: every occurrence of ``term`` (a lexicon phrase: any of its forms; a glob; a regex).
-
-    Contexts come from ``raw`` with whitespace shown as one space; start/end index ``raw``.
-    ``policytag.kwic`` has the whole tool (several patterns, categories, tagged files).
-    """
-    from .kwic import kwic_lexicon, kwic_rows
-
-    matcher = Matcher(kwic_lexicon([term], lexicon))
-    keys = ("start", "end", "left", "match", "right", "canonical", "quoted")
-    return [{k: row[k] for k in keys} for row in kwic_rows(matcher, mapped, raw, width, 0)]
-
-
-def _flat(s: str) -> str:
-    return " ".join(s.split())
-
-
-def _tail(raw: str, pos: int, width: int) -> str:
-    return _flat(raw[max(0, pos - width) : pos])
-
-
-def _head(raw: str, pos: int, width: int) -> str:
-    return _flat(raw[pos : pos + width])

@@ -26,6 +26,7 @@ Steps, in order (each one keeps the offset map):
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 import unicodedata
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .record import MappedText
+from .record import _INDEX, MappedText
 
 DEFAULTS: dict[str, Any] = {"opencc": "t2s", "halfwidth": True, "strip_pinyin": True}
 
@@ -99,26 +100,48 @@ def _codepoints(text: str) -> np.ndarray:
 
 
 def _from_codepoints(cps: np.ndarray) -> str:
-    return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+    # decoded from the array's own buffer: no bytes copy of a long text
+    return codecs.utf_32_le_decode(np.ascontiguousarray(cps, dtype=np.uint32), "surrogatepass", True)[0]
+
+
+_MAP_CHUNK = 1 << 20  # characters mapped at once: a long document never needs many copies of itself
 
 
 def map_characters(raw: str, halfwidth: bool = True) -> MappedText:
     """Step 1: line breaks, invisible characters, spaces, full-width letters/digits, radicals."""
     if not raw:
         return MappedText.identity("")
-    cps = _codepoints(raw)
-    bmp = cps < 0x10000
-    mapped = np.where(bmp, _table(halfwidth)[np.where(bmp, cps, 0)], cps)
-    supplement = (cps >= _COMPAT_SUPPLEMENT.start) & (cps < _COMPAT_SUPPLEMENT.stop)
-    if supplement.any():
-        mapped[supplement] = _supplement_table()[cps[supplement] - _COMPAT_SUPPLEMENT.start]
+    table = _table(halfwidth)
+    n = len(raw)
+    offsets = np.empty(n, dtype=_INDEX)
+    texts: list[str] = []
+    used = 0
+    for start in range(0, n, _MAP_CHUNK):
+        end = min(start + _MAP_CHUNK, n)
+        # one character more, so a \r that ends the block sees the \n after it
+        text, kept = _map_block(raw[start : end + 1], table, end - start)
+        texts.append(text)
+        offsets[used : used + len(kept)] = kept + start
+        used += len(kept)
+    return MappedText("".join(texts), offsets[:used] if used < n else offsets)
+
+
+def _map_block(piece: str, table: np.ndarray, size: int) -> tuple[str, np.ndarray]:
+    """The first ``size`` characters of ``piece`` mapped, and the indexes (in ``piece``) of those kept."""
+    cps = _codepoints(piece)
+    mapped = table[cps & np.uint32(0xFFFF)]
+    outside = cps >= 0x10000  # outside the BMP: kept as they are, but for the compatibility supplement
+    if outside.any():
+        mapped[outside] = cps[outside]
+        supplement = outside & (cps >= _COMPAT_SUPPLEMENT.start) & (cps < _COMPAT_SUPPLEMENT.stop)
+        if supplement.any():
+            mapped[supplement] = _supplement_table()[cps[supplement] - _COMPAT_SUPPLEMENT.start]
     keep = mapped != _DELETE
-    crlf = np.zeros(len(cps), dtype=bool)
-    crlf[:-1] = (cps[:-1] == 0x0D) & (cps[1:] == 0x0A)
-    keep &= ~crlf
+    keep[:-1] &= ~((cps[:-1] == 0x0D) & (cps[1:] == 0x0A))  # the \r of \r\n
+    mapped, keep = mapped[:size], keep[:size]
     if keep.all():
-        return MappedText(_from_codepoints(mapped), np.arange(len(cps), dtype=np.int64))
-    return MappedText(_from_codepoints(mapped[keep]), np.flatnonzero(keep).astype(np.int64))
+        return _from_codepoints(mapped), np.arange(size, dtype=_INDEX)
+    return _from_codepoints(mapped[keep]), np.flatnonzero(keep).astype(_INDEX)
 
 
 # ---------------------------------------------------------------------------- pinyin glosses
@@ -245,7 +268,7 @@ def _convert_aligned(piece: str, convert: Callable[[str], str], level: int = 0) 
         sub, sub_index = _convert_aligned(piece[start:end], convert, level + 1)
         texts.append(sub)
         index.append(np.arange(start, end) if sub_index is None else sub_index + start)
-    return "".join(texts), np.concatenate(index).astype(np.int64)
+    return "".join(texts), np.concatenate(index).astype(_INDEX)
 
 
 def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int = _CHUNK) -> MappedText:

@@ -382,8 +382,9 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
     fmt = _format_of(name, data)
     meta: dict[str, Any] = {"bytes": len(data)}
     ocr_spans: list[tuple[int, int, float]] = []
-    if not data.strip():
+    if not data or data.isspace():  # (data.strip() would copy a long file)
         raise InputError(name, "empty file" if not data else "empty file (only whitespace)")
+    doc_id = make_doc_id(name, data)
     if fmt == "docx":
         raw = _read_docx(data, name)
     elif fmt in ("doc", "wps"):
@@ -407,10 +408,11 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
         raw = _read_html(data, name)
     else:
         raw, meta["encoding"] = decode_text(data, name, settings.get("default_encoding") or "utf-8")
+    del data  # the file's bytes go before normalizing (read_path hands them over): a long text's peak is smaller
     norm = normalize(raw, settings)
     if not norm.text.strip():
         raise InputError(name, "empty document (no text, only whitespace or invisible characters)")
-    return Document(path=name, doc_id=make_doc_id(name, data), raw=raw, norm=norm, meta=meta, source_format=fmt,
+    return Document(path=name, doc_id=doc_id, raw=raw, norm=norm, meta=meta, source_format=fmt,
                     ocr=ocr_spans)
 
 
@@ -418,8 +420,7 @@ def read_path(path: str | Path, config: dict[str, Any] | None = None) -> Documen
     """Read one file (``-`` reads standard input)."""
     if str(path) == "-":
         return read_stdin(config)
-    data = _read_file(str(path))
-    return read_bytes(data, str(path), config)
+    return read_bytes(_read_file(str(path)), str(path), config)  # no reference kept here to the bytes
 
 
 def read_stdin(config: dict[str, Any] | None = None) -> Document:

@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
-_INDEX = np.int64
+# Offsets into one document's text: int32 halves the memory of a long document (a document is refused
+# long before 2**31 characters).
+_INDEX = np.int32
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class MappedText:
     """
 
     text: str
-    offsets: np.ndarray  # int64, len(text); offsets[i] = original index of text[i]
+    offsets: np.ndarray  # integers (int32), len(text); offsets[i] = original index of text[i]
 
     @classmethod
     def identity(cls, text: str, base: int = 0) -> MappedText:
@@ -125,6 +127,15 @@ class Term:
         return out
 
 
+def _term_dict(t: Term) -> dict[str, Any]:
+    """``Term.to_dict`` inlined: a record's terms are most of its fields."""
+    if t.dictionary:
+        return {"term": t.term, "canonical": t.canonical, "category": t.category, "quoted": t.quoted,
+                "start": t.start, "end": t.end, "dictionary": t.dictionary}
+    return {"term": t.term, "canonical": t.canonical, "category": t.category, "quoted": t.quoted,
+            "start": t.start, "end": t.end}
+
+
 @dataclass
 class Paragraph:
     """One paragraph as a careful reader sees it; later stages fill the rest."""
@@ -175,7 +186,7 @@ class Paragraph:
         if annotations:
             out["labels"] = list(self.labels)
             out["scores"] = {k: round(float(v), 4) for k, v in self.scores.items()}
-            out["terms"] = [t.to_dict() for t in self.terms]
+            out["terms"] = [_term_dict(t) for t in self.terms]
         if self.tokens is not None:  # only when tokenizing was asked for (tag --tokens)
             out["tokens"] = list(self.tokens)
         return out

@@ -25,6 +25,8 @@ Everything is linear in the input; per-character work is done by ``str`` and
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,11 +164,19 @@ def _ends_open(s: str) -> bool:
 
 
 # ---------------------------------------------------------------- 1. lines
-def _parse_lines(text: str) -> list[_Line]:
-    lines: list[_Line] = []
+def _split_lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")`` one line at a time: a long document's lines never all exist as strings."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
     gap = 0
     pos = 0
-    for raw_line in text.split("\n"):
+    for raw_line in _split_lines(text) if lazy else text.split("\n"):
         line_start, pos = pos, pos + len(raw_line) + 1
         content = raw_line.strip(_SPACE + "\r\f\v")
         if not content or (len(content) <= 20 and _PAGE_LINE.fullmatch(content)):
@@ -194,9 +204,8 @@ def _parse_lines(text: str) -> list[_Line]:
             gap += 1
             continue
         line.md, line.bullet = md, bullet
-        lines.append(line)
+        yield line
         gap = 0
-    return lines
 
 
 def _make_line(content: str, start: int, end: int, width: float, indent: bool, gap: int) -> _Line:
@@ -266,22 +275,29 @@ class _Layout:
     full_line: float
     heading_max: float
     line_width: float  # typical width of a full line (upper quartile)
+    count: int = 0  # lines in the document
 
 
-def _layout(lines: list[_Line], s: dict[str, Any]) -> _Layout:
-    n = len(lines)
-    if n == 0:
-        return _Layout(False, False, False, s["full_line"], s["heading_max"], 0.0)
+def _layout(lines: Iterable[_Line], s: dict[str, Any]) -> _Layout:
+    """The document's layout from one pass over its lines (which need not all exist at once)."""
     open_lines = term_lines = term_gap = indented = 0
-    for i, ln in enumerate(lines):
+    widths: list[float] = []
+    it = iter(lines)
+    ln = next(it, None)
+    while ln is not None:
         indented += ln.indent
-        nxt = lines[i + 1] if i + 1 < n else None
+        widths.append(ln.width)
+        nxt = next(it, None)
         if _ends_sentence(ln.text):
             term_lines += 1
             term_gap += bool(nxt is None or nxt.gap)
         elif nxt is not None and nxt.gap == 0 and not (nxt.bullet or nxt.md or nxt.numbered):
             open_lines += 1
-    widths = sorted(ln.width for ln in lines)
+        ln = nxt
+    n = len(widths)
+    if n == 0:
+        return _Layout(False, False, False, s["full_line"], s["heading_max"], 0.0)
+    widths.sort()
     wrapped = open_lines >= s["wrap_ratio"] * n and widths[n // 2] <= s["wrap_max_width"] and n >= 4
     return _Layout(
         wrapped=wrapped,
@@ -291,6 +307,7 @@ def _layout(lines: list[_Line], s: dict[str, Any]) -> _Layout:
         full_line=s["full_line"],
         heading_max=s["heading_max"],
         line_width=widths[(3 * n) // 4],
+        count=n,
     )
 
 
@@ -370,17 +387,48 @@ def _joins(p: _Para, lines: list[_Line], i: int, layout: _Layout) -> bool:
     return has_comma and (len(p.lines) >= 2 or a.width >= layout.full_line * layout.line_width)
 
 
-def _join_lines(lines: list[_Line], layout: _Layout) -> list[_Para]:
-    paras: list[_Para] = []
+def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
+    """Paragraphs, each handed on when the next one starts; ``lines`` may be a ``_LineWindow``."""
     cur: _Para | None = None
-    for i, ln in enumerate(lines):
+    for i in range(len(lines)):
+        ln = lines[i]
         if cur is not None and _joins(cur, lines, i, layout):
             cur.pieces.extend(ln.pieces)
             cur.lines.append(ln)
             continue
+        if cur is not None:
+            yield cur
         cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole)
-        paras.append(cur)
-    return paras
+    if cur is not None:
+        yield cur
+
+
+class _LineWindow:
+    """A long document's lines parsed again, one at a time, keeping only those around the latest one asked
+    for: joining looks at most ``_REACH`` lines back or ahead (``_joins``, ``_local_width``)."""
+
+    def __init__(self, text: str, count: int) -> None:
+        self._lines = _parse_lines(text, lazy=True)
+        self._count = count
+        self._kept: deque[_Line] = deque()
+        self._first = 0  # index of self._kept[0]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i: int) -> _Line:
+        while i >= self._first + len(self._kept):
+            self._kept.append(next(self._lines))
+            if len(self._kept) > 4 * _REACH:
+                self._kept.popleft()
+                self._first += 1
+        if i < self._first:
+            raise IndexError(f"line {i} is no longer kept (window starts at {self._first})")
+        return self._kept[i - self._first]
+
+
+_REACH = 4  # lines around line i that joining reads: i-1 .. i+1, and 3 more each way for widths
+STREAM_CHARS = 1 << 20  # documents longer than this are cut with their lines parsed twice, never all kept
 
 
 def _mapped(norm: MappedText, pieces: list[tuple[int, int]]) -> MappedText:
@@ -473,16 +521,25 @@ def _is_front_matter(text: str) -> bool:
 # ---------------------------------------------------------------- public API
 def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragraph]:
     """Cut ``doc`` into paragraphs; every ``Paragraph.body`` offset indexes ``doc.raw``."""
+    return list(iter_segment(doc, config))
+
+
+def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterator[Paragraph]:
+    """``segment`` one paragraph at a time, so a long document's paragraphs need not all exist at once."""
     from .meta import merged_meta
 
     s = _settings(config)
     meta = merged_meta(doc)
     norm = doc.norm if doc.norm is not None else MappedText.identity(doc.raw)
-    lines = _parse_lines(norm.text)
-    layout = _layout(lines, s)
+    if len(norm.text) > STREAM_CHARS:  # a long document: the lines are parsed twice rather than all kept
+        layout = _layout(_parse_lines(norm.text, lazy=True), s)
+        lines: Sequence[_Line] = _LineWindow(norm.text, layout.count)
+    else:
+        lines = list(_parse_lines(norm.text))
+        layout = _layout(lines, s)
     paras = _join_lines(lines, layout)
 
-    out: list[Paragraph] = []
+    count = 0
     stack: list[tuple[str, str]] = []
     period: str | None = None
     seen_review = False
@@ -498,7 +555,8 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
         if not heading:
             bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
             for part in bodies:
-                out.append(_paragraph(doc, meta, len(out), part, stack, False, glossary, period))
+                yield _marked(doc, _paragraph(doc, meta, count, part, stack, False, glossary, period))
+                count += 1
             body_started = body_started or _ends_sentence(text)
             continue
         kind = _period_kind(text)
@@ -523,12 +581,16 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
         else:
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
-        out.append(_paragraph(doc, meta, len(out), body, parents, True, glossary, None if glossary else period))
+        yield _marked(doc, _paragraph(doc, meta, count, body, parents, True, glossary, None if glossary else period))
+        count += 1
+
+
+def _marked(doc: Document, paragraph: Paragraph) -> Paragraph:
     if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
         from .ocr import mark_paragraphs
 
-        mark_paragraphs(out, doc.ocr)
-    return out
+        mark_paragraphs([paragraph], doc.ocr)
+    return paragraph
 
 
 def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str, str]]:
@@ -549,13 +611,17 @@ def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")
 
 
-def split_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
+def split_sentences(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
     """Sentences (cut after 。！？； and their half-width forms) as Paragraph records.
 
     Offsets are kept; ``index`` counts sentences within the document and
     ``extra["paragraph"]`` is the index of the paragraph the sentence came from.
     """
-    out: list[Paragraph] = []
+    return list(iter_sentences(paragraphs))
+
+
+def iter_sentences(paragraphs: Iterable[Paragraph]) -> Iterator[Paragraph]:
+    """``split_sentences`` one sentence at a time."""
     counters: dict[str, int] = {}
     for p in paragraphs:
         for m in _SENTENCE.finditer(p.body.text):
@@ -566,9 +632,8 @@ def split_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
                 continue
             n = counters.get(p.doc_id, 0)
             counters[p.doc_id] = n + 1
-            out.append(Paragraph(
+            yield Paragraph(
                 doc_id=p.doc_id, path=p.path, index=n, body=part, section=list(p.section),
                 is_heading=p.is_heading, is_glossary=p.is_glossary, period=p.period, meta=p.meta,
                 extra={**p.extra, "paragraph": p.index},
-            ))
-    return out
+            )

@@ -23,6 +23,7 @@ before normalization.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from .config import Config, load_config
 from .errors import InputError
 from .record import Document, Paragraph
 
+DEFAULT_BATCH = 1024  # paragraphs per batch when the config does not say
 TEXT_NAME = "<text>"  # the ``path`` of a document given as a string
 _MAX_PATH = 4096
 
@@ -117,21 +119,39 @@ class Tagger:
         return read_bytes(text.encode("utf-8"), name, self.config)
 
     def segment(self, doc: Document) -> list[Paragraph]:
-        from .segment import segment, split_sentences
+        return list(self.paragraphs(doc))
 
-        paragraphs = segment(doc, self.config)
+    def paragraphs(self, doc: Document) -> Iterator[Paragraph]:
+        """The paragraphs (or sentences) of ``doc``, cut one at a time."""
+        from .segment import iter_segment, iter_sentences
+
+        paragraphs = iter_segment(doc, self.config)
         if self.config["segment"].get("unit", "paragraph") == "sentence":
-            paragraphs = split_sentences(paragraphs)
+            paragraphs = iter_sentences(paragraphs)
         return paragraphs
 
-    def annotate(self, paragraphs: list[Paragraph]) -> list[Paragraph]:
+    @property
+    def batch_size(self) -> int:
+        """Paragraphs matched and classified together (``[output] batch_size``)."""
+        return int(self.config["output"].get("batch_size", DEFAULT_BATCH))
+
+    def annotate(self, paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
         """Tokenize (when asked), match and classify paragraphs already cut."""
+        return [p for batch in self.annotate_batches(paragraphs) for p in batch]
+
+    def annotate_batches(self, paragraphs: Iterable[Paragraph]) -> Iterator[list[Paragraph]]:
+        """``annotate`` in batches of ``batch_size`` paragraphs, each done as soon as it is full."""
+        it = iter(paragraphs)
+        while batch := list(itertools.islice(it, self.batch_size)):
+            yield self.annotate_batch(batch)
+
+    def annotate_batch(self, batch: list[Paragraph]) -> list[Paragraph]:
+        """One batch (paragraphs of one document or of many): one matcher pass, one classifier call."""
         if self.config["output"].get("tokens", False):
-            for p in paragraphs:
+            for p in batch:
                 p.tokens = self.tokenizer.tokenize(p.text)
-        for p in paragraphs:
-            self.matcher(p)
-        return list(self.classifier.pipe(paragraphs))
+        self.matcher.match_batch(batch)
+        return self.classifier.annotate_batch(batch)
 
     # -- entry points ---------------------------------------------------------
     def tag_document(self, doc: Document) -> list[Paragraph]:

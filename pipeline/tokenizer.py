@@ -44,8 +44,7 @@ def lexicon_words(lexicon: Lexicon | None) -> list[str]:
     """Every form of the lexicon that a segmenter can hold as one word (no quotes, no punctuation)."""
     if lexicon is None:
         return []
-    from .lexicon import QUOTES, SPACES
-    from .match import simplify_forms
+    from .lexicon import QUOTES, SPACES, simplify_forms
 
     table = {ord(c): None for c in QUOTES + SPACES}
     forms = simplify_forms([f.translate(table) for e in lexicon for f in e.literal_forms])

@@ -319,7 +319,7 @@ def oof_probabilities(X, Y: np.ndarray, groups: Sequence[str], params: dict[str,
 def fit_classifier(model: FunctionClassifier, X: Texts, Y: Sequence[Sequence[str]],
                    groups: Sequence[str] | None = None, labels: Sequence[str] | None = None,
                    tune_mask: Sequence[bool] | None = None) -> FunctionClassifier:
-    """``FunctionClassifier.fit``: weights on all rows, thresholds from grouped out-of-fold probabilities.
+    """Fit ``model`` (its parameters): weights on all rows, thresholds from grouped out-of-fold probabilities.
 
     ``tune_mask`` picks the rows thresholds are tuned on (default all): written or
     weakly labeled rows help the weights but should not set the cut-offs for real text.

@@ -667,6 +667,7 @@ class Checkpoint:
             self._index.flush()
         self._records = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         self._end = os.fstat(self._records).st_size
+        self._parts: dict[str, list[int]] = {}  # source -> [start, end, records] written before it finished
 
     def _reopen(self) -> None:
         """Read the finished inputs; cut the index back to its last whole line."""
@@ -711,22 +712,49 @@ class Checkpoint:
         self.counts[source] = n
         self.blocks[source] = block
 
-    def add(self, source: str, block: bytes, errors: list[str], digest: str | None = None) -> int:
-        """Record one finished input: its records (a block made by ``encode``), its row problems and the
-        ``digest`` of its content (``file_digest``, taken before it was read), which ``--resume`` compares.
-
-        Returns the number of records.
-        """
+    def _append(self, block: bytes) -> int:
+        """Append to the records file; returns where the block starts."""
         start = self._end
         view = memoryview(block)
         while view:
             view = view[os.write(self._records, view):]
         self._end = start + len(block)
-        n = block.count(b"\n")
-        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": self._end, "sha256": digest}
+        return start
+
+    def add_part(self, source: str, block: bytes) -> None:
+        """Records of an input not finished yet (a batch of a long document): on disk at once, but they count
+        only once ``add`` finishes the input. An input's parts lie together: no other input's come between."""
+        part = self._parts.get(source)
+        if part is not None and part[1] != self._end:
+            raise ValueError(f"records of {source} would not lie together in the checkpoint")
+        start = self._append(block)
+        if part is None:
+            part = self._parts[source] = [start, start, 0]
+        part[1] = self._end
+        part[2] += block.count(b"\n")
+
+    def drop_parts(self, source: str) -> None:
+        """Forget the parts of an input that failed: no index line ever points to them."""
+        self._parts.pop(source, None)
+
+    def add(self, source: str, block: bytes, errors: list[str], digest: str | None = None) -> int:
+        """Record one finished input: its records (a block made by ``encode``; with ``add_part`` before, the
+        rest of them), its row problems and the ``digest`` of its content (``file_digest``, taken before it
+        was read), which ``--resume`` compares.
+
+        Returns the number of records.
+        """
+        part = self._parts.pop(source, None)
+        if part is not None and block and part[1] != self._end:
+            raise ValueError(f"records of {source} would not lie together in the checkpoint")
+        start = self._append(block)
+        end, n = self._end, block.count(b"\n")
+        if part is not None:  # later inputs' parts may already follow: the input ends where its records end
+            start, end, n = part[0], (self._end if block else part[1]), n + part[2]
+        entry = {"source": source, "n": n, "errors": errors, "start": start, "end": end, "sha256": digest}
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
-        self._note(source, n, errors, (start, self._end))
+        self._note(source, n, errors, (start, end))
         self.digests[source] = digest
         return n
 
@@ -746,12 +774,22 @@ class Checkpoint:
         """Where the blocks of ``sources`` are, in that order (default: the order they were added)."""
         return [self.blocks[s] for s in (self.done if sources is None else sources) if s in self.blocks]
 
-    def read_blocks(self, sources: list[str] | None = None) -> Iterator[bytes]:
-        """The stored blocks of ``sources`` (those finished), in that order."""
+    def read_blocks(self, sources: list[str] | None = None, chunk: int = 1 << 22) -> Iterator[bytes]:
+        """The stored records of ``sources`` (those finished), in that order, as blocks of whole lines of
+        about ``chunk`` bytes at most (a longer line comes whole): a long document is never read at once."""
         with open(self.path, "rb") as fh:
             for start, end in self._ranges(sources):
                 fh.seek(start)
-                yield fh.read(end - start)
+                left, rest = end - start, b""
+                while left > 0:
+                    more = fh.read(min(chunk, left))
+                    if not more:  # the file is shorter than its index says: nothing more to read
+                        break
+                    data, left = rest + more, left - len(more)
+                    cut = data.rfind(b"\n") + 1 if left > 0 else len(data)
+                    if cut:
+                        yield data[:cut]
+                    rest = data[cut:]
 
     def move_to(self, output: str | Path, sources: list[str]) -> None:
         """Make the jsonl ``output`` from the blocks of ``sources``, in that order; atomic."""

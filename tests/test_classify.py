@@ -13,6 +13,7 @@ import pytest
 from policytag.classify import Classifier, FunctionClassifier, featurize, load_model, sentence_spans
 from policytag.errors import ConfigError
 from policytag.record import MappedText, Paragraph
+from policytag.train import fit_classifier
 
 LABELS = ["监督", "立法", "代表工作", "自身建设", "决定任免"]
 # Small labeled paragraphs written for the tests (not taken from any real report).
@@ -48,8 +49,8 @@ def rows(reports: int = 4) -> list[dict]:
 @pytest.fixture(scope="module")
 def fitted() -> FunctionClassifier:
     data = rows()
-    return FunctionClassifier(seed=0).fit([r["text"] for r in data], [r["labels"] for r in data],
-                                          groups=[r["doc"] for r in data], labels=LABELS)
+    return fit_classifier(FunctionClassifier(seed=0), [r["text"] for r in data], [r["labels"] for r in data],
+                          groups=[r["doc"] for r in data], labels=LABELS)
 
 
 def test_recovers_labels_of_new_paragraphs(fitted: FunctionClassifier) -> None:
@@ -90,8 +91,8 @@ def test_save_load_round_trip(fitted: FunctionClassifier, tmp_path: Path) -> Non
 def test_same_seed_same_weights(tmp_path: Path) -> None:
     data = rows()
     for name in ("a", "b"):
-        FunctionClassifier(seed=3).fit([r["text"] for r in data], [r["labels"] for r in data],
-                                       groups=[r["doc"] for r in data]).save(tmp_path / name)
+        fit_classifier(FunctionClassifier(seed=3), [r["text"] for r in data], [r["labels"] for r in data],
+                       groups=[r["doc"] for r in data]).save(tmp_path / name)
     assert (tmp_path / "a" / "weights.npz").read_bytes() == (tmp_path / "b" / "weights.npz").read_bytes()
 
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policytag.kwic import kwic
 from policytag.lexicon import Entry, Lexicon, load_lexicon
-from policytag.match import Matcher, kwic
+from policytag.match import Matcher
 from policytag.record import MappedText, Paragraph
 
 

@@ -84,19 +84,19 @@ def test_sigterm_keeps_whole_documents_and_resume_matches_an_uninterrupted_run(t
 
 
 def _interrupt_at(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
-    """Make the n-th document raise KeyboardInterrupt, as Ctrl-C would."""
-    import policytag.batch as batch
+    """Make reading the n-th document raise KeyboardInterrupt, as Ctrl-C would."""
+    from policytag.tagger import Tagger
 
-    real = batch.tag_one
+    real = Tagger.read
     calls = {"n": 0}
 
-    def tag_one(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def read(self, source):  # noqa: ANN001, ANN202
         calls["n"] += 1
         if calls["n"] == n:
             raise KeyboardInterrupt
-        return real(*args, **kwargs)
+        return real(self, source)
 
-    monkeypatch.setattr(batch, "tag_one", tag_one)
+    monkeypatch.setattr(Tagger, "read", read)
 
 
 def _table(path: Path) -> list[dict]:

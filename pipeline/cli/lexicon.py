@@ -203,8 +203,9 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
       policytag lexicon discover reports/ -o candidates.yaml -n 50
       policytag lexicon discover reports/ --lexicon mine.yaml --near 营商环境
     """
-    from ..lexicon import candidates_yaml, document_year, load_lexicon
-    from ..lexicon import discover as run_discover
+    from ..discover import candidates_yaml, document_year
+    from ..discover import discover as run_discover
+    from ..lexicon import load_lexicon
     from ..write import open_output
 
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": list(lexicon_files) or None})
