@@ -1,12 +1,15 @@
 """The naive baseline: the script a user would write without policytag.
 
-    .venv/bin/python bench/baseline.py CORPUS_DIR -o out.jsonl [--data ../shared/data]
+    .venv/bin/python bench/baseline.py CORPUS_DIR -o out.jsonl [--data ../shared/data] [--terms FILE]
 
-jieba.lcut on every line, ``term in text`` for every canonical form and variant of
-lexicons/policy_terms.yaml, and a scikit-learn TF-IDF (on the jieba words) +
-one-vs-rest LogisticRegression trained on the labeled paragraphs of /work/shared/data.
-bench/run.py imports it and times it in the same run as ``policytag tag``, so the
-ratio between the two never depends on a number measured elsewhere.
+jieba.lcut on every line, ``term in text`` for every term form the tagger matches, and a
+scikit-learn TF-IDF (on the jieba words) + one-vs-rest LogisticRegression trained on the
+labeled paragraphs of /work/shared/data. ``--terms FILE`` (one form a line) is the list
+bench/run.py writes from policytag's own loaded lexicon, so both match the same terms
+(``re:`` forms are searched with the ``regex`` module, as the tagger does); without it the
+forms are read from lexicons/policy_terms.yaml. bench/run.py runs this file as a subprocess,
+set-up included (imports, jieba's dictionary, training), paired with ``policytag tag``
+runs in the same benchmark run, and takes its CPU seconds: what a user's script costs.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 
 def load_terms(path: Path = LEXICON) -> list[str]:
-    """Every canonical form and variant of the lexicon, as a plain list."""
+    """Every canonical form and variant of the lexicon, as a plain list (``.txt``: one form a line)."""
+    if path.suffix == ".txt":
+        return [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     terms = []
     for e in entries:
@@ -51,7 +56,11 @@ class NaiveTagger:
         jieba.setLogLevel(60)
         jieba.initialize()  # build the dictionary now, so tagging time is tagging only
         self.jieba = jieba
-        self.terms = load_terms(lexicon)
+        forms = load_terms(lexicon)
+        self.terms = [t for t in forms if not t.startswith("re:")]
+        import regex
+
+        self.patterns = [(t, regex.compile(t[3:])) for t in forms if t.startswith("re:")]
         rows = [json.loads(line) for f in sorted(Path(data_dir).glob("*.jsonl"))
                 for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
         if not rows:
@@ -65,7 +74,8 @@ class NaiveTagger:
     def tag_text(self, text: str, name: str) -> list[dict]:
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         words = [self.jieba.lcut(ln) for ln in lines]
-        found = [[t for t in self.terms if t in ln] for ln in lines]
+        found = [[t for t in self.terms if t in ln] + [t for t, rx in self.patterns if rx.search(ln)]
+                 for ln in lines]
         if not lines:
             return []
         probs = self.model.predict_proba(self.vectorizer.transform([" ".join(w) for w in words]))
@@ -90,13 +100,14 @@ def main() -> int:
     ap.add_argument("corpus", type=Path, help="folder of .txt reports")
     ap.add_argument("-o", "--output", type=Path, required=True)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labeled paragraphs (*.jsonl)")
+    ap.add_argument("--terms", type=Path, default=LEXICON, help="term forms: a .txt (one a line) or a lexicon .yaml")
     args = ap.parse_args()
     files = sorted(args.corpus.rglob("*.txt"))
     if not files:
         print(f"baseline: no .txt files in {args.corpus}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    tagger = NaiveTagger(args.data)
+    tagger = NaiveTagger(args.data, args.terms)
     t1 = time.perf_counter()
     n = tagger.tag_files(files, args.output)
     t2 = time.perf_counter()

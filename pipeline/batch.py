@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import Config
-from .errors import InputError, PolicytagError
+from .errors import InputError, PolicytagError, notes_to_stderr
 
 # (source, records or the input's error); records are dicts, or with ``encoded=True`` one
 # block of JSON lines (``policytag.write.encode``)
@@ -53,6 +53,12 @@ def tag_one(source: str, config: Config, sidecar: dict[str, dict] | None = None,
 
     With ``encoded`` the records come back as one block of JSON lines (``policytag.write.encode``).
     """
+    with notes_to_stderr():  # a note (a paragraph cut ...) reaches the user from a worker process too
+        return _tag_one(source, config, sidecar, data, encoded)
+
+
+def _tag_one(source: str, config: Config, sidecar: dict[str, dict] | None, data: bytes | None,
+             encoded: bool) -> Result:
     tagger = _tagger_for(config)
     try:
         doc = _read(tagger, source, data)
@@ -96,10 +102,12 @@ def tag_many(
         for source in sources:
             yield tag_one(source, config, sidecar, encoded=encoded)
         return
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
     stdin = _stdin_bytes() if "-" in sources else None
-    parallel = Parallel(n_jobs=jobs, backend=None if backend == "dask" else backend, return_as="generator")
+    from .cpus import local_pool  # local workers exit when this process is gone (kill -9 included)
+
+    parallel = local_pool(jobs, backend)
     yield from parallel(delayed(tag_one)(s, config, sidecar, stdin if s == "-" else None, encoded) for s in sources)
 
 

@@ -66,12 +66,13 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # (lowest, highest) allowed, None = open; a float bound left open is written as a strict check below
 RANGES: dict[str, tuple[float | None, float | None]] = {
     "segment.min_chars": (0, None), "segment.wrap_ratio": (0, 1), "segment.wrap_max_width": (1, None),
-    "segment.full_line": (0, None), "segment.heading_max": (1, None),
+    "segment.full_line": (0, None), "segment.heading_max": (1, None), "segment.max_paragraph_chars": (0, None),
     "classify.default_threshold": (0, 1), "classify.ngram_max": (1, 6), "classify.hash_bits": (8, 24),
     "classify.lexicon_weight": (0, None), "classify.section_weight": (0, None),
     "classify.sentence_min_chars": (1, None),
     "output.jobs": (1, None), "output.batch_size": (1, 1_000_000),
     "stats.section_level": (0, None), "stats.top_terms": (1, None),
+    "read.max_document_mb": (1, None),
 }
 POSITIVE = ("classify.C",)
 # Keys that take one text value or a list of them (several lexicons: ["policy_terms.yaml", "mine.yml"]).

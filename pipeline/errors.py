@@ -6,7 +6,12 @@ failed (the rest are in the output), 2 usage or configuration error.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -53,6 +58,34 @@ class InputError(PolicytagError):
     def __reduce__(self) -> tuple:
         # Rebuilt from its fields, so the error survives the trip back from a worker process.
         return type(self), (self.source, self.message, self.line)
+
+
+class PolicytagNote(UserWarning):
+    """Something done to an input the user should know of (a paragraph cut ...); not an error.
+
+    Raised with ``warnings.warn``: the CLI prints it as one ``policytag: note:`` line.
+    """
+
+
+@contextlib.contextmanager
+def notes_to_stderr() -> Iterator[None]:
+    """``PolicytagNote`` warnings raised inside as ``policytag: note:`` lines on standard error.
+
+    The CLI routes warnings this way for its own process; worker processes (``--jobs``) do
+    not run the CLI, so ``batch.tag_one`` uses this. Other warnings are left as they were.
+    """
+    with warnings.catch_warnings():
+        previous = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+            if issubclass(category, PolicytagNote):
+                print(f"policytag: note: {printable(str(message))}", file=sys.stderr, flush=True)
+            else:
+                previous(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 class OutputError(PolicytagError):

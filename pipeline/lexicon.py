@@ -333,19 +333,25 @@ def lexicon_specs(spec: str | Path | Sequence[str | Path] | None) -> list[str]:
     return out
 
 
-def load_lexicon(spec: str | Path | Sequence[str | Path] | None = None) -> Lexicon:
+def load_lexicon(spec: str | Path | Sequence[str | Path] | None = None, cache: bool = True) -> Lexicon:
     """Load and validate one lexicon or several (``["a.yaml", "b.dic"]``, ``"+mine.yaml"``).
 
     Any format ``policytag.lexicon_formats`` reads. Any error is a ConfigError naming file and
     line; nothing is loaded then. Warnings and notes do not stop loading. This is the one way
     the program loads a lexicon (tag, match, train, kwic, discover, report's definitions, the
     spaCy components): one set of limits (size, no YAML anchors or aliases, bounded nesting)
-    and one set of errors, whoever asks.
+    and one set of errors, whoever asks. With ``cache`` a file parsed before is read from the
+    compiled-lexicon cache (``policytag.lexicon_cache``: keyed by the file's content hash).
     """
     lexicons = []
     for item in lexicon_specs(spec):
         path = lexicon_path(item)
-        lexicon, issues = read_lexicon(path)
+        if cache:
+            from .lexicon_cache import read_cached
+
+            lexicon, issues = read_cached(path, read_lexicon)
+        else:
+            lexicon, issues = read_lexicon(path)
         errors = errors_of(issues)
         if errors:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -62,9 +62,12 @@ _PLACE_IN_GREETING = re.compile(
     rf"受([{_HAN}]{{2,20}}?{_ADMIN})(?:第{_NUM}届)?(?:人民代表大会常务委员会|人大常委会)委托"
 )
 _UNIT = re.compile(rf"[{_HAN}]+{_ADMIN}")
-_HEAD_START = r"^\s*(?:#+\s*)?(?:[一二三四五六七八九十]、)?\s*(\d{4})\s*年的?\s*"
-_REVIEW_YEAR = re.compile(_HEAD_START + r"(?:主要)?\s*工作(?:回顾)?\s*$", re.M)
-_PLAN_YEAR = re.compile(_HEAD_START + r"(?:主要|工作)?\s*(?:任务|安排|建议|打算)\s*$", re.M)
+# A heading is one line: spaces only within it ([^\S\n]), and possessive (*+) so that a long run of
+# blank lines or spaces is scanned once, not once per position (\s* here was cubic in such runs).
+_SP = r"[^\S\n]*+"
+_HEAD_START = rf"^{_SP}(?:#+{_SP})?(?:[一二三四五六七八九十]、)?{_SP}(\d{{4}}){_SP}年的?{_SP}"
+_REVIEW_YEAR = re.compile(_HEAD_START + rf"(?:主要)?{_SP}工作(?:回顾)?{_SP}$", re.M)
+_PLAN_YEAR = re.compile(_HEAD_START + rf"(?:主要|工作)?{_SP}(?:任务|安排|建议|打算){_SP}$", re.M)
 _MARKUP = re.compile(r"^[#\s●■◆•\-*]+|\*\*")
 # Prefecture-level city reports talk about the counties under them; county-level ones do not.
 _PREFECTURE_HINTS = re.compile(r"县市区|县（市、区）|县\(市、区\)|县（市区）|县市两级|区县|各县|市县乡|市辖")

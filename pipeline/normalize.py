@@ -150,7 +150,9 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏ
 # A candidate: parentheses (half- or full-width) holding only latin letters, tone-marked
 # vowels, ü, spaces and apostrophes; it must follow a Han character (optionally one space).
 # The pattern starts at the parenthesis so the scan is fast; the Han check is done per match.
-_CANDIDATE = re.compile(rf"[(（][ \t]*([A-Za-züÜ{_TONED}'’ \t-]+?)[ \t]*[)）]")
+# One possessive run (*+) up to the closing parenthesis, stripped afterwards: a "(" followed by a long
+# run of letters or spaces and no ")" is scanned once (three competing quantifiers here were cubic).
+_CANDIDATE = re.compile(rf"[(（]([A-Za-züÜ{_TONED}'’ \t-]*+)[)）]")
 _IS_HAN = re.compile(f"[{_HAN}]")
 _SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
              r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|uai|uan|van|ian|iao|ai|ei|ao|ou|an|en|in|un|vn"
@@ -191,10 +193,13 @@ def pinyin_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every pinyin gloss in ``text``, parentheses included (and one space before)."""
     spans = []
     for m in _CANDIDATE.finditer(text):
+        content = m.group(1).strip(" \t")
+        if not content:
+            continue
         start = m.start()
         if start > 1 and text[start - 1] in " \t":
             start -= 1
-        if start > 0 and _IS_HAN.match(text, start - 1) and is_pinyin_gloss(m.group(1)):
+        if start > 0 and _IS_HAN.match(text, start - 1) and is_pinyin_gloss(content):
             spans.append((start, m.end()))
     return spans
 

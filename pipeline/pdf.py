@@ -38,7 +38,7 @@ MIN_TEXT = 10  # a page with fewer visible characters than this may be a scan wi
 PICTURE_SHARE = 0.3  # ... when pictures cover at least this share of it
 BAD_SHARE = 0.3  # a page whose text is at least this share implausible characters is broken
 MIN_DPI = 50  # rendering below this resolution makes OCR useless: refuse the page instead
-OCR_MODES = ("auto", "always", "never")
+OCR_MODES = ("auto", "always", "never")  # read.OCR_MODES checks the config with the same tuple
 
 
 @dataclass

@@ -26,12 +26,13 @@ import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, PolicytagNote, printable
 from .normalize import normalize
 from .office import OLE2, sniff
 from .record import Document, Paragraph
@@ -45,7 +46,7 @@ PRECUT_FORMATS = ("jsonl", "csv")
 # [read] settings the readers need, for callers that pass no config (the shipped config has them too)
 READ_DEFAULTS: dict[str, Any] = {"ocr": "auto", "max_pages": 1000, "ocr_max_pages": 200,
                                  "max_image_pixels": 100_000_000, "ocr_dpi": 200, "ocr_threads": 1,
-                                 "office_timeout": 120}
+                                 "office_timeout": 120, "max_document_mb": 200}
 
 # Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark).
 _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -55,13 +56,12 @@ _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030",
               "big5": "cp950", "cp950": "cp950"}
 _DETECT_BYTES = 1 << 20  # charset-normalizer looks at this much; the whole file is then decoded strictly
+OCR_MODES = ("auto", "always", "never")  # pdf.OCR_MODES; not imported from there: pdf.py pulls in the OCR stack
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
     settings = {**READ_DEFAULTS, **(config or {}).get("read", {})}
-    from .pdf import OCR_MODES
-
     if settings["ocr"] not in OCR_MODES:
         raise ConfigError(f"read.ocr: expected one of {', '.join(OCR_MODES)}, got {settings['ocr']!r}")
     return settings
@@ -299,14 +299,22 @@ def decode_html(data: bytes, source: str) -> str:
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+class _DeepHtml(Exception):
+    """lxml stopped building the tree at its nesting limit: the text after that point would be lost."""
+
+
 def _has_body_text(html: str) -> bool:
     """Any text left in <body> once menus, headers, footers and scripts are dropped."""
     import lxml.html
 
+    parser = lxml.html.HTMLParser()
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=parser)
     except Exception:
         return False
+    # "Excessive depth in document: 256, use XML_PARSE_HUGE option" (and libxml2's other size limits)
+    if any("depth" in e.message or "XML_PARSE_HUGE" in e.message for e in parser.error_log):
+        raise _DeepHtml
     body = root.find("body")
     if body is None:
         return False
@@ -316,8 +324,98 @@ def _has_body_text(html: str) -> bool:
     return bool(body.text_content().strip())
 
 
+# Pages larger than this skip trafilatura, which holds several copies of the page's tree (4.5 GB and
+# 65 CPU s for a 106 MB page); real report pages are 50 KB to 1 MB.
+_HTML_STREAM_BYTES = 5_000_000
+_HTML_BLOCKS = frozenset(["p", "div", "br", "li", "ul", "ol", "dl", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6",
+                          "tr", "table", "thead", "tbody", "tfoot", "caption", "section", "article", "main",
+                          "blockquote", "pre", "hr", "center", "address", "figure", "figcaption", "form", "fieldset",
+                          "body"])
+_HTML_SKIP = frozenset(_BOILERPLATE + ("head", "title", "select", "button", "iframe", "svg", "math"))
+_WIDE = re.compile("[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def _join_source_lines(text: str) -> str:
+    """A line break in the page's source is not one on the page: nothing between two Chinese
+    characters, a space elsewhere (split and join, so a long run of spaces costs one pass)."""
+    if "\n" not in text:
+        return text
+    parts = [part.strip() for part in text.split("\n")]
+    out: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        if out and not (_WIDE.match(out[-1][-1]) and _WIDE.match(part[0])):
+            out.append(" ")
+        out.append(part)
+    return "".join(out)
+
+
+class _HtmlLines:
+    """lxml parser target: the text of the page as lines, one per block element, built from
+    parser events without a tree, so memory is the text's own and nesting depth does not matter."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._line: list[str] = []
+        self._skip = 0  # depth inside <script>, <nav> ...
+
+    def start(self, tag: Any, attrib: Any) -> None:
+        name = tag.lower() if isinstance(tag, str) else ""
+        if self._skip or name in _HTML_SKIP:
+            self._skip += 1
+        elif name in _HTML_BLOCKS:
+            self._flush()
+
+    def end(self, tag: Any) -> None:
+        name = tag.lower() if isinstance(tag, str) else ""
+        if self._skip:
+            self._skip -= 1
+        elif name in ("td", "th"):
+            self._line.append("\t")
+        elif name in _HTML_BLOCKS:
+            self._flush()
+
+    def data(self, text: str) -> None:
+        if not self._skip:
+            self._line.append(text)
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> list[str]:
+        self._flush()
+        return self.lines
+
+    def _flush(self) -> None:
+        line = "".join(self._line).strip()
+        self._line = []
+        if line:
+            self.lines.append(_join_source_lines(line))
+
+
+def _html_text_streamed(html: str, source: str) -> str:
+    """Every text of the page outside menus, headers, footers and scripts, one line per block."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(target=_HtmlLines(), remove_comments=True, huge_tree=True)
+    step = 1 << 20
+    try:
+        for i in range(0, len(html), step):
+            parser.feed(html[i:i + step])
+        lines = parser.close()
+    except Exception as exc:  # lxml raises XMLSyntaxError and others for broken markup
+        raise InputError(source, f"cannot extract text from HTML: {type(exc).__name__}: {exc}") from None
+    return "\n".join(lines)
+
+
 def _read_html(data: bytes, source: str) -> str:
-    """Main text of the page (trafilatura), one line per paragraph; menus and footers dropped."""
+    """Main text of the page (trafilatura), one line per paragraph; menus and footers dropped.
+
+    A page over ``_HTML_STREAM_BYTES``, or nested deeper than lxml builds trees (256 levels:
+    unclosed tags), is read from parser events instead (``_html_text_streamed``): every text
+    outside menus, headers, footers and scripts, in bounded memory and with nothing cut off.
+    """
     import trafilatura
     from trafilatura.settings import use_config
 
@@ -325,8 +423,14 @@ def _read_html(data: bytes, source: str) -> str:
     html = _XML_ILLEGAL.sub("", decode_html(data, source))
     if not html.strip():
         raise InputError(source, "empty file")
-    if not _has_body_text(html):
-        raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
+    if len(data) > _HTML_STREAM_BYTES:
+        size, limit = len(data) / 1e6, _HTML_STREAM_BYTES / 1e6
+        return _streamed_or_empty(html, source, f"a page of {size:,.1f} MB (over {limit:g} MB)")
+    try:
+        if not _has_body_text(html):
+            raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
+    except _DeepHtml:
+        return _streamed_or_empty(html, source, "a page nested deeper than 255 levels (unclosed tags?)")
     cfg = use_config()
     cfg.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # its timeout uses signals, which fail in worker threads
     cfg.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")  # short reports are still reports
@@ -340,6 +444,16 @@ def _read_html(data: bytes, source: str) -> str:
         raise InputError(source, f"cannot extract text from HTML: {type(exc).__name__}: {exc}") from None
     if not text or not text.strip():
         raise InputError(source, "HTML page has no body text")
+    return text
+
+
+def _streamed_or_empty(html: str, source: str, why: str) -> str:
+    text = _html_text_streamed(html, source)
+    if not text.strip():
+        raise InputError(source, "HTML page has no body text (only menus, scripts or nothing)")
+    warnings.warn(PolicytagNote(printable(
+        f"{source}: {why}: all its text outside nav/header/footer/aside/script is read, without trafilatura's "
+        "main-text extraction (a link bar in a plain <div> is kept)")), stacklevel=2)
     return text
 
 
@@ -376,9 +490,52 @@ def _format_of(name: str, data: bytes) -> str:
     return _sniff(data) or "txt"  # unknown extension (or stdin): sniff the content, else treat it as text
 
 
+# ---------------------------------------------------------------------------- size limit
+_MB = 1_000_000
+
+
+def _limit_bytes(settings: dict[str, Any]) -> int:
+    return int(settings["max_document_mb"]) * _MB
+
+
+def _too_large(name: str, what: str, settings: dict[str, Any]) -> InputError:
+    """``what`` says what was measured: "file of 250.3 MB" ..."""
+    return InputError(name, f"{what} is larger than read.max_document_mb = {settings['max_document_mb']} "
+                            "(a higher limit in a --config file reads it)")
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:,.1f} MB"
+
+
+def check_file_size(path: str, config: dict[str, Any] | None = None) -> None:
+    """Refuse a file larger than ``read.max_document_mb`` before reading a byte of it."""
+    settings = _settings(config)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return  # reading it says what is wrong
+    if size > _limit_bytes(settings):
+        raise _too_large(path, f"file of {_mb(size)}", settings)
+
+
+def _check_text_size(raw: str, name: str, settings: dict[str, Any]) -> None:
+    """Refuse a decoded or extracted text over the limit (UTF-8 size; encoded only when in doubt)."""
+    limit = _limit_bytes(settings)
+    if len(raw) * 4 <= limit:  # a character is at most 4 bytes of UTF-8
+        return
+    if len(raw) > limit:
+        raise _too_large(name, f"its text, more than {_mb(len(raw))} of UTF-8,", settings)
+    size = len(raw.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise _too_large(name, f"its text, {_mb(size)} of UTF-8,", settings)
+
+
 def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> Document:
     """Decode, extract and normalize one document given as bytes; ``name`` decides the format."""
     settings = _settings(config)
+    if len(data) > _limit_bytes(settings):
+        raise _too_large(name, f"file of {_mb(len(data))}", settings)
     fmt = _format_of(name, data)
     meta: dict[str, Any] = {"bytes": len(data)}
     ocr_spans: list[tuple[int, int, float]] = []
@@ -409,6 +566,7 @@ def read_bytes(data: bytes, name: str, config: dict[str, Any] | None = None) -> 
     else:
         raw, meta["encoding"] = decode_text(data, name, settings.get("default_encoding") or "utf-8")
     del data  # the file's bytes go before normalizing (read_path hands them over): a long text's peak is smaller
+    _check_text_size(raw, name, settings)  # extraction (PDF, .docx, OCR) can give more text than the file's size
     norm = normalize(raw, settings)
     if not norm.text.strip():
         raise InputError(name, "empty document (no text, only whitespace or invisible characters)")
@@ -420,22 +578,38 @@ def read_path(path: str | Path, config: dict[str, Any] | None = None) -> Documen
     """Read one file (``-`` reads standard input)."""
     if str(path) == "-":
         return read_stdin(config)
-    return read_bytes(_read_file(str(path)), str(path), config)  # no reference kept here to the bytes
+    check_file_size(str(path), config)
+    return read_bytes(_read_within_limit(str(path), config), str(path), config)  # no reference kept to the bytes
+
+
+def _read_within_limit(path: str, config: dict[str, Any] | None) -> bytes:
+    """The file's bytes, refused at one byte over ``read.max_document_mb`` (a pipe or device has no size
+    to check first: /dev/zero is not read forever)."""
+    settings = _settings(config)
+    limit = _limit_bytes(settings)
+    data = _read_file(path, limit)
+    if len(data) > limit:
+        what = f"standard input, more than {_mb(limit)}," if path == "-" else f"file of more than {_mb(limit)}"
+        raise _too_large(path, what, settings)
+    return data
 
 
 def read_stdin(config: dict[str, Any] | None = None) -> Document:
     """Read a document from standard input (format sniffed: PDF, docx, HTML, else text)."""
-    data = _read_file("-")
+    data = _read_within_limit("-", config)
     doc = read_bytes(data, "-", config)
     doc.doc_id = make_doc_id("stdin", data)  # "-#hash" would read badly
     return doc
 
 
-def _read_file(path: str) -> bytes:
+def _read_file(path: str, limit: int | None = None) -> bytes:
+    """The file's bytes; with ``limit``, at most one byte more than it (enough to refuse the file)."""
+    size = -1 if limit is None else limit + 1
     if path == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(size)
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            return fh.read(size)
     except IsADirectoryError:
         raise InputError(path, "is a directory") from None
     except OSError as exc:

@@ -22,6 +22,10 @@ import numpy as np
 _INDEX = np.int32
 
 
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 @dataclass(frozen=True)
 class MappedText:
     """A string plus, for each character, its index in the original text.
@@ -62,14 +66,14 @@ class MappedText:
         return int(self.offsets[-1]) + 1 if len(self.offsets) else 0
 
     def keep(self, mask: np.ndarray) -> MappedText:
-        """Keep the characters where ``mask`` is true."""
-        idx = np.flatnonzero(mask)
-        return MappedText("".join(self.text[i] for i in idx), self.offsets[idx])
+        """Keep the characters where ``mask`` is true (one array operation, not a loop per character)."""
+        mask = np.asarray(mask, dtype=bool)
+        kept = _codepoints(self.text)[mask]
+        return MappedText(kept.tobytes().decode("utf-32-le", "surrogatepass"), self.offsets[mask])
 
     def drop(self, chars: str) -> MappedText:
         """Remove every occurrence of the given characters."""
-        mask = np.fromiter((c not in chars for c in self.text), dtype=bool, count=len(self.text))
-        return self.keep(mask)
+        return self.keep(~np.isin(_codepoints(self.text), _codepoints(chars)))
 
     def strip(self) -> MappedText:
         stripped = self.text.lstrip()

@@ -683,7 +683,9 @@ def _run(func: Callable, args: list[tuple], jobs: int, backend: str, parallel: b
     """``func(*a)`` for each ``a``, in order: here, in a local pool, or on the Dask cluster joblib points at."""
     if not parallel or len(args) <= 1 and backend != "dask":
         return (func(*a) for a in args)
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
-    pool = Parallel(n_jobs=jobs, backend=None if backend == "dask" else backend, return_as="generator")
+    from .cpus import local_pool  # local workers exit when this process is gone
+
+    pool = local_pool(jobs, backend)
     return pool(delayed(func)(*a) for a in args)

@@ -14,6 +14,9 @@ Works on ``doc.norm`` line by line, then on whole paragraphs:
    it visibly stops mid-sentence (page breaks in e-paper copies).
 3. Run-on paragraphs are split where a numbered item (（一） 一、 1. （1）) or a
    closing passage (各位代表！…, 回顾…工作，…) starts a new sentence.
+   A paragraph longer than ``max_paragraph_chars`` (a document without line
+   breaks, a page of text run together) is cut after the last sentence end that
+   fits, with one note per document naming the file and the paragraphs.
 4. Headings get a nesting level from their numbering style, a ``section`` path
    and a ``period`` (review of last year / plan for the coming year); a
    名词解释 section marks its entries ``is_glossary``.
@@ -24,7 +27,9 @@ Everything is linear in the input; per-character work is done by ``str`` and
 
 from __future__ import annotations
 
+import bisect
 import re
+import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import PolicytagNote, printable
 from .record import Document, MappedText, Paragraph
 
 DEFAULTS: dict[str, Any] = {
@@ -41,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "full_line": 0.8,  # a line this wide relative to its neighbours runs on into the next one
     "heading_max": 60,  # headings are at most this wide (CJK chars; ASCII counts half)
     "split_items": True,  # split run-on numbered items and closing passages
+    "max_paragraph_chars": 5000,  # longer paragraphs are cut at sentence ends (0 = no limit)
 }
 
 # ---------------------------------------------------------------- characters
@@ -134,6 +141,7 @@ class _Para:
     md: int = 0
     bullet: bool = False
     bold_whole: bool = False
+    chars: int = 0  # total length of the lines' text, kept as lines are added
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -248,14 +256,16 @@ def _make_line(content: str, start: int, end: int, width: float, indent: bool, g
 
 
 def _trim_pieces(pieces: list[tuple[int, int]], lead: int, trail: int) -> list[tuple[int, int]]:
+    first = 0  # pieces emptied from the front are skipped, not popped (pop(0) per piece is quadratic)
     out = list(pieces)
-    while lead and out:
-        a, b = out[0]
+    while lead and first < len(out):
+        a, b = out[first]
         take = min(lead, b - a)
         lead -= take
-        out[0] = (a + take, b)
-        if out[0][0] >= out[0][1]:
-            out.pop(0)
+        out[first] = (a + take, b)
+        if out[first][0] >= out[first][1]:
+            first += 1
+    out = out[first:]
     while trail and out:
         a, b = out[-1]
         take = min(trail, b - a)
@@ -325,7 +335,15 @@ def _local_width(lines: list[_Line], i: int) -> float:
     return max(widths, default=lines[i].width)
 
 
-def _para_text(p: _Para) -> str:
+def _short_text(p: _Para, heading_max: float) -> str | None:
+    """The paragraph's text so far, or None when it is too long to be a heading.
+
+    Width is at least half the length, so a paragraph longer than twice
+    ``heading_max`` can never read as a heading: its text is not built, which
+    keeps joining N lines into one paragraph linear instead of quadratic.
+    """
+    if 0.5 * p.chars > heading_max:
+        return None
     return "".join(ln.text for ln in p.lines)
 
 
@@ -342,8 +360,8 @@ def _heading_like(text: str, heading_max: float) -> bool:
 
 def _marked_heading(p: _Para, layout: _Layout, lines: list[_Line], i: int) -> bool:
     """The paragraph so far is a heading by its form, so the next line cannot continue it."""
-    text = _para_text(p)
-    if not _heading_like(text, layout.heading_max):
+    text = _short_text(p, layout.heading_max)
+    if text is None or not _heading_like(text, layout.heading_max):
         return False
     if _period_kind(text):
         return True
@@ -372,16 +390,17 @@ def _joins(p: _Para, lines: list[_Line], i: int, layout: _Layout) -> bool:
                 and a.width >= layout.full_line * _local_width(lines, i - 1))
     if _marked_heading(p, layout, lines, i - 1):
         return False
-    text = _para_text(p)
+    text = _short_text(p, layout.heading_max)  # None: too long to be a heading
+    heading_like = text is not None and _heading_like(text, layout.heading_max)
     if not layout.wrapped:
         # one line per paragraph: only a line that visibly stops mid-sentence goes on
-        return not _heading_like(text, layout.heading_max)
+        return not heading_like
     if b.gap == 0:
         # a short unpunctuated line over a full one reads as a heading (bullet items excepted)
-        return not (len(p.lines) == 1 and not p.bullet and _heading_like(text, layout.heading_max)
+        return not (len(p.lines) == 1 and not p.bullet and heading_like
                     and a.width < 0.6 * b.width and b.width >= layout.full_line * _local_width(lines, i))
     # a column or page break: go on unless the paragraph so far reads as a heading
-    if not _heading_like(text, layout.heading_max):
+    if not heading_like:
         return True
     has_comma = "，" in text or "," in text
     return has_comma and (len(p.lines) >= 2 or a.width >= layout.full_line * layout.line_width)
@@ -395,10 +414,12 @@ def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
         if cur is not None and _joins(cur, lines, i, layout):
             cur.pieces.extend(ln.pieces)
             cur.lines.append(ln)
+            cur.chars += len(ln.text)
             continue
         if cur is not None:
             yield cur
-        cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole)
+        cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole,
+                    chars=len(ln.text))
     if cur is not None:
         yield cur
 
@@ -476,6 +497,72 @@ def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
     return cleaned
 
 
+# ---------------------------------------------------------------- 3b. over-long paragraphs
+_CUT_SENTENCE = re.compile(rf"[{_SENT_END}]+[”’」』）)\"']*")
+_CUT_CLAUSE = re.compile(r"[；，、：]|[;,:](?!\d)")  # not inside 1,000 or 10:30
+
+
+@dataclass(slots=True)
+class _Cut:
+    """One paragraph over the limit: where it was in ``raw``, its length, and what it became."""
+
+    start: int
+    end: int
+    chars: int
+    first: int = 0  # index of its first piece among the document's paragraphs
+    pieces: int = 0
+    hard: int = 0  # cuts made mid-sentence (no sentence end within the limit)
+
+
+def _last_before(ends: list[int], low: int, high: int) -> int | None:
+    """The largest position in sorted ``ends`` with low < position <= high."""
+    k = bisect.bisect_right(ends, high)
+    return ends[k - 1] if k and ends[k - 1] > low else None
+
+
+def _cut_long(body: MappedText, limit: int) -> tuple[list[MappedText], int]:
+    """``body`` cut into parts of at most ``limit`` characters, after the last sentence end
+    that fits (else the last clause mark, else exactly at the limit); returns (parts, hard cuts).
+
+    Linear: the marks are found once, and each cut is a binary search.
+    """
+    text = body.text
+    sentence_ends = [m.end() for m in _CUT_SENTENCE.finditer(text)]
+    clause_ends = [m.end() for m in _CUT_CLAUSE.finditer(text)]
+    parts: list[MappedText] = []
+    hard = 0
+    at = 0
+    while len(text) - at > limit:
+        cut = _last_before(sentence_ends, at, at + limit) or _last_before(clause_ends, at, at + limit)
+        if cut is None:
+            cut, hard = at + limit, hard + 1
+        part = body[at:cut].strip()
+        if part.text:
+            parts.append(part)
+        at = cut
+    part = body[at:].strip()
+    if part.text:
+        parts.append(part)
+    return parts, hard
+
+
+def _note_cuts(doc: Document, cuts: list[_Cut], limit: int) -> None:
+    """One note per document naming the file and the paragraphs that were cut."""
+    if not cuts:
+        return
+
+    def one(c: _Cut) -> str:
+        hard = f", {c.hard} of the cuts mid-sentence" if c.hard else ""
+        last = c.first + c.pieces - 1
+        return f"{c.chars:,} characters (offsets {c.start}–{c.end}) -> paragraphs {c.first}–{last}{hard}"
+
+    shown = "; ".join(one(c) for c in cuts[:3]) + (f"; and {len(cuts) - 3} more" if len(cuts) > 3 else "")
+    what = "a paragraph" if len(cuts) == 1 else f"{len(cuts)} paragraphs"
+    warnings.warn(printable(f"{doc.path}: {what} longer than segment.max_paragraph_chars = {limit:,} cut after "
+                            f"sentence ends (mid-sentence where none falls within the limit): {shown}"),
+                  PolicytagNote, stacklevel=3)
+
+
 # ---------------------------------------------------------------- 4. headings
 def _period_kind(text: str) -> str | None:
     """'review', 'plan' or 'year' (a bare "2020年的主要工作") for a part heading."""
@@ -546,17 +633,28 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     glossary = False
     delivered = meta.get("year") if isinstance(meta.get("year"), int) else None
     body_started = False
+    limit = int(s["max_paragraph_chars"]) or None
+    cuts: list[_Cut] = []
     for p in paras:
         body = _mapped(norm, p.pieces)
         text = body.text
-        heading = bool(p.md or p.bold_whole) or (not p.bullet and _heading_like(text, layout.heading_max))
+        too_long = limit is not None and len(text) > limit  # a "heading" that long is not one
+        heading = not too_long and (bool(p.md or p.bold_whole)
+                                    or (not p.bullet and _heading_like(text, layout.heading_max)))
         if heading and (_is_front_matter(text) or (p.md and _ends_sentence(text))):
             heading = False
         if not heading:
             bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
             for part in bodies:
-                yield _marked(doc, _paragraph(doc, meta, count, part, stack, False, glossary, period))
-                count += 1
+                if limit is not None and len(part) > limit:
+                    pieces, hard = _cut_long(part, limit)
+                    start, end = part.span()
+                    cuts.append(_Cut(start, end, len(part), count, len(pieces), hard))
+                else:
+                    pieces = [part]
+                for piece in pieces:
+                    yield _marked(doc, _paragraph(doc, meta, count, piece, stack, False, glossary, period))
+                    count += 1
             body_started = body_started or _ends_sentence(text)
             continue
         kind = _period_kind(text)
@@ -583,6 +681,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
             parents = stack[:-1]
         yield _marked(doc, _paragraph(doc, meta, count, body, parents, True, glossary, None if glossary else period))
         count += 1
+    _note_cuts(doc, cuts, limit or 0)
 
 
 def _marked(doc: Document, paragraph: Paragraph) -> Paragraph:

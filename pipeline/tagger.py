@@ -78,7 +78,8 @@ class Tagger:
     def lexicon(self):  # noqa: ANN201 - type lives in policytag.lexicon
         from .lexicon import load_lexicon
 
-        return load_lexicon(self.config["match"]["lexicon"])
+        cache = bool(self.config.get("lexicon", {}).get("cache", True))  # the compiled-lexicon cache
+        return load_lexicon(self.config["match"]["lexicon"], cache=cache)
 
     @functools.cached_property
     def matcher(self):  # noqa: ANN201

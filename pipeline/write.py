@@ -594,12 +594,15 @@ def _read_holder(fd: int) -> str:
 
 
 def file_digest(path: str | Path) -> str | None:
-    """SHA-256 of a file's content (None for standard input or a file that cannot be read)."""
+    """SHA-256 of a file's content (None for standard input, a pipe or device, or a file that cannot be read)."""
     import hashlib
+    import stat
 
     if str(path) == "-":
         return None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a pipe (<(cmd)) or device: reading it here would leave nothing for the reader
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:

@@ -18,6 +18,12 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _lexicon_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The compiled-lexicon cache of the tests (and of the commands they start) lives in a temp folder."""
+    os.environ["POLICYTAG_CACHE_DIR"] = str(tmp_path_factory.mktemp("policytag-cache"))
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not (SHARED / "seeds").is_dir():

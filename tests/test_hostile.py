@@ -409,6 +409,155 @@ def test_yaml_alias_bomb_in_a_lexicon_is_refused_at_once(command: str, tmp_path:
     assert time.process_time() - started < 30  # a guard against expansion, not a speed test (it takes ~0.1 s)
 
 
+# ----------------------------------------------------------------------------- huge documents
+def _limit_config(path: Path, megabytes: int = 1) -> Path:
+    path.write_text(f"[read]\nmax_document_mb = {megabytes}\n", encoding="utf-8")
+    return path
+
+
+def test_a_document_over_the_size_limit_is_refused_and_the_others_go_on(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "big.txt").write_text(REPORT * 8000, encoding="utf-8")  # 1.9 MB: refused before it is read
+    with zipfile.ZipFile(src / "long.docx", "w", compression=zipfile.ZIP_DEFLATED) as zf:  # 38 KB, 2.1 MB of text
+        good = zipfile.ZipFile(__import__("io").BytesIO(__import__("test_robustness")._docx_bytes(REPORT)))
+        for info in good.infolist():
+            if info.filename == "word/document.xml":
+                _inflating_member(zf, info.filename, 2, f"<w:p><w:r><w:t>{'执法检查' * 100}</w:t></w:r></w:p>".encode(),
+                                  head=b"<w:document " + W + b"><w:body>", tail=b"</w:body></w:document>")
+            else:
+                zf.writestr(info, good.read(info.filename))
+    _report(src / "good.txt")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("--config", str(_limit_config(tmp_path / "c.toml")), "tag", str(src), "-o", str(out))
+    assert code == 1
+    assert_clean_stderr(stderr)
+    assert (f"policytag: skipped {src / 'big.txt'}: file of 1.9 MB is larger than read.max_document_mb = 1 "
+            "(a higher limit in a --config file reads it)") in stderr.splitlines()
+    assert re.search(r"skipped .*long\.docx: its text, 2\.\d MB of UTF-8, is larger than read\.max_document_mb = 1 ",
+                     stderr), stderr
+    assert {r["path"] for r in records(out)} == {str(src / "good.txt")}
+
+
+def test_standard_input_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    config = _limit_config(tmp_path / "c.toml")
+    code, stdout, stderr = run_cli("--config", str(config), "segment", "-", stdin=REPORT * 8000)
+    assert code == 1 and stdout == ""
+    assert stderr.splitlines() == ["policytag: skipped -: standard input, more than 1.0 MB, is larger than "
+                                   "read.max_document_mb = 1 (a higher limit in a --config file reads it)"]
+
+
+def test_an_endless_device_is_refused_at_the_limit(tmp_path: Path) -> None:
+    """/dev/zero has no size to check first: at most one byte over the limit is read, then it is refused."""
+    _report(tmp_path / "good.txt")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("--config", str(_limit_config(tmp_path / "c.toml")), "tag", "/dev/zero",
+                              str(tmp_path / "good.txt"), "-o", str(out))
+    assert code == 1
+    assert ("policytag: skipped /dev/zero: file of more than 1.0 MB is larger than read.max_document_mb = 1 "
+            "(a higher limit in a --config file reads it)") in stderr.splitlines()
+    assert {r["path"] for r in records(out)} == {str(tmp_path / "good.txt")}
+
+
+def test_a_named_pipe_is_tagged_into_a_file(tmp_path: Path) -> None:
+    """``tag <(cmd) -o out``: the content hash taken for --resume read the pipe empty ("empty file")."""
+    import contextlib
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(REPORT, encoding="utf-8"))
+    writer.start()
+
+    def unblock() -> None:  # if the pipe was read empty, a reader waiting for another writer gets EOF: no hang
+        time.sleep(10)
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=unblock, daemon=True).start()
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(fifo), "-o", str(out))
+    writer.join(10)
+    assert code == 0, stderr
+    assert "常委会开展执法检查，听取审议专项工作报告。" in [r["text"] for r in records(out)]
+
+
+def test_two_hundred_thousand_short_lines_are_tagged_and_the_long_paragraph_cut_with_a_note(tmp_path: Path) -> None:
+    """Issue 12: 200,000 lines the segmenter joins took more than 10 minutes (per-line rebuilds); one
+    paragraph of 800,000 characters is now cut into paragraphs of at most 5,000, and the user is told."""
+    raw = "执法检查\n" * 200_000
+    (tmp_path / "lines.txt").write_text(raw, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, stderr = run_cli("tag", str(tmp_path / "lines.txt"), "-o", str(out))
+    assert code == 0
+    assert_clean_stderr(stderr)
+    notes = [line for line in stderr.splitlines() if line.startswith("policytag: note:")]
+    assert notes == [f"policytag: note: {tmp_path / 'lines.txt'}: a paragraph longer than "
+                     "segment.max_paragraph_chars = 5,000 cut after sentence ends (mid-sentence where none falls "
+                     "within the limit): 800,000 characters (offsets 0–999999) -> paragraphs 0–159, 159 of the cuts "
+                     "mid-sentence"]
+    rows = records(out)
+    assert [r["index"] for r in rows] == list(range(160))
+    assert "".join(r["text"] for r in rows) == raw.replace("\n", "")
+    assert all(raw[r["start"] : r["end"]].replace("\n", "") == r["text"] for r in rows)
+
+
+def test_the_note_on_a_cut_paragraph_reaches_the_user_from_worker_processes(tmp_path: Path) -> None:
+    """--jobs 2: the cut happens in a worker, which does not run the CLI's warning routing."""
+    (tmp_path / "a.txt").write_text("执法检查\n" * 3000, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(REPORT, encoding="utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text("[segment]\nmax_paragraph_chars = 1000\n", encoding="utf-8")
+    args = ["--config", str(config), "tag", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--jobs", "2",
+            "-o", str(tmp_path / "o.jsonl")]
+    result = subprocess.run([POLICYTAG, *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0
+    assert_clean_stderr(result.stderr)
+    assert (f"policytag: note: {tmp_path / 'a.txt'}: a paragraph longer than segment.max_paragraph_chars = 1,000 "
+            "cut after sentence ends") in result.stderr
+
+
+def test_html_nested_deeper_than_lxml_builds_keeps_the_text_after_it(tmp_path: Path) -> None:
+    """3,000 unclosed <div>s: lxml stops building the tree at 256 levels and everything after was dropped
+    without a word (a page cut short, exit 0). The page is read from parser events instead."""
+    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><nav><a href='/'>首页</a></nav>"
+            "<p>常委会开展执法检查，听取审议专项工作报告。</p>"
+            + "<div>" * 3000 + "<p>审议通过条例草案，开展立法调研。</p>" + "</div>" * 3000
+            + "<p>深入推进双联工作。</p></body></html>")
+    (tmp_path / "deep.html").write_text(page, encoding="utf-8")
+    code, stdout, stderr = run_cli("segment", str(tmp_path / "deep.html"))
+    assert code == 0
+    assert_clean_stderr(stderr)
+    assert [json.loads(line)["text"] for line in stdout.splitlines()] == [
+        "常委会开展执法检查，听取审议专项工作报告。", "审议通过条例草案，开展立法调研。", "深入推进双联工作。"]
+    assert stderr.splitlines() == [
+        f"policytag: note: {tmp_path / 'deep.html'}: a page nested deeper than 255 levels (unclosed tags?): all its "
+        "text outside nav/header/footer/aside/script is read, without trafilatura's main-text extraction (a link "
+        "bar in a plain <div> is kept)"]
+
+
+def test_a_large_html_page_is_streamed_with_menus_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages over 5 MB skip trafilatura (65 CPU s and 4.5 GB for a 106 MB page, bench/bench_segment.py);
+    the threshold is lowered here so that a small page takes the same road."""
+    import policytag.read as read
+
+    monkeypatch.setattr(read, "_HTML_STREAM_BYTES", 1000)
+    rows = "".join(f"<p>第{i}项：常委会开展执法检查，\n听取审议专项工作报告。</p>\n" for i in range(100))
+    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>标题</title><script>var x = '<p>';</script>"
+            "</head><body><header>网站首页</header><nav><ul><li>导航</li></ul></nav>" + rows
+            + "<table><tr><td>代表</td><td>建议</td></tr></table><footer>版权所有</footer></body></html>")
+    (tmp_path / "big.html").write_text(page, encoding="utf-8")
+    code, stdout, stderr = run_cli("segment", str(tmp_path / "big.html"))
+    assert code == 0
+    assert_clean_stderr(stderr)
+    texts = [json.loads(line)["text"] for line in stdout.splitlines()]
+    assert texts[:2] == [f"第{i}项：常委会开展执法检查，听取审议专项工作报告。" for i in (0, 1)]
+    assert len(texts) == 101 and texts[-1] == "代表\t建议"
+    assert not any(word in "".join(texts) for word in ("网站首页", "导航", "版权所有", "标题", "var x"))
+    assert re.fullmatch(r"policytag: note: .*big\.html: a page of 0\.0 MB \(over 0\.001 MB\): all its text .*",
+                        stderr.strip()), stderr
+
+
 @pytest.mark.parametrize("name", ["spreadsheet_cell", "OutputLock"])
 def test_docstring_examples_run(name: str) -> None:
     import doctest

@@ -238,3 +238,12 @@ def test_normalize_offsets_property(raw: str) -> None:
 @given(st.text(max_size=60))
 def test_normalize_never_fails_on_any_text(raw: str) -> None:
     check_offsets(raw, normalize(raw))
+
+
+@pytest.mark.parametrize("tail", [" " * 200_000, "a " * 100_000, "\t" * 200_000 + "b"])
+def test_unclosed_parenthesis_before_a_long_run_is_one_pass(tail: str) -> None:
+    """'(' then a long run of letters or spaces and no ')': three competing quantifiers made this
+    cubic (2,000 spaces: 12 CPU s); one possessive run is linear. A gloss after it still goes."""
+    raw = "报告(" + tail + "\n报(bào)告"
+    assert normalize(raw).text == "报告(" + tail + "\n报告"
+    assert pinyin_spans("人大( rén dà )和(  )与()") == [(2, 12)]

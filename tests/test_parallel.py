@@ -33,7 +33,7 @@ def _errors(stderr: str) -> list[str]:
 
 def test_jobs_2_gives_the_same_output_and_errors(corpus: Path, single: tuple[bytes, str], tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    code, _, stderr = run_cli("tag", str(corpus), "-o", str(out), "--jobs", "2")
+    code, _, stderr = run_cli("tag", str(corpus), "-o", str(out), "--jobs", "2", "--force-jobs")
     assert code == 1
     assert out.read_bytes() == single[0]
     assert _errors(stderr) == _errors(single[1]) and len(_errors(stderr)) == 1
@@ -45,7 +45,7 @@ def test_stdin_is_read_by_the_parent(tmp_path: Path) -> None:
     report = tmp_path / "r.txt"
     report.write_text(REPORT, encoding="utf-8")
     one = run_cli("tag", "-", str(report), "--jobs", "1", stdin=REPORT)
-    two = run_cli("tag", "-", str(report), "--jobs", "2", stdin=REPORT)
+    two = run_cli("tag", "-", str(report), "--jobs", "2", "--force-jobs", stdin=REPORT)
     assert one[0] == two[0] == 0
     assert one[1] == two[1]
     rows = [json.loads(line) for line in two[1].splitlines()]

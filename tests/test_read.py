@@ -332,6 +332,33 @@ def test_html_without_body_text(tmp_path: Path) -> None:
         read_path(write(tmp_path, "empty.htm", page.encode()))
 
 
+def test_streamed_html_keeps_every_paragraph_as_a_line_and_leaves_page_furniture_out() -> None:
+    """The road for pages over 5 MB or nested deeper than lxml builds trees: no tree, no boilerplate
+    scoring, so a link bar in a plain <div> stays (trafilatura drops it); nav/header/footer do not."""
+    from policytag.read import _html_text_streamed
+
+    text = _html_text_streamed(ARTICLE_HTML.format(charset="utf-8"), "page.html")
+    assert text.split("\n") == [
+        "人大概况 | 联系我们", "常委会工作报告", "过去一年，常委会坚持围绕中心依法履职，听取审议专项工作报告十二项。",
+        "加强代表工作，完善代表联系群众制度，办理代表建议一百二十件。"]
+    page = "<p>人大&amp;政协<br>代表\n  建议 and\n  more</p><p>  </p><ul><li>一</li><li>二</li></ul>"
+    assert _html_text_streamed(page, "p.html") == "人大&政协\n代表建议 and more\n一\n二"
+
+
+def test_document_size_limit_counts_the_text_as_utf8() -> None:
+    """Between len(text) and 4 * len(text) bytes the text is measured exactly: 300,000 Chinese
+    characters are 0.9 MB of UTF-8 (read), 400,000 are 1.2 MB (refused)."""
+    from policytag.read import _check_text_size
+
+    settings = {"max_document_mb": 1}
+    _check_text_size("执" * 300_000, "a.txt", settings)
+    with pytest.raises(InputError, match=r"^a\.txt: its text, 1\.2 MB of UTF-8, is larger than read\.max_document_mb"):
+        _check_text_size("执" * 400_000, "a.txt", settings)
+    with pytest.raises(InputError, match=r"^b\.txt: file of 1\.2 MB is larger than read\.max_document_mb = 1 "):
+        read_bytes(("执" * 400_000).encode(), "b.txt", {"read": {"max_document_mb": 1}})
+    assert read_bytes(("执" * 300_000).encode(), "c.txt", {"read": {"max_document_mb": 1}}).raw == "执" * 300_000
+
+
 # ---------------------------------------------------------------------------- input lists
 def test_iter_paths(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
@@ -465,3 +492,10 @@ def test_html_with_control_characters_is_read(tmp_path) -> None:
     path.write_bytes(page.encode("utf-8"))
     doc = read_path(path)
     assert "执法检查" in doc.norm.text and "\x01" not in doc.raw
+
+
+def test_read_checks_ocr_modes_without_importing_pdf():
+    # read keeps its own copy so that reading a .txt does not import the PDF/OCR stack
+    from policytag import pdf, read
+
+    assert read.OCR_MODES == pdf.OCR_MODES

@@ -177,7 +177,8 @@ def test_resume_refuses_other_settings_and_impossible_requests(tmp_path: Path,
     assert code == 2 and "--resume needs -o OUT" in stderr
     code, _, stderr = run_cli("tag", "-", "-o", str(out), "--resume", stdin=REPORT)
     assert code == 2 and "standard input" in stderr
-    code, _, stderr = run_cli("tag", str(src), "-o", str(out), "--resume", "--jobs", "2")  # jobs may differ
+    code, _, stderr = run_cli("tag", str(src), "-o", str(out), "--resume", "--jobs", "2", "--force-jobs")
+    # jobs may differ
     assert code == 1 and "resuming: 2 of 5" in stderr
 
 
@@ -262,9 +263,9 @@ def test_sigterm_and_resume_with_two_worker_processes(tmp_path: Path) -> None:
                           timeout=600).returncode == 1
     out = tmp_path / "out.jsonl"
     index = index_of(out)
-    proc, stderr = sigterm_after(["tag", str(src), "-o", str(out), "--jobs", "2"], index, finished=3)
+    proc, stderr = sigterm_after(["tag", str(src), "-o", str(out), "--jobs", "2", "--force-jobs"], index, finished=3)
     assert proc.returncode == 130 and not out.exists(), stderr
-    resumed = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out), "--resume", "--jobs", "2"],
+    resumed = subprocess.run([POLICYTAG, "tag", str(src), "-o", str(out), "--resume", "--jobs", "2", "--force-jobs"],
                              capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 1 and "resuming:" in resumed.stderr
     assert out.read_bytes() == reference.read_bytes()

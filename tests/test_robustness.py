@@ -670,6 +670,9 @@ BAD_CONFIGS = [
     ("[classify]\nmodel = 5\n", "classify.model = 5: expected text"),
     ('[read]\ndefault_encoding = "klingon"\n', "read.default_encoding = 'klingon': unknown encoding"),
     ("[read]\nhalfwidth = 1\n", "read.halfwidth = 1: expected true or false"),
+    ("[read]\nmax_document_mb = 0\n", "read.max_document_mb = 0: expected at least 1"),
+    ("[read]\nmax_document_mb = 0.5\n", "read.max_document_mb = 0.5: expected a whole number"),
+    ("[segment]\nmax_paragraph_chars = -1\n", "segment.max_paragraph_chars = -1: expected at least 0"),
     ('[read]\nopencc = "简繁"\n'.encode("gbk"),
      "config file is not UTF-8 (first bad byte at offset 17); save it as UTF-8"),
 ]

@@ -10,6 +10,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
+from policytag.errors import PolicytagNote
 from policytag.record import Document, MappedText
 from policytag.segment import segment, split_sentences
 
@@ -353,3 +354,178 @@ def test_seed_structure(seeds_dir) -> None:  # noqa: ANN001
     paras = segment(read_path(next(seeds_dir.glob("001_*.txt"))))
     sub = [p for p in paras if p.is_heading and p.section]
     assert sub and all(len(p.section) == 1 for p in sub)
+
+
+# ------------------------------------------------------------------ reference output and linear time
+def _rewrapped(text: str, width: int) -> str:
+    """Every line hard-wrapped at ``width`` characters, as PDF text of a narrow column is."""
+    return "\n".join(line[i : i + width] for line in text.split("\n") for i in range(0, max(len(line), 1), width))
+
+
+def segment_digest(raw: str, name: str = "fake.txt") -> str:
+    """Hash of everything segment says about a text: paragraph texts, offsets, headings, sections, periods."""
+    import hashlib
+
+    from policytag.read import read_bytes
+
+    rows = [[p.text, p.start, p.end, p.section, p.is_heading, p.is_glossary, p.period]
+            for p in segment(read_bytes(raw.encode("utf-8"), name))]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def reference_cases(seeds_dir=None) -> dict[str, str]:  # noqa: ANN001
+    """Texts whose segmentation is pinned: the fixtures above and the seeds, as they are and re-wrapped."""
+    cases = dict(ALL_FIXTURES)
+    if seeds_dir is not None:
+        cases.update({p.name: p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))})
+    for name, text in list(cases.items()):
+        for width in (9, 18, 33):
+            cases[f"{name} wrapped at {width}"] = _rewrapped(text, width)
+    return cases
+
+
+# Digests of segment's output before it was made linear (commit 9bf4475), recomputed on the new code:
+# the rewrite changed no paragraph, offset, heading or period. Print new ones after a deliberate change with
+#   python -c "import sys; sys.path.insert(0, 'tests'); import test_segment as t, pathlib; \
+#   print({k: t.segment_digest(v) for k, v in t.reference_cases(pathlib.Path('../shared/seeds')).items()})"
+REFERENCE_DIGESTS: dict[str, str] = {
+    "pdf": "39e5a8bfd23c8bc6",
+    "epaper": "c0b721a1dfd8964a",
+    "markdown": "c960e68505dcbf60",
+    "narrow": "acb17c4de358fb1f",
+    "wrapped": "df9595298f14a34a",
+    "000_45e12dd1e8b86865.txt": "a6235f6ce9c4443e",
+    "001_6bf9c3b57a5e077f.txt": "17565c4ae4436bb4",
+    "002_3ac5a5c451188a47.txt": "1268f1e80dbc74e2",
+    "003_49afa736b1f2ac9d.txt": "a5769f872aa36ddb",
+    "004_7e7b6acc9ba73c07.txt": "6698a4435a450eb4",
+    "pdf wrapped at 9": "16c9298baf2cfda4",
+    "pdf wrapped at 18": "8d9f111da809b4b1",
+    "pdf wrapped at 33": "f83208adc71ca53c",
+    "epaper wrapped at 9": "720923a019084dc3",
+    "epaper wrapped at 18": "c31c2e733e7bb81f",
+    "epaper wrapped at 33": "22b9dedde005ec81",
+    "markdown wrapped at 9": "883f067f8ba8459f",
+    "markdown wrapped at 18": "28622b776fa9657a",
+    "markdown wrapped at 33": "a06dbdb746627764",
+    "narrow wrapped at 9": "f33cc2e49bb4a078",
+    "narrow wrapped at 18": "acb17c4de358fb1f",
+    "narrow wrapped at 33": "acb17c4de358fb1f",
+    "wrapped wrapped at 9": "afe3bf24e6dab913",
+    "wrapped wrapped at 18": "a7eda0d63d480ffa",
+    "wrapped wrapped at 33": "df9595298f14a34a",
+    "000_45e12dd1e8b86865.txt wrapped at 9": "f8c0de86754d25f5",
+    "000_45e12dd1e8b86865.txt wrapped at 18": "7e52a9f1d97fed64",
+    "000_45e12dd1e8b86865.txt wrapped at 33": "a6235f6ce9c4443e",
+    "001_6bf9c3b57a5e077f.txt wrapped at 9": "4284e820f728be26",
+    "001_6bf9c3b57a5e077f.txt wrapped at 18": "fb81306f916c79b9",
+    "001_6bf9c3b57a5e077f.txt wrapped at 33": "6bb2e018e0307879",
+    "002_3ac5a5c451188a47.txt wrapped at 9": "368a3b09a5ead7bd",
+    "002_3ac5a5c451188a47.txt wrapped at 18": "62dee24c766b2802",
+    "002_3ac5a5c451188a47.txt wrapped at 33": "f15e70f9fcdd483c",
+    "003_49afa736b1f2ac9d.txt wrapped at 9": "748396cc06dc5089",
+    "003_49afa736b1f2ac9d.txt wrapped at 18": "0d326e9d3262e4d0",
+    "003_49afa736b1f2ac9d.txt wrapped at 33": "88ab45f2bc98f312",
+    "004_7e7b6acc9ba73c07.txt wrapped at 9": "62d04b7d7eba025a",
+    "004_7e7b6acc9ba73c07.txt wrapped at 18": "e82ad1c5dc4dea01",
+    "004_7e7b6acc9ba73c07.txt wrapped at 33": "d2bcb27878be1aca",
+}
+
+
+def test_segmentation_of_the_fixtures_matches_the_reference() -> None:
+    got = {name: segment_digest(text) for name, text in reference_cases().items()}
+    assert got == {name: REFERENCE_DIGESTS[name] for name in got}
+
+
+def test_segmentation_of_the_seeds_matches_the_reference(seeds_dir) -> None:  # noqa: ANN001
+    got = {name: segment_digest(text) for name, text in reference_cases(seeds_dir).items()}
+    assert got == REFERENCE_DIGESTS
+
+
+def test_two_hundred_thousand_wrapped_lines_segment_in_one_pass() -> None:
+    """200,000 short lines the segmenter joins into one paragraph (issue 12: more than 10 minutes when
+    every line rebuilt the paragraph so far; now about a second). All text kept, offsets into the raw text."""
+    raw = "执法检查\n" * 200_000
+    doc = make_doc(raw, "long.txt")
+    with pytest.warns(PolicytagNote, match=r"long\.txt: a paragraph longer than segment\.max_paragraph_chars"):
+        paras = segment(doc)
+    assert "".join(p.text for p in paras) == "执法检查" * 200_000
+    assert all(len(p.text) <= 5000 for p in paras) and len(paras) == 160
+    for p in paras:
+        assert raw[p.start : p.end].replace("\n", "") == p.text
+
+
+@pytest.mark.parametrize("line", ["执法检查", "  执法检查", "**执法检查", "Law and order", "执法，检查"])
+def test_work_per_line_does_not_grow_with_the_paragraph(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Characters of paragraph text built while joining lines: proportional to the input (4x the
+    lines, about 4x the work), where rebuilding the paragraph for every line made it 16x."""
+    import policytag.segment as seg
+
+    built = [0]
+    original = seg._short_text
+
+    def counting(p, heading_max):  # noqa: ANN001, ANN202
+        text = original(p, heading_max)
+        built[0] += len(text or "")
+        return text
+
+    monkeypatch.setattr(seg, "_short_text", counting)
+    work = []
+    for n in (2_000, 8_000):
+        built[0] = 0
+        segment(make_doc((line + "\n") * n), {"segment": {"max_paragraph_chars": 0}})
+        work.append(built[0] + n)  # + n: a line's own work, so that zero building still compares
+    assert work[1] <= 5 * work[0]
+
+
+# ------------------------------------------------------------------ over-long paragraphs
+def _long(body: str) -> str:
+    return "东岭县人大常委会工作报告\n一、监督工作\n" + body + "\n二、立法工作\n审议通过条例草案。\n"
+
+
+def test_long_paragraph_is_cut_after_sentence_ends_with_a_note() -> None:
+    raw = _long("常委会开展执法检查，听取审议专项工作报告。" * 300)  # 21 characters a sentence: 6,300
+    with pytest.warns(PolicytagNote) as notes:
+        paras = segment(make_doc(raw, "r.txt"), {"segment": {"max_paragraph_chars": 1000}})
+    body = [p for p in paras if p.section == ["一、监督工作"]]
+    assert [len(p.text) for p in body] == [987] * 6 + [378]  # 47 whole sentences each, then the rest
+    assert all(p.text.endswith("。") for p in body)
+    assert "".join(p.text for p in body) == "常委会开展执法检查，听取审议专项工作报告。" * 300
+    assert all(raw[p.start : p.end] == p.text for p in body)
+    assert [p.index for p in paras] == list(range(len(paras)))
+    assert paras[-1].text == "审议通过条例草案。" and paras[-1].section == ["二、立法工作"]
+    [note] = notes
+    assert str(note.message) == (
+        f"r.txt: a paragraph longer than segment.max_paragraph_chars = 1,000 cut after sentence ends (mid-sentence "
+        f"where none falls within the limit): 6,300 characters (offsets {body[0].start}–{body[-1].end}) "
+        f"-> paragraphs {body[0].index}–{body[-1].index}")
+
+
+def test_long_paragraph_without_sentence_ends_is_cut_at_clauses_then_at_the_limit() -> None:
+    limit = {"segment": {"max_paragraph_chars": 1000}}
+    with pytest.warns(PolicytagNote):
+        clauses = segment(make_doc(_long("执法检查，" * 499 + "执法检查。")), limit)
+    body = [p.text for p in clauses if p.section == ["一、监督工作"]]
+    assert [len(t) for t in body] == [1000, 1000, 500] and body[0].endswith("，") and body[1].endswith("，")
+    with pytest.warns(PolicytagNote, match="3 of the cuts mid-sentence"):
+        hard = segment(make_doc(_long("执法检查" * 1000)), {"segment": {"max_paragraph_chars": 1000}})
+    assert [len(p.text) for p in hard if p.section == ["一、监督工作"]] == [1000] * 4
+
+
+def test_a_long_markdown_heading_is_a_paragraph_and_zero_means_no_limit() -> None:
+    raw = "# " + "执法检查" * 500 + "\n\n常委会开展执法检查。\n"
+    with pytest.warns(PolicytagNote, match="1 of the cuts mid-sentence"):
+        cut = segment(make_doc(raw), {"segment": {"max_paragraph_chars": 1000}})
+    assert [p.is_heading for p in cut] == [False, False, False]
+    assert cut[-1].section == []
+    whole = segment(make_doc(raw), {"segment": {"max_paragraph_chars": 0}})
+    assert len(whole[0].text) == 2000 and whole[0].is_heading
+
+
+def test_several_long_paragraphs_make_one_note_per_document() -> None:
+    raw = "\n\n".join(["执法检查。" * 300] * 5)
+    with pytest.warns(PolicytagNote) as notes:
+        segment(make_doc(raw, "five.txt"), {"segment": {"max_paragraph_chars": 1000}})
+    assert len(notes) == 1
+    assert str(notes[0].message).startswith("five.txt: 5 paragraphs longer than")
+    assert str(notes[0].message).endswith("; and 2 more")

@@ -87,7 +87,7 @@ def kwic(ctx: click.Context, args: tuple[str, ...], categories: tuple[str, ...],
     patterns, paths = split_args(args, bool(categories))
     out_format = "jsonl" if as_json and not fmt else table_format(output, fmt)
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": list(lexicons) or None})
-    lex = load_lexicon(config["match"]["lexicon"])
+    lex = load_lexicon(config["match"]["lexicon"], cache=bool(config["lexicon"]["cache"]))
     matcher = Matcher(kwic_lexicon(patterns, lex, categories))
     sidecar = None
     if meta_path:

@@ -209,7 +209,7 @@ def discover(ctx: click.Context, paths: tuple[str, ...], output: str | None, num
     from ..write import open_output
 
     config = load_config(ctx.obj.get("config_path"), {"match.lexicon": list(lexicon_files) or None})
-    lex = load_lexicon(config["match"]["lexicon"])
+    lex = load_lexicon(config["match"]["lexicon"], cache=bool(config["lexicon"]["cache"]))
     unknown = [c for c in near if not lex.in_category(c)]
     if unknown:
         from ..errors import ConfigError

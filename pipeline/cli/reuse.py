@@ -36,7 +36,8 @@ _SHOW = 5  # names listed in a note before "+N more"
 @click.option("--rows", type=click.IntRange(1, 16), default=3, show_default=True,
               help="MinHash values per band (more: fewer, closer candidates).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes for reading and signing.")
+              help="Worker processes for reading and signing (no more than the idle CPUs).")
+@click.option("--force-jobs", is_flag=True, help="Start --jobs workers even beyond the idle CPUs.")
 @click.option("--dask", "dask_address", default=None,
               help="Read and sign on a Dask cluster at this scheduler address (as `tag --dask`).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on when stderr is a terminal).")
@@ -44,7 +45,7 @@ _SHOW = 5  # names listed in a note before "+N more"
 @click.pass_context
 def reuse(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, min_chars: int,
           min_similarity: float, min_docs: int, max_doc_share: float, shingle: int, bands: int, rows: int,
-          jobs: int, dask_address: str | None, progress: bool | None, raw_cells: bool) -> int:
+          jobs: int, force_jobs: bool, dask_address: str | None, progress: bool | None, raw_cells: bool) -> int:
     """Find text shared between reports: paragraph pairs, documents, boilerplate.
 
     PATHS are reports (.txt .md .docx .pdf .html) or tagged files (.jsonl
@@ -76,6 +77,13 @@ def reuse(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: s
         names = ["pairs", "documents", "boilerplate"]
         tables.refuse_inputs(set(tables.companion_paths(output, out_format, names).values()), sources)
     started = time.perf_counter()
+    if not dask_address:  # as tag: no more processes than inputs or idle CPUs (policytag.cpus)
+        from ..cpus import plan_jobs
+
+        plan = plan_jobs(jobs, len(sources), force_jobs)
+        for note in plan.notes:
+            click.echo(f"policytag: note: {note}", err=True)
+        jobs = plan.jobs
     corpus, errors = _read(sources, config, params, jobs, dask_address, progress)
     for exc in errors:
         click.echo(f"policytag: skipped {exc}", err=True)

@@ -65,6 +65,10 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.option("--meta", "meta_path", default=None, help="Sidecar CSV/JSON: path -> place, year, ... for each report.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default 1; no more than there are inputs).")
+@click.option("--force-jobs", is_flag=True,
+              help="Start --jobs workers even beyond the CPUs this process may use, or when the machine is busy.")
+@click.option("--no-cache", "no_cache", is_flag=True, default=None,
+              help="Parse the lexicon files anew instead of reading the compiled-lexicon cache ([lexicon] cache).")
 @click.option("--dask", "dask_address", default=None, help="Run on a Dask cluster at this scheduler address.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o OUT, skipping the documents it finished.")
@@ -77,7 +81,8 @@ Item = tuple[str, bytes | None, list[InputError]]
 @click.pass_context
 def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str | None, input_format: str,
         text_field: str, tokenizer: str | None, tokens: bool | None, model: str | None, lexicon: tuple[str, ...],
-        unit: str | None, meta_path: str | None, jobs: int | None, dask_address: str | None, resume: bool,
+        unit: str | None, meta_path: str | None, jobs: int | None, force_jobs: bool, no_cache: bool | None,
+        dask_address: str | None, resume: bool,
         progress: bool | None, ocr: str | None, raw_cells: bool, follow_links: bool) -> int:
     """Tag reports: paragraphs with their functions (labels, scores) and policy terms.
 
@@ -100,6 +105,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     config = load_config(ctx.obj.get("config_path"), {
         "tokenize.backend": tokenizer, "classify.model": model, "match.lexicon": list(lexicon) or None,
         "segment.unit": unit, "output.jobs": jobs, "output.tokens": tokens, "read.ocr": ocr,
+        "lexicon.cache": False if no_cache else None,
     })
     to_file = output is not None and output != "-"
     if resume and not to_file:
@@ -123,7 +129,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     try:
         with _sigterm_as_interrupt():
             if input_format == "report":
-                items = _report_items(sources, config, meta_path, dask_address, sink.done)
+                items = _report_items(sources, config, meta_path, dask_address, sink.done, force_jobs)
             else:
                 if int(config["output"]["jobs"]) > 1 or dask_address:
                     click.echo("policytag: note: --jobs and --dask split whole reports; pre-cut paragraphs are "
@@ -171,6 +177,8 @@ def _settings_key(config: dict[str, Any], input_format: str, text_field: str, me
     decisive = {section: dict(values) for section, values in config.items()}
     for key in ("jobs", "format", "batch_size"):  # how the run goes, not what it writes
         decisive.get("output", {}).pop(key, None)
+    if decisive.get("lexicon", {}).keys() <= {"cache"}:  # the lexicon cache gives the same entries
+        decisive.pop("lexicon", None)
     weights = load_model(config["classify"]["model"]).model.info_.get("arrays_sha256")
     blob = json.dumps([decisive, weights, input_format, text_field, meta_path], sort_keys=True, ensure_ascii=False,
                       default=str)
@@ -332,7 +340,7 @@ def _refuse_inputs_as_output(output: str, sources: list[str], config: dict, *oth
 
 
 def _report_items(sources: list[str], config: dict, meta_path: str | None, dask_address: str | None,
-                  done: dict[str, list[str]]) -> Iterator[Item]:
+                  done: dict[str, list[str]], force_jobs: bool = False) -> Iterator[Item]:
     sidecar = None
     if meta_path:
         from ..meta import load_sidecar
@@ -345,8 +353,15 @@ def _report_items(sources: list[str], config: dict, meta_path: str | None, dask_
 
         if not todo:
             return
-        # no more local processes than inputs: one report with --jobs 4 costs what one job costs
-        jobs = int(config["output"]["jobs"]) if dask_address else min(int(config["output"]["jobs"]), len(todo))
+        # no more local processes than inputs or CPUs, nor than the idle CPUs (policytag.cpus)
+        jobs = int(config["output"]["jobs"])
+        if not dask_address:
+            from ..cpus import plan_jobs
+
+            plan = plan_jobs(jobs, len(todo), force_jobs)
+            for note in plan.notes:
+                click.echo(f"policytag: note: {note}", err=True)
+            jobs = plan.jobs
         if jobs == 1 and not dask_address:  # one stream of batches across the documents, records per batch
             yield from _streamed(todo, config, sidecar)
             return
