@@ -218,7 +218,7 @@ class Matcher:
                                             quoted.tolist(), ostart, oend, strict=True):
             surface = joined[s:e]
             target = out[p]
-            if not (dedupe_all or extra[p] or gid in excluded_groups):  # the common case: every entry of the key is a term
+            if not (dedupe_all or extra[p] or gid in excluded_groups):  # usual: every entry of the key is a term
                 for _, canonical, category, dictionary in group_terms[gid]:
                     target.append(Term(surface, canonical, category, q, os_, oe, dictionary))
                 continue
