@@ -476,12 +476,19 @@ def refuse_input_as_output(outputs: Iterable[str | Path | None], inputs: Iterabl
     """
     from .errors import ConfigError
 
-    taken = _file_ids(inputs)
-    for out, ident in ((out, next(iter(_file_ids([out])), None)) for out in outputs):
-        if ident is not None and ident in taken:
-            same = "" if Path(taken[ident]) == Path(str(out)) else f" ({taken[ident]})"
-            raise ConfigError(f"{out}: the output is also an input{same}; writing it would destroy the input. "
-                              "Write to another file")
+    wanted: dict[tuple[int, int], str] = {}  # the outputs' ids; the inputs are streamed past them, never all kept
+    for out in outputs:
+        for ident in _file_ids([out]):
+            wanted.setdefault(ident, str(out))
+    if not wanted:
+        return
+    for path in inputs:
+        for ident in _file_ids([path]):
+            if ident in wanted:
+                out = wanted[ident]
+                same = "" if Path(str(path)) == Path(out) else f" ({path})"
+                raise ConfigError(f"{out}: the output is also an input{same}; writing it would destroy the input. "
+                                  "Write to another file")
 
 
 def refuse_inputs_inside(folder: str | Path, inputs: Iterable[str | Path | None]) -> None:
