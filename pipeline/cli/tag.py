@@ -390,15 +390,27 @@ def _report_items(sources: Sequence[str], config: dict, meta_path: str | None, d
 
 
 def _streamed(todo: Iterable[str], config: dict, sidecar: dict[str, dict] | None) -> Iterator[Item | Part]:
+    import gc
+
     from ..stream import Done, tag_stream
     from ..tagger import Tagger
 
+    finished = 0
     with _few_collections():
         for event in tag_stream(Tagger(config), todo, sidecar):
             if isinstance(event, Done):
+                finished += 1
+                if finished % _COLLECT_EVERY == 0:  # the cycles a file leaves must not pile up over thousands
+                    gc.collect()
                 yield (event.source, None, [event.error]) if event.error else (event.source, b"", [])
             else:
                 yield event
+
+
+# Finished files between two full collections: with the high thresholds of _few_collections the cyclic
+# garbage of each file (a few hundred bytes) reached gen 2 and stayed for thousands of files (300 MB of
+# reports: +7 MB peak RSS); a full collection costs ≈30-60 ms, under 2 % of the time of 500 files.
+_COLLECT_EVERY = 500
 
 
 @contextlib.contextmanager
