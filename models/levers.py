@@ -15,6 +15,7 @@ here only: they were tried and not shipped.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import math  # noqa: E402
 
 import experiments as ex  # noqa: E402
 import numpy as np  # noqa: E402
+from scipy.sparse import diags  # noqa: E402
 
 from policytag.classify import Features, FunctionClassifier, _token_hash, featurize, inputs_of  # noqa: E402
 from policytag.config import load_config  # noqa: E402
@@ -134,6 +136,15 @@ def _lr(X, y: np.ndarray, C: float, seed: int, sw: np.ndarray | None, cw: str | 
     return lr.coef_[0], float(lr.intercept_[0])
 
 
+@functools.lru_cache(maxsize=4)
+def category_columns(bits: int) -> np.ndarray:
+    """Hashed columns of the lexicon-category features (cat:<category>) of the shipped lexicon."""
+    from policytag.lexicon import load_lexicon
+
+    cats = {getattr(e, "category", None) for e in load_lexicon(None).entries}
+    return np.array(sorted({_token_hash(f"cat:{c}", bits) for c in cats if c}), dtype=np.int64)
+
+
 def fit_predict(Xtr, Ytr: np.ndarray, Xte, spec: dict[str, Any], seed: int,  # noqa: ANN001
                 sw: np.ndarray | None = None) -> np.ndarray:
     """Decision scores (logits) of the test rows for every label under a variant spec."""
@@ -143,7 +154,14 @@ def fit_predict(Xtr, Ytr: np.ndarray, Xte, spec: dict[str, Any], seed: int,  # n
         C = spec.get("C_label", {}).get(j, spec.get("C", 30.0))
         parts = []
         if spec.get("lr", 1.0) > 0:
-            w, b = _lr(Xtr, Ytr[:, j], C, seed, sw, spec.get("cw", "balanced"))
+            scale = spec.get("cat_scale", {}).get(j)
+            if scale is not None:  # one label's lexicon-category columns scaled in training; folded back into w
+                col = np.ones(Xtr.shape[1])
+                col[category_columns(int(np.log2(Xtr.shape[1])))] = scale
+                w, b = _lr(Xtr @ diags(col), Ytr[:, j], C, seed, sw, spec.get("cw", "balanced"))
+                w = w * col
+            else:
+                w, b = _lr(Xtr, Ytr[:, j], C, seed, sw, spec.get("cw", "balanced"))
             parts.append((spec.get("lr", 1.0), np.asarray(Xte @ w).ravel() + b))
         if spec.get("svm", 0.0) > 0:
             from sklearn.svm import LinearSVC
@@ -293,29 +311,38 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "sentence pooling (mean), 代表工作 only": {"pool": {2: "mean"}},
     "sentence pooling (max), labels chosen per label by inner CV": {"pool": "nested"},
     "**sentence pooling (max), 监督 and 代表工作 (shipped)**": {"pool": {0: "max", 2: "max"}},
+    "lexicon-category columns × 2 for 自身建设 only (trained scaled, folded back into its weights)": {
+        "cat_scale": {3: 2.0}},
+    "lexicon-category columns × 0 for 自身建设 only": {"cat_scale": {3: 0.0}},
+    "word features 0.5 + sentence pooling (max), 监督 and 代表工作 (needs prediction-code changes)": {
+        "word": 0.5, "pool": {0: "max", 2: "max"}},
 }
 CONFIRM = ("LR + linear SVM (C 1), logits averaged", "sentence pooling (max), 代表工作 only",
-           "**sentence pooling (max), 监督 and 代表工作 (shipped)**")
+           "**sentence pooling (max), 监督 and 代表工作 (shipped)**",
+           "word features 0.5 + sentence pooling (max), 监督 and 代表工作 (needs prediction-code changes)")
 SEEDS_A, SEEDS_B = list(range(8)), list(range(8, 16))
 
 
-def seed_mean_table(d: Data, probs: list[np.ndarray], labels: list[str], n_boot: int = 1000, seed: int = 0) -> str:
-    """Per-label F1 as the mean over fold seeds, with a 95 % bootstrap interval over reports.
+def _boot_weights(G: int, n_boot: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    w = np.zeros((n_boot, G))
+    np.add.at(w, (np.repeat(np.arange(n_boot), G), rng.integers(0, G, size=(n_boot, G)).ravel()), 1.0)
+    return w
 
-    Each resample draws whole reports (the same draw for every fold seed) and averages
-    the F1 of the fold seeds' out-of-fold predictions on it.
+
+def seed_mean_f1(d: Data, probs: list[np.ndarray], n_labels: int, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-label F1, mean over fold seeds: the point value (labels,) and one per bootstrap draw (n_boot, labels).
+
+    Each draw ``w`` (n_boot, reports) counts whole reports, the same draw for every fold seed.
     """
     real_idx = np.flatnonzero(d.real)
     gold = d.Y[real_idx]
     _, inv = np.unique(d.groups[real_idx], return_inverse=True)
     G = int(inv.max()) + 1
-    rng = np.random.default_rng(seed)
-    w = np.zeros((n_boot, G))
-    np.add.at(w, (np.repeat(np.arange(n_boot), G), rng.integers(0, G, size=(n_boot, G)).ravel()), 1.0)
     f1s, points = [], []
     for p in probs:
         pred = p >= 0.5
-        c = np.zeros((G, len(labels), 3))
+        c = np.zeros((G, n_labels, 3))
         np.add.at(c[:, :, 0], inv, gold & pred)
         np.add.at(c[:, :, 1], inv, ~gold & pred)
         np.add.at(c[:, :, 2], inv, gold & ~pred)
@@ -324,8 +351,22 @@ def seed_mean_table(d: Data, probs: list[np.ndarray], labels: list[str], n_boot:
             f1s.append(np.where(tp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan))
         t = c.sum(0)
         points.append(2 * t[:, 0] / np.maximum(2 * t[:, 0] + t[:, 1] + t[:, 2], 1))
-    boot = np.nanmean(f1s, axis=0)  # (n_boot, labels): mean over fold seeds
-    point = np.mean(points, axis=0)
+    return np.mean(points, axis=0), np.nanmean(f1s, axis=0)
+
+
+def _reports(d: Data) -> int:
+    return len(np.unique(d.groups[d.real]))
+
+
+def seed_mean_table(d: Data, probs: list[np.ndarray], labels: list[str], n_boot: int = 1000, seed: int = 0) -> str:
+    """Per-label F1 as the mean over fold seeds, with a 95 % bootstrap interval over reports.
+
+    Each resample draws whole reports (the same draw for every fold seed) and averages
+    the F1 of the fold seeds' out-of-fold predictions on it.
+    """
+    gold = d.Y[np.flatnonzero(d.real)]
+    G = _reports(d)
+    point, boot = seed_mean_f1(d, probs, len(labels), _boot_weights(G, n_boot, seed))
     lo, hi = np.nanpercentile(boot, 2.5, axis=0), np.nanpercentile(boot, 97.5, axis=0)
     macro = np.nanmean(boot, axis=1)
     lines = ["| label | F1, mean of the fold seeds | 95% CI | support |", "|---|---|---|---|"]
@@ -336,15 +377,54 @@ def seed_mean_table(d: Data, probs: list[np.ndarray], labels: list[str], n_boot:
     return "\n".join(lines)
 
 
+SEEDS_C = list(range(16, 24))  # untouched until batch 2026-12c was fixed: its final confirmation
+
+
+def batch_table(real: list, team: list, config: dict, labels: list[str], batch: str,
+                seed_sets: Sequence[list[int]] = (SEEDS_A, SEEDS_B, SEEDS_C), focus: str = "自身建设",
+                n_boot: int = 1000) -> str:
+    """The shipped recipe without and with one team batch, per fold-seed set: per-label F1 [95% CI] and
+    the paired bootstrap interval (over reports, mean over the fold seeds) of Δ macro-F1 and Δ ``focus``."""
+    d = build(real, team, config, labels)
+    without = d.batch != batch
+    every = np.ones(len(d.rows), dtype=bool)
+    w = _boot_weights(_reports(d), n_boot, 0)
+    j = labels.index(focus)
+    head = (f"| fold seeds | team rows | macro-F1 [95% CI] | Δ macro [95% CI] | Δ {focus} [95% CI] | seeds better | "
+            + " | ".join(labels) + " |\n|---|---|---|---|---|---|" + "---|" * len(labels))
+    lines = [head]
+    for seeds in seed_sets:
+        runs = {}
+        for name, use in ((f"without {batch}", without), (f"with {batch}", every)):
+            probs = cv(d, dict(VARIANTS[SHIPPED]), seeds, use)
+            runs[name] = (probs, *seed_mean_f1(d, probs, len(labels), w))
+        (pa, a, ba), (pb, b, bb) = runs.values()
+        gold = d.Y[d.real]
+        better = sum(metrics(gold, y >= 0.5, labels)["macro_f1"] > metrics(gold, x >= 0.5, labels)["macro_f1"] + 1e-12
+                     for x, y in zip(pa, pb, strict=True))
+        dm = np.nanmean(bb, axis=1) - np.nanmean(ba, axis=1)
+        df = bb[:, j] - ba[:, j]
+        for k, (name, (_, point, boot)) in enumerate(runs.items()):
+            lo, hi = np.nanpercentile(boot, 2.5, axis=0), np.nanpercentile(boot, 97.5, axis=0)
+            mb = np.nanmean(boot, axis=1)
+            delta = (f"{b.mean() - a.mean():+.4f} [{np.percentile(dm, 2.5):+.3f}, {np.percentile(dm, 97.5):+.3f}] | "
+                     f"{b[j] - a[j]:+.3f} [{np.percentile(df, 2.5):+.3f}, {np.percentile(df, 97.5):+.3f}] | "
+                     f"{better}/{len(seeds)}") if k else "– | – | –"
+            lines.append(f"| {seeds[0]}–{seeds[-1]} | {name} | {point.mean():.3f} [{np.percentile(mb, 2.5):.2f}, "
+                         f"{np.percentile(mb, 97.5):.2f}] | {delta} | "
+                         + " | ".join(f"{point[i]:.3f} [{lo[i]:.2f}, {hi[i]:.2f}]" for i in range(len(labels))) + " |")
+    return "\n".join(lines)
+
+
 SHIPPED = "**sentence pooling (max), 监督 and 代表工作 (shipped)**"
 
 
-def shipped_tables(real: list, team: list, config: dict, labels: list[str]) -> tuple[str, str]:
-    """The shipped recipe's per-label F1 with intervals, fold seeds 0-7 and 8-15."""
+def shipped_tables(real: list, team: list, config: dict, labels: list[str]) -> tuple[str, ...]:
+    """The shipped recipe's per-label F1 with intervals, fold seeds 0-7, 8-15 and 16-23."""
     d = build(real, team, config, labels)
     use = np.ones(len(d.rows), dtype=bool)
     return tuple(seed_mean_table(d, cv(d, dict(VARIANTS[SHIPPED]), seeds, use), labels)
-                 for seeds in (SEEDS_A, SEEDS_B))
+                 for seeds in (SEEDS_A, SEEDS_B, SEEDS_C))
 
 
 def _row(name: str, r: dict[str, Any], labels: list[str], extra: str = "") -> str:
@@ -383,6 +463,7 @@ def main() -> None:
     ap.add_argument("--data", default=str(HERE.parent.parent / "shared" / "data"))
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--errors", action="store_true")
+    ap.add_argument("--batch", help="the shipped recipe without and with this team batch, fold seeds 0-23")
     args = ap.parse_args()
     config = load_config()
     labels = list(config["classify"]["labels"])
@@ -392,9 +473,12 @@ def main() -> None:
         d = build(real, team, config, labels)
         errors(d, cv(d, {}, SEEDS_A, np.ones(len(d.rows), dtype=bool)), labels, ["自身建设", "代表工作"])
         return
+    if args.batch:
+        print(batch_table(real, team, config, labels, args.batch))
+        return
     if args.only == ["shipped"]:
-        a, b = shipped_tables(real, team, config, labels)
-        print(a, "\n\nfold seeds 8-15:\n", b, sep="")
+        a, b, c = shipped_tables(real, team, config, labels)
+        print(a, "\n\nfold seeds 8-15:\n", b, "\n\nfold seeds 16-23:\n", c, sep="")
         return
     first, second = tables(real, team, config, labels, names=args.only)
     print(first, "\n\nfold seeds 8-15:\n", second, sep="")

@@ -1,8 +1,9 @@
 """Cases of the golden-record test (tests/test_golden.py) and how their outputs are reduced to digests.
 
 ``python tests/golden_cases.py`` writes tests/data/golden/expected.json from the code that runs it. It
-was run with the per-document pipeline (main at 9bf4475, again at e53d1c9 for its retrained model) so that the
-batched path has to reproduce those exact bytes; rerun it only for an intended change of the output.
+was run with the per-document pipeline (main at 9bf4475, again at e53d1c9 for its retrained model, and e53d1c9's
+code once more with the 2026-12c model: PYTHONPATH to an extracted tree holding the new models/default) so that
+the batched path has to reproduce those exact bytes; rerun it only for an intended change of the output.
 """
 
 from __future__ import annotations

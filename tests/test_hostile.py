@@ -367,7 +367,7 @@ def test_weights_npz_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
     code, _, stderr = run_cli("tag", str(tmp_path / "a.txt"), "--model", str(model))
     assert code == 2
     assert_clean_stderr(stderr)
-    assert re.search(r"weights\.npz: member 'values\.npy' declares 200\.0 MB, more than the [\d.,]+ KB its shape "
+    assert re.search(r"weights\.npz: member 'values\.npy' declares 200\.0 MB, more than the [\d.,]+ [KM]B its shape "
                      r"allows: refused \(corrupt, edited, or a zip bomb\)", stderr), stderr
 
 
