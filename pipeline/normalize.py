@@ -114,16 +114,19 @@ def map_characters(raw: str, halfwidth: bool = True) -> MappedText:
     table = _table(halfwidth)
     n = len(raw)
     offsets = np.empty(n, dtype=_INDEX)
-    texts: list[str] = []
+    texts: list[str | None] = []  # None: the block is the raw text unchanged
     used = 0
     for start in range(0, n, _MAP_CHUNK):
         end = min(start + _MAP_CHUNK, n)
         # one character more, so a \r that ends the block sees the \n after it
         text, kept = _map_block(raw[start : end + 1], table, end - start)
-        texts.append(text)
+        texts.append(None if len(kept) == end - start and text == raw[start:end] else text)
         offsets[used : used + len(kept)] = kept + start
         used += len(kept)
-    return MappedText("".join(texts), offsets[:used] if used < n else offsets)
+    if all(t is None for t in texts):  # nothing to map (the usual case): share the raw text, no second copy
+        return MappedText(raw, offsets)
+    return MappedText("".join(raw[i * _MAP_CHUNK:(i + 1) * _MAP_CHUNK] if t is None else t
+                              for i, t in enumerate(texts)), offsets[:used] if used < n else offsets)
 
 
 def _map_block(piece: str, table: np.ndarray, size: int) -> tuple[str, np.ndarray]:
@@ -281,11 +284,16 @@ def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int
     text = mapped.text
     if not text or text.isascii():
         return mapped
-    texts, fixes = [], []
+    texts: list[str | None] = []  # None: the chunk is unchanged
+    fixes = []
     for start, end in _chunks(text, chunk):
-        out, index = _convert_aligned(text[start:end], convert)
-        texts.append(out)
+        piece = text[start:end]
+        out, index = _convert_aligned(piece, convert)
+        texts.append(None if index is None and out == piece else out)
         fixes.append((start, end, index))
+    if all(t is None for t in texts):  # already simplified (the usual case): no second copy of the text
+        return mapped
+    texts = [text[s:e] if t is None else t for t, (s, e, _) in zip(texts, fixes, strict=True)]
     if all(index is None for _, _, index in fixes):
         return MappedText("".join(texts), mapped.offsets)
     offsets = [mapped.offsets[s:e] if index is None else mapped.offsets[s:e][index] for s, e, index in fixes]

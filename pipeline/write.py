@@ -12,11 +12,14 @@ import errno
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
+from .compact import PathList, same_order
 
 # errors that can only come from writing: said as "OUT: cannot write: ..." (OutputError, exit 2)
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
@@ -473,12 +476,19 @@ def refuse_input_as_output(outputs: Iterable[str | Path | None], inputs: Iterabl
     """
     from .errors import ConfigError
 
-    taken = _file_ids(inputs)
-    for out, ident in ((out, next(iter(_file_ids([out])), None)) for out in outputs):
-        if ident is not None and ident in taken:
-            same = "" if Path(taken[ident]) == Path(str(out)) else f" ({taken[ident]})"
-            raise ConfigError(f"{out}: the output is also an input{same}; writing it would destroy the input. "
-                              "Write to another file")
+    wanted: dict[tuple[int, int], str] = {}  # the outputs' ids; the inputs are streamed past them, never all kept
+    for out in outputs:
+        for ident in _file_ids([out]):
+            wanted.setdefault(ident, str(out))
+    if not wanted:
+        return
+    for path in inputs:
+        for ident in _file_ids([path]):
+            if ident in wanted:
+                out = wanted[ident]
+                same = "" if Path(str(path)) == Path(out) else f" ({path})"
+                raise ConfigError(f"{out}: the output is also an input{same}; writing it would destroy the input. "
+                                  "Write to another file")
 
 
 def refuse_inputs_inside(folder: str | Path, inputs: Iterable[str | Path | None]) -> None:
@@ -652,10 +662,21 @@ class Checkpoint:
         self.path = checkpoint_path(output)
         self.index_path = self.path.with_suffix(".done")
         self.settings = settings
-        self.done: dict[str, list[str]] = {}  # source -> error messages stored with it (in input order)
-        self.counts: dict[str, int] = {}  # source -> number of records
-        self.blocks: dict[str, tuple[int, int]] = {}  # source -> (start, end) in the records file
-        self.digests: dict[str, str | None] = {}  # source -> sha256 of the input it was tagged from
+        # The finished inputs, in the order they finished, kept compact (a run over 50,000 files must not hold
+        # a dict entry, a tuple and a list per file): paths compressed, three integers per row, the row
+        # problems and (when resumed) the stored digests only where there are some. ``done``, ``counts``,
+        # ``blocks`` and ``digests`` are read-only mappings over them.
+        self._paths = PathList()
+        self._rows = array("q")  # n, start, end per finished input
+        self._errors: dict[int, list[str]] = {}
+        self._stored: dict[int, str | None] = {}  # row -> sha256 read back from the index (--resume)
+        self._gone: set[int] = set()  # rows forgotten by ``changed``
+        self._lookup: dict[str, int] | None = None  # source -> row, built only when asked (resume, finish)
+        self.done: Mapping[str, list[str]] = _Column(self, lambda r: self._errors.get(r, []))
+        self.counts: Mapping[str, int] = _Column(self, lambda r: self._rows[3 * r])
+        self.blocks: Mapping[str, tuple[int, int]] = _Column(self, lambda r: (self._rows[3 * r + 1],
+                                                                                self._rows[3 * r + 2]))
+        self.digests: Mapping[str, str | None] = _Column(self, lambda r: self._stored.get(r))
         exists = self.path.is_file() or self.index_path.is_file()
         self.resumed = resume and exists
         self.replaced = not resume and exists
@@ -693,7 +714,7 @@ class Checkpoint:
                     raise ConfigError(f"{self.path}: damaged checkpoint (records missing); run without --resume")
                 self._note(entry["source"], int(entry["n"]), [str(e) for e in entry.get("errors", [])],
                            (int(entry["start"]), int(entry["end"])))
-                self.digests[entry["source"]] = entry.get("sha256")
+                self._stored[len(self._paths) - 1] = entry.get("sha256")
                 good += len(line)
         os.truncate(self.index_path, good)
 
@@ -711,9 +732,36 @@ class Checkpoint:
                               "options); run the same command as before, or without --resume to start over")
 
     def _note(self, source: str, n: int, errors: list[str], block: tuple[int, int]) -> None:
-        self.done[source] = errors
-        self.counts[source] = n
-        self.blocks[source] = block
+        if self._lookup is not None or self.resumed:  # finished again (a resumed run's retry): the new row counts
+            self._forget(source)
+        row = len(self._paths)
+        self._paths.append(source)
+        self._rows.extend((n, block[0], block[1]))
+        if errors:
+            self._errors[row] = errors
+        if self._lookup is not None:
+            self._lookup[source] = row
+
+    def row(self, source: str) -> int | None:
+        """The row of a finished input, or None. The first question builds a lookup (a run that resumes or
+        finishes out of order pays for it; a fresh run never asks)."""
+        if not self._rows:
+            return None
+        if self._lookup is None:
+            self._lookup = {path: row for row, path in enumerate(self._paths) if row not in self._gone}
+        return self._lookup.get(source)
+
+    def _forget(self, source: str) -> None:
+        row = self.row(source)
+        if row is not None and self._lookup is not None:
+            self._gone.add(row)
+            del self._lookup[source]
+
+    def finished(self) -> Iterator[tuple[str, int]]:
+        """(source, row) of the finished inputs, in the order they finished."""
+        for row, path in enumerate(self._paths):
+            if row not in self._gone:
+                yield path, row
 
     def _append(self, block: bytes) -> int:
         """Append to the records file; returns where the block starts."""
@@ -758,7 +806,6 @@ class Checkpoint:
         self._index.write(orjson.dumps(entry) + b"\n")
         self._index.flush()
         self._note(source, n, errors, (start, end))
-        self.digests[source] = digest
         return n
 
     def changed(self, digests: dict[str, str | None]) -> list[str]:
@@ -769,13 +816,16 @@ class Checkpoint:
         """
         stale = [s for s in self.done if s in digests and (digests[s] is None or digests[s] != self.digests.get(s))]
         for source in stale:
-            for table in (self.done, self.counts, self.blocks, self.digests):
-                table.pop(source, None)
+            self._forget(source)
         return stale
 
     def _ranges(self, sources: list[str] | None) -> list[tuple[int, int]]:
         """Where the blocks of ``sources`` are, in that order (default: the order they were added)."""
-        return [self.blocks[s] for s in (self.done if sources is None else sources) if s in self.blocks]
+        rows = self._rows
+        if sources is None or (not self._gone and same_order(self._paths, sources)):  # a fresh run: no lookup
+            return [(rows[3 * r + 1], rows[3 * r + 2]) for _, r in self.finished()]
+        found = (self.row(s) for s in sources)
+        return [(rows[3 * r + 1], rows[3 * r + 2]) for r in found if r is not None]
 
     def read_blocks(self, sources: list[str] | None = None, chunk: int = 1 << 22) -> Iterator[bytes]:
         """The stored records of ``sources`` (those finished), in that order, as blocks of whole lines of
@@ -819,6 +869,28 @@ class Checkpoint:
         self.close()
         self.path.unlink(missing_ok=True)
         self.index_path.unlink(missing_ok=True)
+
+
+class _Column(Mapping):
+    """One column of a checkpoint's finished inputs as a read-only mapping: source -> value, in finishing order."""
+
+    def __init__(self, checkpoint: Checkpoint, value: Any) -> None:
+        self._ck, self._value = checkpoint, value
+
+    def __getitem__(self, source: str) -> Any:
+        row = self._ck.row(source)
+        if row is None:
+            raise KeyError(source)
+        return self._value(row)
+
+    def __contains__(self, source: object) -> bool:
+        return isinstance(source, str) and self._ck.row(source) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path, _ in self._ck.finished())
+
+    def __len__(self) -> int:
+        return len(self._ck._rows) // 3 - len(self._ck._gone)
 
 
 def _copy_range(src: int, dst: int, offset: int, count: int) -> None:
