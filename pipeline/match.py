@@ -255,22 +255,28 @@ class Matcher:
         for par, text in enumerate(b.texts):
             if not b.has_key(par):
                 continue
-            terms = out[par]
-            offsets = b.bodies[par].offsets
-            done: set[tuple[int, int, str, str]] | None = None
-            for compiled, idx, form, prefix in active:
-                if prefix and prefix not in text:
+            if self._add_regex_terms(active, text, out[par], b.bodies[par].offsets, None):
+                extra[par] = True
+
+    def _add_regex_terms(self, regexes: list, text: str, terms: list[Term], offsets: object,
+                         raw: str | None) -> bool:
+        """Append the regex forms' matches in ``text`` not already in ``terms``; True if any was added."""
+        added = False
+        done: set[tuple[int, int, str, str]] | None = None  # terms so far, built only when a regex matches
+        for compiled, idx, form, prefix in regexes:
+            if prefix and prefix not in text:  # a literal every match starts with: most paragraphs skip the regex
+                continue
+            for start, end in _regex_spans(compiled, form, text):
+                if self._excludes and self._excluded(idx, start, end, text):
                     continue
-                for start, end in _regex_spans(compiled, form, text):
-                    if self._excludes and self._excluded(idx, start, end, text):
-                        continue
-                    term = self._term(idx, start, end, _is_quoted(text, start, end), offsets, text, None)
-                    if done is None:
-                        done = {(t.start, t.end, t.canonical, t.category) for t in terms}
-                    if (term.start, term.end, term.canonical, term.category) not in done:
-                        done.add((term.start, term.end, term.canonical, term.category))
-                        terms.append(term)
-                        extra[par] = True
+                term = self._term(idx, start, end, _is_quoted(text, start, end), offsets, text, raw)
+                if done is None:
+                    done = {(t.start, t.end, t.canonical, t.category) for t in terms}
+                if (term.start, term.end, term.canonical, term.category) not in done:
+                    done.add((term.start, term.end, term.canonical, term.category))
+                    terms.append(term)
+                    added = True
+        return added
 
     def find(self, text: str) -> list[Term]:
         """Match a plain string (offsets index that string)."""
@@ -333,20 +339,8 @@ class Matcher:
                         continue
                     seen.add((start, end, idx))
                 terms.append(self._term(idx, start, end, quoted, offsets, text, raw))
-        done: set[tuple[int, int, str, str]] | None = None  # terms so far, built only when a regex matches
-        for compiled, idx, form, prefix in self._regexes:
-            if prefix and prefix not in text:  # a literal every match starts with: most paragraphs skip the regex
-                continue
-            for start, end in _regex_spans(compiled, form, text):
-                if self._excludes and self._excluded(idx, start, end, text):
-                    continue
-                term = self._term(idx, start, end, _is_quoted(text, start, end), offsets, text, raw)
-                if done is None:
-                    done = {(t.start, t.end, t.canonical, t.category) for t in terms}
-                if (term.start, term.end, term.canonical, term.category) not in done:
-                    done.add((term.start, term.end, term.canonical, term.category))
-                    terms.append(term)
-                    extra = True
+        if self._add_regex_terms(self._regexes, text, terms, offsets, raw):
+            extra = True
         if self.overlaps:
             terms = _drop_nested_same_entry(terms)
         elif extra:
