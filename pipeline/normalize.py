@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import codecs
 import functools
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -237,6 +240,39 @@ def get_converter(name: str) -> Callable[[str], str]:
         raise ConfigError(f"read.opencc: unknown OpenCC config {name!r} ({exc})") from None
 
 
+def opencc_fingerprint(config: Path) -> str | None:
+    """sha1 of an OpenCC config file and of the dictionaries it names (None if one cannot be read)."""
+    digest = hashlib.sha1()
+    try:
+        data = config.read_bytes()
+        digest.update(data)
+        for name in re.findall(rb'"file"\s*:\s*"([^"]+)"', data):
+            digest.update((config.parent / name.decode()).read_bytes())
+    except (OSError, UnicodeDecodeError):
+        return None
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _suspects(convert: Callable[[str], str]) -> re.Pattern[str] | None:
+    """A pattern of the characters ``convert`` can change, or None (convert everything).
+
+    Shipped for ``t2s`` (``data/opencc_t2s.json``, see ``data/make_opencc_t2s.py``) and used only
+    when the installed OpenCC dictionaries are the ones it was built from. Lone surrogates are
+    suspects too: OpenCC refuses them, and so it still does.
+    """
+    config = Path(getattr(getattr(convert, "__self__", None), "config", ""))
+    shipped = Path(__file__).resolve().parent / "data" / f"opencc_{config.stem}.json"
+    if not config.name or not shipped.is_file():
+        return None
+    table = json.loads(shipped.read_text(encoding="utf-8"))
+    if table.get("config") != config.name or table.get("sha1") != opencc_fingerprint(config):
+        return None
+    bmp = "".join(c for c in table["chars"] if ord(c) < 0x10000)
+    # every character outside the BMP is a suspect: one range keeps the class a fast bitmap
+    return re.compile(f"[{re.escape(bmp)}\ud800-\udfff\U00010000-\U0010ffff]")
+
+
 _CUT_AT = "\n。！？；，"
 _RUN = re.compile(rf"[{_HAN}]+|[^{_HAN}]+")
 
@@ -284,11 +320,13 @@ def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int
     text = mapped.text
     if not text or text.isascii():
         return mapped
+    suspects = _suspects(convert)
     texts: list[str | None] = []  # None: the chunk is unchanged
     fixes = []
     for start, end in _chunks(text, chunk):
         piece = text[start:end]
-        out, index = _convert_aligned(piece, convert)
+        sparse = _convert_suspect_runs(piece, convert, suspects) if suspects else None
+        out, index = (sparse, None) if sparse is not None else _convert_aligned(piece, convert)
         texts.append(None if index is None and out == piece else out)
         fixes.append((start, end, index))
     if all(t is None for t in texts):  # already simplified (the usual case): no second copy of the text
@@ -298,6 +336,55 @@ def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int
         return MappedText("".join(texts), mapped.offsets)
     offsets = [mapped.offsets[s:e] if index is None else mapped.offsets[s:e][index] for s, e, index in fixes]
     return MappedText("".join(texts), np.concatenate(offsets))
+
+
+_SPARSE_RUNS = 256  # more runs to convert than this (a traditional text): one call for the whole chunk
+_HAN_TAIL = re.compile(f"[{_HAN}]*")
+
+
+def _convert_suspect_runs(piece: str, convert: Callable[[str], str], suspects: re.Pattern[str]) -> str | None:
+    """``convert(piece)``, calling OpenCC only on the runs of Han characters that hold one it can change.
+
+    Exact: every key of the dictionaries is made of Han characters (``data/make_opencc_t2s.py``
+    checks it), so no match spans a non-Han character and each Han run converts on its own; a
+    run without a suspect converts to itself. Most reports are simplified already, with a few
+    suspects (覆 of 覆盖, 俱 of 与时俱进): a few calls on a few characters instead of one over the
+    whole text. None when a run changes length or there are many (``_convert_aligned`` then).
+    """
+    pieces: list[str] = []
+    last = pos = calls = 0
+    while (hit := suspects.search(piece, pos)) is not None:
+        calls += 1
+        if calls > _SPARSE_RUNS:
+            return None
+        start = _run_start(piece, pos, hit.start())
+        end = _HAN_TAIL.match(piece, hit.end()).end()
+        run = piece[start:end]
+        out = convert(run)
+        if len(out) != len(run):
+            return None
+        if out != run:
+            pieces += (piece[last:start], out)
+            last = end
+        pos = end
+    if not pieces:
+        return piece
+    pieces.append(piece[last:])
+    return "".join(pieces)
+
+
+def _run_start(text: str, pos: int, end: int) -> int:
+    """Start of the run of Han characters that ends at ``end`` (not before ``pos``).
+
+    ``re`` cannot search backwards: the Han run at the start of a reversed window, widened until it ends.
+    """
+    size = 32
+    while True:
+        lo = max(pos, end - size)
+        back = _HAN_TAIL.match(text[lo:end][::-1]).end()
+        if back < end - lo or lo == pos:
+            return end - back
+        size *= 4
 
 
 # ---------------------------------------------------------------------------- entry point

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 
 from policytag.errors import ConfigError
 from policytag.normalize import (
+    _convert_suspect_runs,
+    _suspects,
     convert_script,
     get_converter,
     is_pinyin_gloss,
@@ -247,3 +250,49 @@ def test_unclosed_parenthesis_before_a_long_run_is_one_pass(tail: str) -> None:
     raw = "报告(" + tail + "\n报(bào)告"
     assert normalize(raw).text == "报告(" + tail + "\n报告"
     assert pinyin_spans("人大( rén dà )和(  )与()") == [(2, 12)]
+
+
+# ---------------------------------------------------------------------------- OpenCC on suspect runs only
+def test_shipped_t2s_suspects_match_the_installed_dictionaries() -> None:
+    """Without the list (dictionaries changed: rebuild it with data/make_opencc_t2s.py) every text goes to OpenCC."""
+    assert _suspects(t2s) is not None
+
+
+def test_shipped_t2s_suspects_can_be_rebuilt() -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import opencc
+
+    import policytag.normalize
+
+    if not (Path(opencc.__file__).parent / "clib" / "bin" / "opencc_dict").exists():
+        pytest.skip("this OpenCC wheel ships no opencc_dict tool")
+    folder = Path(policytag.normalize.__file__).resolve().parent / "data"
+    out = subprocess.run([sys.executable, str(folder / "make_opencc_t2s.py")], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out) == json.loads((folder / "opencc_t2s.json").read_text(encoding="utf-8"))
+
+
+@given(st.lists(st.sampled_from(["覆盖", "反覆", "与时俱进", "傢俱", "看著", "著名", "報告", "人大", "，", "\n", " ",
+                                 "ab", "深沈", "乾隆", "乾燥", "\U00020000", "㑮"]), max_size=40))
+@example(["审议", "反覆", "研究"] * 20)  # a Han run longer than the first backward window
+def test_suspect_runs_convert_as_opencc_converts_the_whole_text(parts: list[str]) -> None:
+    text = "".join(parts)
+    m = normalize(text, {"halfwidth": False, "strip_pinyin": False})
+    assert m.text == t2s(text)
+    assert m.offsets.tolist() == list(range(len(text)))
+
+
+def test_only_runs_holding_a_suspect_reach_the_converter() -> None:
+    calls: list[str] = []
+
+    def convert(text: str) -> str:
+        calls.append(text)
+        return text.replace("覆", "复")
+
+    out = _convert_suspect_runs("会议认为，反覆研究后覆盖全市。人大常委会", convert, re.compile("[覆]"))
+    assert out == "会议认为，反复研究后复盖全市。人大常委会"
+    assert calls == ["反覆研究后覆盖全市"]
