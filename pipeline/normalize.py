@@ -98,6 +98,16 @@ def _table(halfwidth: bool) -> np.ndarray:
     return table
 
 
+@functools.lru_cache(maxsize=2)
+def _mapped_chars(halfwidth: bool) -> re.Pattern[str]:
+    """A pattern of every character that ``_table`` and the supplement table change."""
+    table = _table(halfwidth)
+    changed = np.flatnonzero(table != np.arange(0x10000, dtype=np.uint32))
+    bmp = "".join(re.escape(chr(cp)) for cp in changed if not 0xD800 <= cp < 0xE000)
+    supplement = f"{chr(_COMPAT_SUPPLEMENT.start)}-{chr(_COMPAT_SUPPLEMENT.stop - 1)}"
+    return re.compile(f"[{bmp}{supplement}]")
+
+
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -114,6 +124,8 @@ def map_characters(raw: str, halfwidth: bool = True) -> MappedText:
     """Step 1: line breaks, invisible characters, spaces, full-width letters/digits, radicals."""
     if not raw:
         return MappedText.identity("")
+    if not _mapped_chars(halfwidth).search(raw):  # most reports: nothing to map, no array work
+        return MappedText.identity(raw)
     table = _table(halfwidth)
     n = len(raw)
     offsets = np.empty(n, dtype=_INDEX)

@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from policytag.errors import ConfigError
 from policytag.normalize import (
     _convert_suspect_runs,
+    _mapped_chars,
     _suspects,
+    _table,
     convert_script,
     get_converter,
     is_pinyin_gloss,
+    map_characters,
     normalize,
     pinyin_spans,
 )
@@ -296,3 +299,14 @@ def test_only_runs_holding_a_suspect_reach_the_converter() -> None:
     out = _convert_suspect_runs("会议认为，反覆研究后覆盖全市。人大常委会", convert, re.compile("[覆]"))
     assert out == "会议认为，反复研究后复盖全市。人大常委会"
     assert calls == ["反覆研究后覆盖全市"]
+
+
+def test_the_pre_check_of_map_characters_finds_every_character_the_table_changes() -> None:
+    """A text the pre-check passes is returned as it is: a character it missed would never be mapped."""
+    table, pattern = _table(True), _mapped_chars(True)
+    for cp in range(0x10000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        assert bool(pattern.match(chr(cp))) == (int(table[cp]) != cp), hex(cp)
+    assert pattern.match("\U0002F800") and not pattern.match("\U00020000")
+    assert map_characters("人大\r\n常委会\u3000").text == "人大\n常委会 "
