@@ -69,11 +69,30 @@ def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
 
 def make_doc_id(name: str, data: bytes) -> str:
     """Stable id: file name plus a hash of the content."""
-    return f"{Path(name).name}#{hashlib.sha1(data).hexdigest()[:12]}"
+    return f"{_base_name(name)}#{hashlib.sha1(data).hexdigest()[:12]}"
+
+
+def _base_name(name: str) -> str:
+    """``Path(name).name`` without building a Path (two per file were 5 % of reading a short report)."""
+    base = name.rpartition("/")[2]
+    if os.sep != "/" or os.altsep or base in ("", "."):  # Windows paths, "a/b/", "a/.": pathlib decides
+        return Path(name).name
+    return base
+
+
+def _suffix(base: str) -> str:
+    """``Path.suffix`` of a file name."""
+    dot = base.rfind(".")
+    return base[dot:] if 0 < dot < len(base) - 1 else ""
 
 
 # ---------------------------------------------------------------------------- decoding text
+_BOM_FIRST = {bom[0] for bom, _ in _BOMS}
+
+
 def _bom_codec(data: bytes) -> str | None:
+    if not data or data[0] not in _BOM_FIRST:  # most files: one byte tells there is no mark
+        return None
     return next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
 
 
@@ -476,7 +495,7 @@ def _sniff(data: bytes) -> str | None:
 
 
 def _format_of(name: str, data: bytes) -> str:
-    fmt = FORMATS.get(Path(name).suffix.lower())
+    fmt = FORMATS.get(_suffix(_base_name(name)).lower())
     if fmt == "docx" and data.startswith(OLE2):  # a Word 97 file renamed, or a password-protected .docx
         return "doc"
     if fmt in ("doc", "wps", "rtf"):
@@ -680,9 +699,7 @@ def _walk(root: Path, follow_links: bool, scan: PathScan, extensions: set[str]) 
         base = os.path.basename(name)
         if base.startswith((".", "~$")):  # _hidden
             continue
-        dot = base.rfind(".")
-        suffix = base[dot:] if 0 < dot < len(base) - 1 else ""  # Path.suffix
-        (scan.files if suffix.lower() in extensions else scan.unsupported).append(name)
+        (scan.files if _suffix(base).lower() in extensions else scan.unsupported).append(name)
 
 
 def scan_paths(specs: list[str], extensions: set[str] | None = None, follow_links: bool = False) -> PathScan:

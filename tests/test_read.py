@@ -499,3 +499,12 @@ def test_read_checks_ocr_modes_without_importing_pdf():
     from policytag import pdf, read
 
     assert read.OCR_MODES == pdf.OCR_MODES
+
+
+@given(st.lists(st.sampled_from(["a", "b.txt", ".", "..", "", ".md", "x.", "c.tar.gz", "D.DOCX", "-"]), max_size=4))
+def test_file_name_and_suffix_are_those_of_pathlib(parts: list[str]) -> None:
+    from policytag.read import _base_name, _suffix
+
+    for name in ("/".join(parts), "/".join(parts) + "/", "/" + "/".join(parts)):
+        assert _base_name(name) == Path(name).name
+        assert _suffix(_base_name(name)) == Path(name).suffix
