@@ -170,8 +170,14 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏ
 # The pattern starts at the parenthesis so the scan is fast; the Han check is done per match.
 # One possessive run (*+) up to the closing parenthesis, stripped afterwards: a "(" followed by a long
 # run of letters or spaces and no ")" is scanned once (three competing quantifiers here were cubic).
+@functools.cache
+def _han_pattern(template: str) -> re.Pattern[str]:
+    """``template`` with the Han class in every ``{}``, compiled on first use: a class with the
+    supplementary planes takes 1.5 ms to compile, and most runs never need these patterns."""
+    return re.compile(template.replace("{}", _HAN))
+
+
 _CANDIDATE = re.compile(rf"[(（]([A-Za-züÜ{_TONED}'’ \t-]*+)[)）]")
-_IS_HAN = re.compile(f"[{_HAN}]")
 _SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
              r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|uai|uan|van|ian|iao|ai|ei|ao|ou|an|en|in|un|vn"
              r"|ia|ie|iu|ua|uo|ue|ve|ui|er|a|o|e|i|u|v)")
@@ -217,7 +223,7 @@ def pinyin_spans(text: str) -> list[tuple[int, int]]:
         start = m.start()
         if start > 1 and text[start - 1] in " \t":
             start -= 1
-        if start > 0 and _IS_HAN.match(text, start - 1) and is_pinyin_gloss(content):
+        if start > 0 and _han_pattern("[{}]").match(text, start - 1) and is_pinyin_gloss(content):
             spans.append((start, m.end()))
     return spans
 
@@ -266,27 +272,33 @@ def opencc_fingerprint(config: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _suspects(convert: Callable[[str], str]) -> re.Pattern[str] | None:
-    """A pattern of the characters ``convert`` can change, or None (convert everything).
+def _suspects(convert: Callable[[str], str]) -> np.ndarray | None:
+    """Code point (BMP) -> whether ``convert`` can change it; None: no list, convert everything.
 
     Shipped for ``t2s`` (``data/opencc_t2s.json``, see ``data/make_opencc_t2s.py``) and used only
-    when the installed OpenCC dictionaries are the ones it was built from. Lone surrogates are
-    suspects too: OpenCC refuses them, and so it still does.
+    when the installed OpenCC dictionaries are the ones it was built from. Every character outside
+    the BMP is a suspect, and so is a lone surrogate: OpenCC refuses it, and so it still does.
+    A table, not a regex: a class of 4,000 characters takes milliseconds to compile at every start.
     """
     config = Path(getattr(getattr(convert, "__self__", None), "config", ""))
     shipped = Path(__file__).resolve().parent / "data" / f"opencc_{config.stem}.json"
     if not config.name or not shipped.is_file():
         return None
-    table = json.loads(shipped.read_text(encoding="utf-8"))
-    if table.get("config") != config.name or table.get("sha1") != opencc_fingerprint(config):
+    listed = json.loads(shipped.read_text(encoding="utf-8"))
+    if listed.get("config") != config.name or listed.get("sha1") != opencc_fingerprint(config):
         return None
-    bmp = "".join(c for c in table["chars"] if ord(c) < 0x10000)
-    # every character outside the BMP is a suspect: one range keeps the class a fast bitmap
-    return re.compile(f"[{re.escape(bmp)}\ud800-\udfff\U00010000-\U0010ffff]")
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(c) for c in listed["chars"] if ord(c) < 0x10000]] = True
+    table[0xD800:0xE000] = True
+    return table
+
+
+def _suspect_positions(text: str, table: np.ndarray) -> np.ndarray:
+    cps = _codepoints(text)
+    return np.flatnonzero((cps > 0xFFFF) | table[cps & np.uint32(0xFFFF)])
 
 
 _CUT_AT = "\n。！？；，"
-_RUN = re.compile(rf"[{_HAN}]+|[^{_HAN}]+")
 
 
 def _chunks(text: str, size: int) -> list[tuple[int, int]]:
@@ -315,7 +327,7 @@ def _convert_aligned(piece: str, convert: Callable[[str], str], level: int = 0) 
     if level == 0:
         parts = [m.span() for m in re.finditer(r"[^\n]*\n|[^\n]+", piece)]
     elif level == 1:
-        parts = [m.span() for m in _RUN.finditer(piece)]
+        parts = [m.span() for m in _han_pattern("[{}]+|[^{}]+").finditer(piece)]
     else:
         chars = [convert(c) for c in piece]
         return "".join(c if len(c) == 1 else o for c, o in zip(chars, piece, strict=True)), None
@@ -337,7 +349,7 @@ def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int
     fixes = []
     for start, end in _chunks(text, chunk):
         piece = text[start:end]
-        sparse = _convert_suspect_runs(piece, convert, suspects) if suspects else None
+        sparse = None if suspects is None else _convert_suspect_runs(piece, convert, suspects)
         out, index = (sparse, None) if sparse is not None else _convert_aligned(piece, convert)
         texts.append(None if index is None and out == piece else out)
         fixes.append((start, end, index))
@@ -351,10 +363,9 @@ def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int
 
 
 _SPARSE_RUNS = 256  # more runs to convert than this (a traditional text): one call for the whole chunk
-_HAN_TAIL = re.compile(f"[{_HAN}]*")
 
 
-def _convert_suspect_runs(piece: str, convert: Callable[[str], str], suspects: re.Pattern[str]) -> str | None:
+def _convert_suspect_runs(piece: str, convert: Callable[[str], str], suspects: np.ndarray) -> str | None:
     """``convert(piece)``, calling OpenCC only on the runs of Han characters that hold one it can change.
 
     Exact: every key of the dictionaries is made of Han characters (``data/make_opencc_t2s.py``
@@ -365,12 +376,14 @@ def _convert_suspect_runs(piece: str, convert: Callable[[str], str], suspects: r
     """
     pieces: list[str] = []
     last = pos = calls = 0
-    while (hit := suspects.search(piece, pos)) is not None:
+    for hit in _suspect_positions(piece, suspects).tolist():
+        if hit < pos:  # inside the run just converted
+            continue
         calls += 1
         if calls > _SPARSE_RUNS:
             return None
-        start = _run_start(piece, pos, hit.start())
-        end = _HAN_TAIL.match(piece, hit.end()).end()
+        start = _run_start(piece, pos, hit)
+        end = _han_pattern("[{}]*").match(piece, hit + 1).end()
         run = piece[start:end]
         out = convert(run)
         if len(out) != len(run):
@@ -393,7 +406,7 @@ def _run_start(text: str, pos: int, end: int) -> int:
     size = 32
     while True:
         lo = max(pos, end - size)
-        back = _HAN_TAIL.match(text[lo:end][::-1]).end()
+        back = _han_pattern("[{}]*").match(text[lo:end][::-1]).end()
         if back < end - lo or lo == pos:
             return end - back
         size *= 4

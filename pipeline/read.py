@@ -17,12 +17,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import glob
 import hashlib
 import io
 import itertools
 import json
-import logging
 import os
 import re
 import sys
@@ -34,7 +32,6 @@ from typing import Any
 
 from .errors import ConfigError, InputError, PolicytagNote, printable
 from .normalize import normalize
-from .office import OLE2, sniff
 from .record import Document, Paragraph
 
 # extension -> format; the route of each format is in the README's input table (docs/sections/read.md)
@@ -135,13 +132,14 @@ def _looks_binary(text: str) -> bool:
     return bool(sample) and len(_CONTROL.findall(sample)) > max(2, len(sample) // 100)
 
 
-_TEXTLIKE = re.compile(r"[\t\n\r\x20-\x7e\u2000-\u206f\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+# compiled on first use (by re's cache), as _WIDE: a wide class costs 1.5 ms to compile, most runs never need it
+_TEXTLIKE = r"[\t\n\r\x20-\x7e\u2000-\u206f\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 
 
 def _plausible(text: str) -> bool:
     """A guessed codec (UTF-16 without BOM, last-resort GB18030) must give Chinese/ASCII text."""
     sample = text[:65536]
-    return len(_TEXTLIKE.findall(sample)) >= 0.9 * len(sample)
+    return len(re.findall(_TEXTLIKE, sample)) >= 0.9 * len(sample)
 
 
 def _candidates(data: bytes, default_encoding: str) -> Iterator[tuple[str, bool]]:
@@ -262,6 +260,8 @@ def _table_rows(table: Any) -> list[str]:
 @contextlib.contextmanager
 def _quiet(*names: str) -> Iterator[None]:
     """Silence a library's logger: damaged files make pypdf log one warning per object."""
+    import logging
+
     loggers = [logging.getLogger(name) for name in names]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
@@ -273,6 +273,7 @@ def _quiet(*names: str) -> Iterator[None]:
             lg.setLevel(level)
 
 
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # office.OLE2 (office.py is imported only when needed)
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
 
 
@@ -351,7 +352,7 @@ _HTML_BLOCKS = frozenset(["p", "div", "br", "li", "ul", "ol", "dl", "dd", "dt", 
                           "blockquote", "pre", "hr", "center", "address", "figure", "figcaption", "form", "fieldset",
                           "body"])
 _HTML_SKIP = frozenset(_BOILERPLATE + ("head", "title", "select", "button", "iframe", "svg", "math"))
-_WIDE = re.compile("[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_WIDE = "[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 
 
 def _join_source_lines(text: str) -> str:
@@ -364,7 +365,7 @@ def _join_source_lines(text: str) -> str:
     for part in parts:
         if not part:
             continue
-        if out and not (_WIDE.match(out[-1][-1]) and _WIDE.match(part[0])):
+        if out and not (re.match(_WIDE, out[-1][-1]) and re.match(_WIDE, part[0])):
             out.append(" ")
         out.append(part)
     return "".join(out)
@@ -483,6 +484,8 @@ def _sniff(data: bytes) -> str | None:
         return "pdf"
     if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
         return "docx"
+    from .office import sniff  # imported here: it pulls in subprocess, which reading text never needs
+
     office = sniff(data)
     if office:
         return "doc" if office == "ole2" else "rtf"
@@ -496,7 +499,7 @@ def _sniff(data: bytes) -> str | None:
 
 def _format_of(name: str, data: bytes) -> str:
     fmt = FORMATS.get(_suffix(_base_name(name)).lower())
-    if fmt == "docx" and data.startswith(OLE2):  # a Word 97 file renamed, or a password-protected .docx
+    if fmt == "docx" and data.startswith(_OLE2):  # a Word 97 file renamed, or a password-protected .docx
         return "doc"
     if fmt in ("doc", "wps", "rtf"):
         # Word-processor names lie often: a ".doc" is RTF, a .docx or a web page saved by Word
@@ -721,6 +724,8 @@ def scan_paths(specs: list[str], extensions: set[str] | None = None, follow_link
         elif Path(spec).is_dir():
             _walk(Path(spec), follow_links, scan, extensions)
         elif any(ch in spec for ch in "*?[") and not Path(spec).exists():
+            import glob
+
             for match in sorted(glob.glob(spec, recursive=True)):
                 p = Path(match)
                 if p.is_dir():

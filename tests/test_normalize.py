@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import numpy as np
@@ -296,7 +295,9 @@ def test_only_runs_holding_a_suspect_reach_the_converter() -> None:
         calls.append(text)
         return text.replace("覆", "复")
 
-    out = _convert_suspect_runs("会议认为，反覆研究后覆盖全市。人大常委会", convert, re.compile("[覆]"))
+    suspects = np.zeros(0x10000, dtype=bool)
+    suspects[ord("覆")] = True
+    out = _convert_suspect_runs("会议认为，反覆研究后覆盖全市。人大常委会", convert, suspects)
     assert out == "会议认为，反复研究后复盖全市。人大常委会"
     assert calls == ["反覆研究后覆盖全市"]
 

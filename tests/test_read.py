@@ -508,3 +508,9 @@ def test_file_name_and_suffix_are_those_of_pathlib(parts: list[str]) -> None:
     for name in ("/".join(parts), "/".join(parts) + "/", "/" + "/".join(parts)):
         assert _base_name(name) == Path(name).name
         assert _suffix(_base_name(name)) == Path(name).suffix
+
+
+def test_the_ole2_signature_is_the_one_of_office() -> None:
+    from policytag import office, read
+
+    assert read._OLE2 == office.OLE2  # read keeps its own copy so reading text never imports office.py
