@@ -103,9 +103,12 @@ def _mapped_chars(halfwidth: bool) -> re.Pattern[str]:
     """A pattern of every character that ``_table`` and the supplement table change."""
     table = _table(halfwidth)
     changed = np.flatnonzero(table != np.arange(0x10000, dtype=np.uint32))
-    bmp = "".join(re.escape(chr(cp)) for cp in changed if not 0xD800 <= cp < 0xE000)
-    supplement = f"{chr(_COMPAT_SUPPLEMENT.start)}-{chr(_COMPAT_SUPPLEMENT.stop - 1)}"
-    return re.compile(f"[{bmp}{supplement}]")
+    # as ranges of consecutive code points (radicals, compatibility ideographs): compiles in a fraction
+    cuts = np.flatnonzero(np.diff(changed) != 1)
+    firsts, lasts = changed[np.r_[0, cuts + 1]], changed[np.r_[cuts, len(changed) - 1]]
+    ranges = [*zip(firsts.tolist(), lasts.tolist(), strict=True)]
+    ranges.append((_COMPAT_SUPPLEMENT.start, _COMPAT_SUPPLEMENT.stop - 1))
+    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
 
 
 def _codepoints(text: str) -> np.ndarray:
