@@ -180,7 +180,11 @@ def _han_pattern(template: str) -> re.Pattern[str]:
     return re.compile(template.replace("{}", _HAN))
 
 
-_CANDIDATE = re.compile(rf"[(（]([A-Za-züÜ{_TONED}'’ \t-]*+)[)）]")
+_CONTENT = rf"([A-Za-züÜ{_TONED}'’ \t-]*+)[)）]"
+# One pattern per opening parenthesis: re scans for a literal first character several times faster
+# than for a class, and the scan is most of this step's cost. A candidate holds no parenthesis, so the
+# two scans find the same candidates as one scan for either parenthesis would.
+_CANDIDATES = (re.compile(r"\(" + _CONTENT), re.compile("（" + _CONTENT))
 _SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
              r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|uai|uan|van|ian|iao|ai|ei|ao|ou|an|en|in|un|vn"
              r"|ia|ie|iu|ua|uo|ue|ve|ui|er|a|o|e|i|u|v)")
@@ -219,7 +223,7 @@ def is_pinyin_gloss(content: str) -> bool:
 def pinyin_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every pinyin gloss in ``text``, parentheses included (and one space before)."""
     spans = []
-    for m in _CANDIDATE.finditer(text):
+    for m in sorted((m for p in _CANDIDATES for m in p.finditer(text)), key=lambda m: m.start()):
         content = m.group(1).strip(" \t")
         if not content:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
@@ -311,3 +312,21 @@ def test_the_pre_check_of_map_characters_finds_every_character_the_table_changes
         assert bool(pattern.match(chr(cp))) == (int(table[cp]) != cp), hex(cp)
     assert pattern.match("\U0002F800") and not pattern.match("\U00020000")
     assert map_characters("人大\r\n常委会\u3000").text == "人大\n常委会 "
+
+
+@given(st.lists(st.sampled_from(["人大", "(", ")", "（", "）", "rén dà", "ren da", "GDP", " ", "bào", "-", "x"]),
+                max_size=30))
+def test_two_literal_scans_find_the_candidates_one_class_scan_finds(parts: list[str]) -> None:
+    """pinyin_spans scans for each opening parenthesis apart; the rule is that of one pattern for both."""
+    from policytag.normalize import _CONTENT, _han_pattern
+
+    text = "".join(parts)
+    one = re.compile("[(（]" + _CONTENT)
+    expected = []
+    for m in one.finditer(text):
+        content, start = m.group(1).strip(" \t"), m.start()
+        if start > 1 and text[start - 1] in " \t":
+            start -= 1
+        if content and start > 0 and _han_pattern("[{}]").match(text, start - 1) and is_pinyin_gloss(content):
+            expected.append((start, m.end()))
+    assert pinyin_spans(text) == expected
