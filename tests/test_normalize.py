@@ -330,3 +330,14 @@ def test_two_literal_scans_find_the_candidates_one_class_scan_finds(parts: list[
         if content and start > 0 and _han_pattern("[{}]").match(text, start - 1) and is_pinyin_gloss(content):
             expected.append((start, m.end()))
     assert pinyin_spans(text) == expected
+
+
+def test_a_traditional_text_goes_to_the_converter_whole() -> None:
+    """Many suspects (a traditional report): one call over the chunk, not one per run."""
+    suspects = np.zeros(0x10000, dtype=bool)
+    suspects[[ord("報"), ord("會")]] = True
+    text = "常委會聽取報告，" * 50
+    assert _convert_suspect_runs(text, str.upper, suspects) is None
+    calls: list[str] = []
+    m = convert_script(MappedText.identity(text), lambda s: calls.append(s) or s)
+    assert m.text == text and calls == [text]  # no shipped list for a stand-in converter: the whole text
