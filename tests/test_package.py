@@ -61,7 +61,8 @@ def test_wheel_installs_policytag_with_its_data_and_no_pipeline(wheel: Path) -> 
     assert tops == {"policytag"}
     for shipped in ("policytag/_data/models/default/weights.npz", "policytag/_data/models/default/model.json",
                     "policytag/_data/lexicons/policy_terms.yaml", "policytag/_data/configs/default.toml",
-                    "policytag/templates/report.html", "policytag/data/regions.csv", "policytag/tokenizer.py"):
+                    "policytag/templates/report.html", "policytag/data/regions.csv", "policytag/data/opencc_t2s.json",
+                    "policytag/tokenizer.py"):
         assert shipped in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
