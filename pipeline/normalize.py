@@ -168,11 +168,8 @@ def _map_block(piece: str, table: np.ndarray, size: int) -> tuple[str, np.ndarra
 # ---------------------------------------------------------------------------- pinyin glosses
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛ"
-# A candidate: parentheses (half- or full-width) holding only latin letters, tone-marked
-# vowels, ü, spaces and apostrophes; it must follow a Han character (optionally one space).
-# The pattern starts at the parenthesis so the scan is fast; the Han check is done per match.
-# One possessive run (*+) up to the closing parenthesis, stripped afterwards: a "(" followed by a long
-# run of letters or spaces and no ")" is scanned once (three competing quantifiers here were cubic).
+
+
 @functools.cache
 def _han_pattern(template: str) -> re.Pattern[str]:
     """``template`` with the Han class in every ``{}``, compiled on first use: a class with the
@@ -180,6 +177,11 @@ def _han_pattern(template: str) -> re.Pattern[str]:
     return re.compile(template.replace("{}", _HAN))
 
 
+# A candidate: parentheses (half- or full-width) holding only latin letters, tone-marked
+# vowels, ü, spaces and apostrophes; it must follow a Han character (optionally one space).
+# The patterns start at the parenthesis so the scan is fast; the Han check is done per match.
+# One possessive run (*+) up to the closing parenthesis, stripped afterwards: a "(" followed by a long
+# run of letters or spaces and no ")" is scanned once (three competing quantifiers here were cubic).
 _CONTENT = rf"([A-Za-züÜ{_TONED}'’ \t-]*+)[)）]"
 # One pattern per opening parenthesis: re scans for a literal first character several times faster
 # than for a class, and the scan is most of this step's cost. A candidate holds no parenthesis, so the
@@ -367,8 +369,6 @@ def convert_script(mapped: MappedText, convert: Callable[[str], str], chunk: int
         return MappedText("".join(texts), mapped.offsets)
     offsets = [mapped.offsets[s:e] if index is None else mapped.offsets[s:e][index] for s, e, index in fixes]
     return MappedText("".join(texts), np.concatenate(offsets))
-
-
 
 
 def _convert_suspect_runs(piece: str, convert: Callable[[str], str], suspects: np.ndarray) -> str | None:
