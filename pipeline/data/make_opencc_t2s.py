@@ -9,8 +9,8 @@ wheel ships, and keeps, for every entry, the key characters some value replaces 
 the key's characters when a value has another length). Every key must be made of Han
 characters (checked), so a run of Han characters converts on its own, and a run holding
 none of the kept characters comes out of OpenCC unchanged (no key matches where it would
-change anything): ``policytag.normalize`` converts only the runs that hold one. ``sha1`` fingerprints the
-config and its dictionaries: with other dictionaries the list is not used.
+change anything): ``policytag.normalize`` converts only the runs that hold one. ``sha1``
+fingerprints the config and its dictionaries: with other dictionaries the list is not used.
 """
 
 from __future__ import annotations
