@@ -4,9 +4,14 @@ the paths and the checkpoint's finished inputs are not held as Python objects pe
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from policytag.cli import cli
 from policytag.compact import PathList, same_order
 from policytag.normalize import normalize
 from policytag.write import Checkpoint, encode
@@ -50,6 +55,38 @@ def test_checkpoint_holds_no_object_per_finished_input(tmp_path: Path) -> None:
     ck.move_to(tmp_path / "out.jsonl", PATHS)  # in order: renamed, no table by source built
     assert ck._lookup is None
     assert (tmp_path / "out.jsonl").read_bytes() == block * len(PATHS)
+
+
+@pytest.mark.parametrize("input_format", ["report", "jsonl"])
+def test_a_fresh_tag_run_builds_no_table_of_finished_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            input_format: str) -> None:
+    """Asking the checkpoint about a source once inputs have finished builds a dict entry per file: a fresh
+    run must not ask as it hands each source on (it did: ≈200 bytes a file of peak memory, issue 13)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        if input_format == "report":
+            (folder / f"r{i}.txt").write_text(f"一、监督工作\n常委会开展执法检查{i}次。\n", encoding="utf-8")
+        else:
+            (folder / f"r{i}.jsonl").write_text(json.dumps({"text": f"常委会开展执法检查{i}次。"}, ensure_ascii=False)
+                                               + "\n", encoding="utf-8")
+    asked_late: list[str] = []
+    row = Checkpoint.row
+
+    def spy(self: Checkpoint, source: str) -> int | None:
+        if self._rows and not self.resumed:
+            asked_late.append(source)
+        return row(self, source)
+
+    monkeypatch.setattr(Checkpoint, "row", spy)
+    config = tmp_path / "small_batches.toml"  # a batch per paragraph: inputs finish while others are handed on
+    config.write_text("[output]\nbatch_size = 1\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["--config", str(config), "tag", str(folder), "-o", str(out),
+                                      "--input-format", input_format])
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) >= 4
+    assert asked_late == []
 
 
 def test_checkpoint_errors_and_resume_still_by_source(tmp_path: Path) -> None:

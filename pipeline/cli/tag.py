@@ -128,18 +128,19 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
     changed: list[str] = []
     if to_file and sink.checkpoint.resumed:  # the finished inputs' content now: --resume redoes what changed
         changed = sink.checkpoint.changed({s: file_digest(s) for s in sources if s in sink.done})
+    todo = sink.unfinished(sources)
     try:
         with _sigterm_as_interrupt():
             if input_format == "report":
-                items = _report_items(sources, config, meta_path, dask_address, sink.done, force_jobs, sink.digested)
+                items = _report_items(todo, config, meta_path, dask_address, force_jobs, sink.digested)
             else:
                 if int(config["output"]["jobs"]) > 1 or dask_address:
                     click.echo("policytag: note: --jobs and --dask split whole reports; pre-cut paragraphs are "
                                "tagged in this process", err=True)
-                items = _precut_items(sink.digested(sources), config, input_format, text_field, sink.done)
+                items = _precut_items(sink.digested(todo), config, input_format, text_field)
             sink.replay(sources)
             with progress_bar(len(sources), progress, "file") as bar:
-                bar.update(len([s for s in sources if s in sink.done]))
+                bar.update(len(sources) - len(todo))
                 for item in items:
                     if isinstance(item, Part):  # records of an input not finished yet
                         sink.add_part(item.source, item.block)
@@ -236,11 +237,19 @@ class _Sink:
     def done(self) -> Mapping[str, list[str]]:
         return self.checkpoint.done if self.checkpoint else {}
 
+    def unfinished(self, sources: Iterable[str]) -> PathList:
+        """The sources an interrupted run did not finish (all of them in a fresh run), in order.
+
+        Asked once, before any input of this run finishes: asking the checkpoint about a source once
+        inputs have finished builds its lookup, a dict entry per file (issue 13: peak memory grew
+        ≈200 bytes a file when every source was asked as it was handed on)."""
+        return PathList(s for s in sources if s not in self.done)
+
     def digested(self, sources: Iterable[str]) -> Iterator[str]:
-        """``sources``, each one's content digest taken as it is handed on to be read (kept until it is
-        done): ``--resume`` redoes an input whose content is not what was tagged."""
+        """``sources`` (unfinished ones), each one's content digest taken as it is handed on to be read (kept
+        until it is done): ``--resume`` redoes an input whose content is not what was tagged."""
         for source in sources:
-            if self.checkpoint is not None and source not in self.done:
+            if self.checkpoint is not None:
                 self.digests[source] = file_digest(source)
             yield source
 
@@ -351,15 +360,15 @@ def _refuse_inputs_as_output(output: str, sources: Iterable[str], config: dict, 
                            itertools.chain(sources, inputs))
 
 
-def _report_items(sources: Sequence[str], config: dict, meta_path: str | None, dask_address: str | None,
-                  done: Mapping[str, list[str]], force_jobs: bool = False,
+def _report_items(todo: Sequence[str], config: dict, meta_path: str | None, dask_address: str | None,
+                  force_jobs: bool = False,
                   digested: Callable[[Iterable[str]], Iterator[str]] = iter) -> Iterator[Item]:
+    """The reports ``todo`` (those not finished yet) tagged, in order."""
     sidecar = None
     if meta_path:
         from ..meta import load_sidecar
 
         sidecar = load_sidecar(meta_path)
-    todo = PathList(s for s in sources if s not in done)
 
     def items() -> Iterator[Item | Part]:
         from ..batch import tag_many
@@ -414,17 +423,14 @@ def _streamed(todo: Iterable[str], config: dict, sidecar: dict[str, dict] | None
 _COLLECT_EVERY = 500
 
 
-def _precut_items(sources: Iterable[str], config: dict, input_format: str, text_field: str,
-                  done: Mapping[str, list[str]]) -> Iterator[Item]:
+def _precut_items(todo: Iterable[str], config: dict, input_format: str, text_field: str) -> Iterator[Item]:
     from ..read import read_precut
 
     def items() -> Iterator[Item]:
         from ..tagger import Tagger
 
         tagger = Tagger(config)
-        for path in sources:
-            if path in done:
-                continue
+        for path in todo:
             errors: list[InputError] = []
             try:
                 batch = []
