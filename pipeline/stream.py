@@ -3,7 +3,7 @@
 Documents are read and cut one after the other, one paragraph at a time; their
 paragraphs fill batches of ``[output] batch_size`` that are matched and classified
 together, whatever document each paragraph comes from, and each batch's records
-are encoded (``policytag.write.encode``) and handed on at once. So the work per
+are encoded (``policytag.write.encode_paragraphs``) and handed on at once. So the work per
 call is done on thousands of paragraphs, and memory holds one batch and the
 document being read, never a document's records.
 
@@ -75,7 +75,7 @@ class _Stream:
 
     def flush(self) -> Iterator[Part | Done]:
         """Annotate the batch, hand on its records per document, then announce the documents finished."""
-        from .write import encode
+        from .write import encode_paragraphs
 
         self.flushing = True
         if self.batch:
@@ -83,7 +83,7 @@ class _Stream:
             self.batch, self.owners = [], []
             for doc, paragraphs in groups:
                 if doc not in self.errors:
-                    yield Part(self.sources[doc], encode(p.to_dict() for p in paragraphs))
+                    yield Part(self.sources[doc], encode_paragraphs(paragraphs))
         for doc in self.finished:
             yield Done(self.sources.pop(doc), self.errors.pop(doc, None))
         self.finished = []

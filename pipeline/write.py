@@ -14,12 +14,16 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from .compact import PathList, same_order
+
+if TYPE_CHECKING:
+    from .record import Paragraph
 
 # errors that can only come from writing: said as "OUT: cannot write: ..." (OutputError, exit 2)
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
@@ -85,6 +89,58 @@ def encode(records: Iterable[dict[str, Any]]) -> bytes:
     """
     option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
     return b"".join(orjson.dumps(record, option=option) for record in records)
+
+
+def encode_paragraphs(paragraphs: Iterable[Paragraph]) -> bytes:
+    """``encode(p.to_dict() for p in paragraphs)``, byte for byte, in less CPU.
+
+    The stream writes every tagged paragraph through here. ``to_dict`` copies what
+    a caller may change (``meta``, ``section``, ``labels``) and rounds scores one by
+    one; here nothing is copied (the record is encoded at once), a document's
+    ``meta`` is encoded once and spliced in (``orjson.Fragment``), and the batch's
+    scores are rounded together. Pre-cut input's ``extra`` fields and ``tokens`` take
+    the ``to_dict`` path.
+    """
+    from .record import term_dicts  # here: importing write alone does not load numpy
+
+    ps = list(paragraphs)
+    if any(p.extra or p.tokens is not None for p in ps):
+        return encode(p.to_dict() for p in ps)
+    scores = iter(_round4(list(chain.from_iterable(p.scores.values() for p in ps))))
+    option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
+    out = bytearray()  # each line is added and dropped at once: cheaper than keeping them all for a join
+    meta: Any = None
+    meta_json: orjson.Fragment | None = None
+    for p in ps:
+        if meta_json is None or p.meta is not meta:  # a document's paragraphs share one meta dict
+            meta = p.meta
+            meta_json = orjson.Fragment(orjson.dumps(dict(meta), option=orjson.OPT_SERIALIZE_NUMPY))
+        start, end = p.body.span()
+        rounded = dict(zip(p.scores, islice(scores, len(p.scores)), strict=False))
+        out += orjson.dumps({
+            "doc_id": p.doc_id, "path": p.path, "index": p.index, "text": p.body.text, "start": start, "end": end,
+            "section": p.section, "is_heading": p.is_heading, "is_glossary": p.is_glossary, "period": p.period,
+            "meta": meta_json, "labels": p.labels, "scores": rounded, "terms": term_dicts(p.terms)}, option=option)
+    return bytes(out)
+
+
+def _round4(values: list[Any]) -> list[float]:
+    """``[round(float(v), 4) for v in values]`` in a few numpy steps, the same floats.
+
+    ``round`` rounds the exact value times 10^4 to an integer k and gives the float
+    nearest to k/10^4; numpy's product times 10^4 is off by at most half a unit in its
+    last place, so it rounds to the same k unless it lies within that of a half (or is
+    huge or not finite): those few values go through ``round`` itself.
+    """
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # inf and nan are for round itself
+        scaled = np.array(values, dtype=np.float64) * 1e4
+        out = (np.rint(scaled) / 1e4).tolist()
+        unsure = ~(np.abs(scaled) < 1e9) | (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for i in np.flatnonzero(unsure).tolist():
+        out[i] = round(float(values[i]), 4)
+    return out
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path | None) -> int:
