@@ -57,6 +57,9 @@ _TERMINAL = frozenset("。！？!?…；;：:")  # a line ending in one of these
 _CLOSERS = "”’」』）)》】\"'"  # skipped when looking at a line's last mark
 _CONTINUES = frozenset("，、,（(《“‘【—-·/")  # a line ending in one of these goes on
 _SPACE = " \t\u3000\xa0"
+_WS = _SPACE + "\r\f\v"
+_CLOSERS_SPACE = _CLOSERS + _SPACE  # stripped from both ends of a line
+_LEAD_FIRST = frozenset("#●■◆◇•▪▫○◎□★☆►▶➢➤✦✧❖◼◾⚫·・-*+")  # first characters of a ``_LEAD`` match
 
 # ------------------------------------------------------------------- patterns
 # Markers at the start of a line: markdown heading, bullet, markdown list dash/star.
@@ -121,8 +124,6 @@ _NUMBER_PREFIX = re.compile(rf"^(?:[（(]?[{_CN_NUM}\d]{{1,3}}[）)、．.]|第[
 
 @dataclass(slots=True)
 class _Line:
-    start: int  # content start in norm (after whitespace and leading markers)
-    end: int  # content end in norm
     pieces: list[tuple[int, int]]  # kept spans of norm, markers and page notes cut out
     text: str  # the kept text (pieces joined)
     width: float  # visual width of the whole line content, markers included
@@ -132,6 +133,11 @@ class _Line:
     bold_whole: bool = False  # the whole line is **bold**
     numbered: str | None = None  # numbering style the line starts with
     gap: int = 0  # blank lines (or dropped page furniture) before this line
+    # Read once per line here rather than at every look at it while joining and sectioning:
+    terminal: bool = False  # the text ends a sentence (``_ends_sentence``)
+    opens: bool = False  # the text ends with a mark that goes on (``_ends_open``)
+    head: bool = False  # the text alone reads as a heading (``_heading_like``)
+    front: bool | None = None  # the text is title-block matter (``_is_front_matter``), once asked
 
 
 @dataclass(slots=True)
@@ -159,7 +165,7 @@ def _width(s: str) -> float:
 
 
 def _last_mark(s: str) -> str:
-    s = s.rstrip(_CLOSERS + _SPACE)
+    s = s.rstrip(_CLOSERS_SPACE)
     return s[-1] if s else ""
 
 
@@ -181,21 +187,20 @@ def _split_lines(text: str) -> Iterator[str]:
     yield text[start:]
 
 
-def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
+def _parse_lines(text: str, heading_max: float, lazy: bool = False) -> Iterator[_Line]:
     gap = 0
     pos = 0
     for raw_line in _split_lines(text) if lazy else text.split("\n"):
         line_start, pos = pos, pos + len(raw_line) + 1
-        content = raw_line.strip(_SPACE + "\r\f\v")
+        content = raw_line.strip(_WS)
         if not content or (len(content) <= 20 and _PAGE_LINE.fullmatch(content)):
             gap += 1
             continue
-        lead = len(raw_line) - len(raw_line.lstrip(_SPACE + "\r\f\v"))
+        lead = len(raw_line) - len(raw_line.lstrip(_WS)) if raw_line[0] in _WS else 0
         start = line_start + lead
-        end = start + len(content)
         width = _width(content)
         md, bullet = 0, False
-        m = _LEAD.match(content)
+        m = _LEAD.match(content) if content[0] in _LEAD_FIRST else None
         if m:
             if m.group("md") and (len(content) == m.end() or m.end() > len(m.group("md"))):
                 md = len(m.group("md"))
@@ -207,7 +212,7 @@ def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
         if not content:
             gap += 1
             continue
-        line = _make_line(content, start, end, width, lead > 0, gap)
+        line = _make_line(content, start, width, lead > 0, gap, heading_max)
         if not line.pieces:  # nothing but markers (a lone ``**``): no text to keep
             gap += 1
             continue
@@ -216,7 +221,30 @@ def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
         gap = 0
 
 
-def _make_line(content: str, start: int, end: int, width: float, indent: bool, gap: int) -> _Line:
+def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
+               heading_max: float) -> _Line:
+    if ("*" in content or "转" in content or "接" in content or "__" in content
+            or (content[1:2] in " \t\u3000" and _SPACED_TITLE.fullmatch(content))):
+        pieces, kept, bold_whole = _cut_markers(content, start)
+    else:  # most lines: nothing to cut out, the line is one piece
+        pieces, kept, bold_whole = [(start, start + len(content))], content, False
+    stripped = kept.strip(_SPACE)
+    if stripped != kept and pieces:
+        lead = len(kept) - len(kept.lstrip(_SPACE))
+        trail = len(kept) - len(kept.rstrip(_SPACE))
+        pieces = _trim_pieces(pieces, lead, trail)
+    num = _NUMBERED.match(stripped)
+    terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
+    return _Line(
+        pieces=pieces, text=stripped, width=width, indent=indent,
+        bold_whole=bold_whole, numbered=num.lastgroup if num else None, gap=gap, terminal=terminal, opens=opens,
+        head=bool(stripped) and not terminal and not opens and _fits_heading(stripped, heading_max),
+    )
+
+
+def _cut_markers(content: str, start: int) -> tuple[list[tuple[int, int]], str, bool]:
+    """(pieces, kept text, whole line bold) of a line once bold markers, page notes and the
+    spaces of a spaced-out title (工 作 报 告) are cut out."""
     cuts: list[tuple[int, int]] = []
     bold_whole = False
     if "*" in content or "__" in content:
@@ -228,31 +256,18 @@ def _make_line(content: str, start: int, end: int, width: float, indent: bool, g
         cuts.extend((m.start(), m.end()) for m in _PAGE_NOTE.finditer(content))
     if _SPACED_TITLE.fullmatch(content):  # 工 作 报 告 -> 工作报告
         cuts.extend((m.start(), m.end()) for m in re.finditer(r"[ \t\u3000]+", content))
+    if not cuts:
+        return [(start, start + len(content))], content, bold_whole
     pieces: list[tuple[int, int]] = []
-    if cuts:
-        cuts.sort()
-        at = 0
-        for a, b in cuts:
-            if a > at:
-                pieces.append((start + at, start + a))
-            at = max(at, b)
-        if at < len(content):
-            pieces.append((start + at, start + len(content)))
-        # trim whitespace left at the edges by the cuts
-        kept = "".join(content[a - start : b - start] for a, b in pieces)
-    else:
-        pieces.append((start, start + len(content)))
-        kept = content
-    stripped = kept.strip(_SPACE)
-    if stripped != kept and pieces:
-        lead = len(kept) - len(kept.lstrip(_SPACE))
-        trail = len(kept) - len(kept.rstrip(_SPACE))
-        pieces = _trim_pieces(pieces, lead, trail)
-    num = _NUMBERED.match(stripped)
-    return _Line(
-        start=start, end=end, pieces=pieces, text=stripped, width=width, indent=indent,
-        bold_whole=bold_whole, numbered=num.lastgroup if num else None, gap=gap,
-    )
+    cuts.sort()
+    at = 0
+    for a, b in cuts:
+        if a > at:
+            pieces.append((start + at, start + a))
+        at = max(at, b)
+    if at < len(content):
+        pieces.append((start + at, start + len(content)))
+    return pieces, "".join(content[a - start : b - start] for a, b in pieces), bold_whole
 
 
 def _trim_pieces(pieces: list[tuple[int, int]], lead: int, trail: int) -> list[tuple[int, int]]:
@@ -298,7 +313,7 @@ def _layout(lines: Iterable[_Line], s: dict[str, Any]) -> _Layout:
         indented += ln.indent
         widths.append(ln.width)
         nxt = next(it, None)
-        if _ends_sentence(ln.text):
+        if ln.terminal:
             term_lines += 1
             term_gap += bool(nxt is None or nxt.gap)
         elif nxt is not None and nxt.gap == 0 and not (nxt.bullet or nxt.md or nxt.numbered):
@@ -349,20 +364,29 @@ def _short_text(p: _Para, heading_max: float) -> str | None:
 
 def _heading_like(text: str, heading_max: float) -> bool:
     """Short, no sentence punctuation inside or at the end: reads as a heading."""
-    return (
-        bool(text)
-        and not _ends_sentence(text)
-        and not _ends_open(text)
-        and _width(text) <= heading_max
-        and not _INNER_STOP.search(text)
-    )
+    return bool(text) and not _ends_sentence(text) and not _ends_open(text) and _fits_heading(text, heading_max)
 
 
-def _marked_heading(p: _Para, layout: _Layout, lines: list[_Line], i: int) -> bool:
-    """The paragraph so far is a heading by its form, so the next line cannot continue it."""
-    text = _short_text(p, layout.heading_max)
-    if text is None or not _heading_like(text, layout.heading_max):
-        return False
+def _fits_heading(text: str, heading_max: float) -> bool:
+    """Short enough for a heading, with no sentence punctuation inside."""
+    return _width(text) <= heading_max and not _INNER_STOP.search(text)
+
+
+def _line_front(ln: _Line) -> bool:
+    """``_is_front_matter`` of a line's text, asked at most once per line (joining asks twice)."""
+    if ln.front is None:
+        ln.front = _is_front_matter(ln.text)
+    return ln.front
+
+
+def _para_heading_like(p: _Para, text: str, heading_max: float) -> bool:
+    """``_heading_like(text)`` of paragraph ``p`` whose text is ``text``: read off the line when it has one."""
+    return p.lines[0].head if len(p.lines) == 1 else _heading_like(text, heading_max)
+
+
+def _marked_heading(p: _Para, text: str, layout: _Layout, lines: Sequence[_Line], i: int) -> bool:
+    """The paragraph so far (``text``, heading-like) is a heading by its form, so the next line cannot
+    continue it."""
     if _period_kind(text):
         return True
     if p.lines[0].numbered and p.lines[0].numbered != "num":
@@ -371,27 +395,27 @@ def _marked_heading(p: _Para, layout: _Layout, lines: list[_Line], i: int) -> bo
     return False
 
 
-def _joins(p: _Para, lines: list[_Line], i: int, layout: _Layout) -> bool:
+def _joins(p: _Para, lines: Sequence[_Line], i: int, layout: _Layout) -> bool:
     """Does line ``i`` continue paragraph ``p`` (whose last line is ``i - 1``)?"""
     a, b = lines[i - 1], lines[i]
     if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or _GREETING.match(b.text):
         return False
-    if b.text.startswith("——") or (i < 12 and (_is_front_matter(a.text) or _is_front_matter(b.text))):
+    if b.text.startswith("——") or (i < 12 and (_line_front(a) or _line_front(b))):
         return False  # title block: title, date line, byline are separate lines
-    if b.numbered and not _ends_open(a.text):
+    if b.numbered and not a.opens:
         return False
     if layout.indent_informative and b.indent:
         return False
-    if _ends_open(a.text):
+    if a.opens:
         return True
-    if _ends_sentence(a.text):
+    if a.terminal:
         # in wrapped text a sentence can end exactly at the margin mid-paragraph
         return (layout.wrapped and layout.blank_separates and b.gap == 0
                 and a.width >= layout.full_line * _local_width(lines, i - 1))
-    if _marked_heading(p, layout, lines, i - 1):
-        return False
     text = _short_text(p, layout.heading_max)  # None: too long to be a heading
-    heading_like = text is not None and _heading_like(text, layout.heading_max)
+    heading_like = text is not None and _para_heading_like(p, text, layout.heading_max)
+    if heading_like and _marked_heading(p, text, layout, lines, i - 1):
+        return False
     if not layout.wrapped:
         # one line per paragraph: only a line that visibly stops mid-sentence goes on
         return not heading_like
@@ -428,8 +452,8 @@ class _LineWindow:
     """A long document's lines parsed again, one at a time, keeping only those around the latest one asked
     for: joining looks at most ``_REACH`` lines back or ahead (``_joins``, ``_local_width``)."""
 
-    def __init__(self, text: str, count: int) -> None:
-        self._lines = _parse_lines(text, lazy=True)
+    def __init__(self, text: str, count: int, heading_max: float) -> None:
+        self._lines = _parse_lines(text, heading_max, lazy=True)
         self._count = count
         self._kept: deque[_Line] = deque()
         self._first = 0  # index of self._kept[0]
@@ -619,10 +643,10 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     meta = merged_meta(doc)
     norm = doc.norm if doc.norm is not None else MappedText.identity(doc.raw)
     if len(norm.text) > STREAM_CHARS:  # a long document: the lines are parsed twice rather than all kept
-        layout = _layout(_parse_lines(norm.text, lazy=True), s)
-        lines: Sequence[_Line] = _LineWindow(norm.text, layout.count)
+        layout = _layout(_parse_lines(norm.text, s["heading_max"], lazy=True), s)
+        lines: Sequence[_Line] = _LineWindow(norm.text, layout.count, s["heading_max"])
     else:
-        lines = list(_parse_lines(norm.text))
+        lines = list(_parse_lines(norm.text, s["heading_max"]))
         layout = _layout(lines, s)
     paras = _join_lines(lines, layout)
 
@@ -640,8 +664,9 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
         text = body.text
         too_long = limit is not None and len(text) > limit  # a "heading" that long is not one
         heading = not too_long and (bool(p.md or p.bold_whole)
-                                    or (not p.bullet and _heading_like(text, layout.heading_max)))
-        if heading and (_is_front_matter(text) or (p.md and _ends_sentence(text))):
+                                    or (not p.bullet and _para_heading_like(p, text, layout.heading_max)))
+        if heading and ((_line_front(p.lines[0]) if len(p.lines) == 1 else _is_front_matter(text))
+                        or (p.md and _ends_sentence(text))):
             heading = False
         if not heading:
             bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
