@@ -100,8 +100,8 @@ def looks_like_name(text: str) -> bool:
 def speaker_in_line(text: str) -> str | None:
     """The name in a byline such as "县人大常委会主任  汪新华"."""
     t = text.strip()
-    if len(t) > 40:
-        return None
+    if len(t) > 40 or not ("主任" in t or "委员长" in t or "秘书长" in t or "党组书记" in t):
+        return None  # (the title words are looked for before the regex)
     m = _SPEAKER.search(t)
     if m:
         name = _compact(m.group(1))

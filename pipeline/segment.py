@@ -119,6 +119,7 @@ _PLAN = re.compile(
     + r"|(?:主要|工作)任务|工作安排|工作建议"
 )
 _AMBIG_YEAR = re.compile("(" + _YEAR + r")的?(?:主要)?工作")
+_UNMARK = re.compile(r"[\s*#]")  # dropped before a heading's words are read
 _NUMBER_PREFIX = re.compile(rf"^(?:[（(]?[{_CN_NUM}\d]{{1,3}}[）)、．.]|第[{_CN_NUM}\d]{{1,3}}(?:部分|章|篇))\s*")
 
 
@@ -138,6 +139,7 @@ class _Line:
     opens: bool = False  # the text ends with a mark that goes on (``_ends_open``)
     head: bool = False  # the text alone reads as a heading (``_heading_like``)
     front: bool | None = None  # the text is title-block matter (``_is_front_matter``), once asked
+    period: str | None = "?"  # ``_period_kind`` of the text, once asked ("?": not yet)
 
 
 @dataclass(slots=True)
@@ -234,7 +236,10 @@ def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
         trail = len(kept) - len(kept.rstrip(_SPACE))
         pieces = _trim_pieces(pieces, lead, trail)
     num = _NUMBERED.match(stripped)
-    terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
+    if stripped[-1:] not in _CLOSERS_SPACE:  # most lines: the last character is the last mark
+        terminal, opens = stripped[-1:] in _TERMINAL, stripped[-1:] in _CONTINUES
+    else:
+        terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
     return _Line(
         pieces=pieces, text=stripped, width=width, indent=indent,
         bold_whole=bold_whole, numbered=num.lastgroup if num else None, gap=gap, terminal=terminal, opens=opens,
@@ -379,6 +384,17 @@ def _line_front(ln: _Line) -> bool:
     return ln.front
 
 
+def _para_period(p: _Para, text: str) -> str | None:
+    """``_period_kind(text)`` of paragraph ``p`` whose text is ``text``; a one-line paragraph's is asked
+    twice (joining, then sectioning) and kept on the line."""
+    if len(p.lines) > 1:
+        return _period_kind(text)
+    ln = p.lines[0]
+    if ln.period == "?":
+        ln.period = _period_kind(text)
+    return ln.period
+
+
 def _para_heading_like(p: _Para, text: str, heading_max: float) -> bool:
     """``_heading_like(text)`` of paragraph ``p`` whose text is ``text``: read off the line when it has one."""
     return p.lines[0].head if len(p.lines) == 1 else _heading_like(text, heading_max)
@@ -387,7 +403,7 @@ def _para_heading_like(p: _Para, text: str, heading_max: float) -> bool:
 def _marked_heading(p: _Para, text: str, layout: _Layout, lines: Sequence[_Line], i: int) -> bool:
     """The paragraph so far (``text``, heading-like) is a heading by its form, so the next line cannot
     continue it."""
-    if _period_kind(text):
+    if _para_period(p, text):
         return True
     if p.lines[0].numbered and p.lines[0].numbered != "num":
         # a numbered first line that fills the column is a wrapped item, not a heading
@@ -590,7 +606,8 @@ def _note_cuts(doc: Document, cuts: list[_Cut], limit: int) -> None:
 # ---------------------------------------------------------------- 4. headings
 def _period_kind(text: str) -> str | None:
     """'review', 'plan' or 'year' (a bare "2020年的主要工作") for a part heading."""
-    t = re.sub(r"[\s*#]", "", _NUMBER_PREFIX.sub("", text))
+    prefix = _NUMBER_PREFIX.match(text)
+    t = _UNMARK.sub("", text[prefix.end() :] if prefix else text)
     if not t or len(t) > 24:
         return None
     if _PLAN.fullmatch(t):
@@ -626,7 +643,13 @@ def _is_front_matter(text: str) -> bool:
     from .meta import looks_like_name, speaker_in_line
 
     t = text.strip()
-    return bool(_DATE_LINE.match(t) or speaker_in_line(t) or looks_like_name(t) or _CAPTION.search(t))
+    return bool(_DATE_LINE.match(t) or speaker_in_line(t) or looks_like_name(t) or _caption(t))
+
+
+def _caption(t: str) -> bool:
+    """A photo caption's credit at the end of the line; the words are looked for before the regex."""
+    return ((t.endswith(("摄", "摄影", "供图")) or "图片来源" in t or "记者" in t)
+            and _CAPTION.search(t) is not None)
 
 
 # ---------------------------------------------------------------- public API
@@ -682,7 +705,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
                     count += 1
             body_started = body_started or _ends_sentence(text)
             continue
-        kind = _period_kind(text)
+        kind = _para_period(p, text)
         if kind == "year":
             year = _year_of(text)
             if delivered is not None and year is not None:
@@ -690,7 +713,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
             else:
                 kind = "plan" if seen_review else "review"
         parents = stack
-        if _GLOSSARY.fullmatch(re.sub(r"[\s*#]", "", text)):
+        if _GLOSSARY.fullmatch(_UNMARK.sub("", text)):
             glossary = True
             parents = []
             stack = [("part", text)]
