@@ -414,6 +414,8 @@ def _marked_heading(p: _Para, text: str, layout: _Layout, lines: Sequence[_Line]
 def _joins(p: _Para, lines: Sequence[_Line], i: int, layout: _Layout) -> bool:
     """Does line ``i`` continue paragraph ``p`` (whose last line is ``i - 1``)?"""
     a, b = lines[i - 1], lines[i]
+    if a.terminal and not layout.wrapped:
+        return False  # the common case first: every test below says so too (``opens`` is not ``terminal``)
     if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or _GREETING.match(b.text):
         return False
     if b.text.startswith("——") or (i < 12 and (_line_front(a) or _line_front(b))):
