@@ -32,7 +32,7 @@ import re
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -125,31 +125,32 @@ _NUMBER_PREFIX = re.compile(rf"^(?:[（(]?[{_CN_NUM}\d]{{1,3}}[）)、．.]|第[
 
 @dataclass(slots=True)
 class _Line:
+    # Built with positional arguments (one per line of every document: keywords cost twice as much).
     pieces: list[tuple[int, int]]  # kept spans of norm, markers and page notes cut out
     text: str  # the kept text (pieces joined)
     width: float  # visual width of the whole line content, markers included
     indent: bool  # starts with whitespace
+    gap: int  # blank lines (or dropped page furniture) before this line
+    numbered: str | None  # numbering style the line starts with
+    bold_whole: bool  # the whole line is **bold**
+    # Read once per line here rather than at every look at it while joining and sectioning:
+    terminal: bool  # the text ends a sentence (``_ends_sentence``)
+    opens: bool  # the text ends with a mark that goes on (``_ends_open``)
+    head: bool  # the text alone reads as a heading (``_heading_like``)
     md: int = 0  # markdown heading level
     bullet: bool = False
-    bold_whole: bool = False  # the whole line is **bold**
-    numbered: str | None = None  # numbering style the line starts with
-    gap: int = 0  # blank lines (or dropped page furniture) before this line
-    # Read once per line here rather than at every look at it while joining and sectioning:
-    terminal: bool = False  # the text ends a sentence (``_ends_sentence``)
-    opens: bool = False  # the text ends with a mark that goes on (``_ends_open``)
-    head: bool = False  # the text alone reads as a heading (``_heading_like``)
     front: bool | None = None  # the text is title-block matter (``_is_front_matter``), once asked
     period: str | None = "?"  # ``_period_kind`` of the text, once asked ("?": not yet)
 
 
 @dataclass(slots=True)
 class _Para:
-    pieces: list[tuple[int, int]] = field(default_factory=list)
-    lines: list[_Line] = field(default_factory=list)
-    md: int = 0
-    bullet: bool = False
-    bold_whole: bool = False
-    chars: int = 0  # total length of the lines' text, kept as lines are added
+    pieces: list[tuple[int, int]]
+    lines: list[_Line]
+    md: int
+    bullet: bool
+    bold_whole: bool
+    chars: int  # total length of the lines' text, kept as lines are added
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -240,11 +241,9 @@ def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
         terminal, opens = stripped[-1:] in _TERMINAL, stripped[-1:] in _CONTINUES
     else:
         terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
-    return _Line(
-        pieces=pieces, text=stripped, width=width, indent=indent,
-        bold_whole=bold_whole, numbered=num.lastgroup if num else None, gap=gap, terminal=terminal, opens=opens,
-        head=bool(stripped) and not terminal and not opens and _fits_heading(stripped, heading_max),
-    )
+    head = bool(stripped) and not terminal and not opens and _fits_heading(stripped, heading_max)
+    return _Line(pieces, stripped, width, indent, gap, num.lastgroup if num else None, bold_whole, terminal, opens,
+                 head)
 
 
 def _cut_markers(content: str, start: int) -> tuple[list[tuple[int, int]], str, bool]:
@@ -460,8 +459,7 @@ def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
             continue
         if cur is not None:
             yield cur
-        cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole,
-                    chars=len(ln.text))
+        cur = _Para(list(ln.pieces), [ln], ln.md, ln.bullet, ln.bold_whole, len(ln.text))
     if cur is not None:
         yield cur
 
@@ -751,10 +749,10 @@ def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str
 
 def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText, stack: list[tuple[str, str]],
                heading: bool, glossary: bool, period: str | None) -> Paragraph:
-    return Paragraph(
-        doc_id=doc.doc_id, path=doc.path, index=index, body=body, section=[t for _, t in stack],
-        is_heading=heading, is_glossary=glossary, period=None if glossary else period, meta=meta,
-    )
+    # positional (doc_id, path, index, body, section, is_heading, is_glossary, period, meta): one call per
+    # paragraph, and keywords cost more
+    return Paragraph(doc.doc_id, doc.path, index, body, [t for _, t in stack], heading, glossary,
+                     None if glossary else period, meta)
 
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")
