@@ -518,23 +518,32 @@ def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
     text = body.text
     if len(text) < max(min_chars, 20) or not _RUNON.search(text):
         return [body]
-    out: list[MappedText] = []
+    spans: list[tuple[int, int]] = []
     at = 0
     for m in _RUNON.finditer(text):
         cut = m.end()
         if cut - at >= 2:
-            out.append(body[at:cut])
+            spans.append((at, cut))
             at = cut
-    out.append(body[at:])
+    spans.append((at, len(text)))
+    # parts are trimmed as spans of ``text``, so that each becomes one MappedText slice
     cleaned: list[MappedText] = []
-    for part in out:
-        part = part.strip()
-        lead = _LEAD.match(part.text)
-        if lead and lead.group("bullet") and not part.text.startswith(("-", "*", "+")):
-            part = part[lead.end() :].strip()
-        if part.text:
-            cleaned.append(part)
+    for a, b in spans:
+        a, b = _strip_span(text, a, b)
+        lead = _LEAD.match(text, a, b)
+        if lead and lead.group("bullet") and not text.startswith(("-", "*", "+"), a, b):
+            a, b = _strip_span(text, lead.end(), b)
+        if a < b:
+            cleaned.append(body[a:b])
     return cleaned
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span of ``text[a:b].strip()`` (as ``MappedText.strip`` cuts it)."""
+    part = text[a:b]
+    stripped = part.lstrip()
+    a += len(part) - len(stripped)
+    return a, a + len(stripped.rstrip())
 
 
 # ---------------------------------------------------------------- 3b. over-long paragraphs
@@ -674,7 +683,8 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     paras = _join_lines(lines, layout)
 
     count = 0
-    stack: list[tuple[str, str]] = []
+    stack: list[tuple[str, str]] = []  # (numbering style, text) of the headings above
+    section: list[str] = []  # their texts
     period: str | None = None
     seen_review = False
     glossary = False
@@ -701,7 +711,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
                 else:
                     pieces = [part]
                 for piece in pieces:
-                    yield _marked(doc, _paragraph(doc, meta, count, piece, stack, False, glossary, period))
+                    yield _marked(doc, _paragraph(doc, meta, count, piece, section, False, glossary, period))
                     count += 1
             body_started = body_started or _ends_sentence(text)
             continue
@@ -727,7 +737,9 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
         else:
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
-        yield _marked(doc, _paragraph(doc, meta, count, body, parents, True, glossary, None if glossary else period))
+        section = [t for _, t in stack]  # of the body paragraphs under this heading
+        yield _marked(doc, _paragraph(doc, meta, count, body, [t for _, t in parents], True, glossary,
+                                      None if glossary else period))
         count += 1
     _note_cuts(doc, cuts, limit or 0)
 
@@ -747,11 +759,11 @@ def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str
     return [*stack, (style, text)]
 
 
-def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText, stack: list[tuple[str, str]],
+def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText, section: list[str],
                heading: bool, glossary: bool, period: str | None) -> Paragraph:
     # positional (doc_id, path, index, body, section, is_heading, is_glossary, period, meta): one call per
-    # paragraph, and keywords cost more
-    return Paragraph(doc.doc_id, doc.path, index, body, [t for _, t in stack], heading, glossary,
+    # paragraph, and keywords cost more; every paragraph gets its own section list
+    return Paragraph(doc.doc_id, doc.path, index, body, list(section), heading, glossary,
                      None if glossary else period, meta)
 
 
