@@ -68,7 +68,7 @@ _SP = r"[^\S\n]*+"
 _HEAD_START = rf"^{_SP}(?:#+{_SP})?(?:[一二三四五六七八九十]、)?{_SP}(\d{{4}}){_SP}年的?{_SP}"
 _REVIEW_YEAR = re.compile(_HEAD_START + rf"(?:主要)?{_SP}工作(?:回顾)?{_SP}$", re.M)
 _PLAN_YEAR = re.compile(_HEAD_START + rf"(?:主要|工作)?{_SP}(?:任务|安排|建议|打算){_SP}$", re.M)
-_MARKUP = re.compile(r"^[#\s●■◆•\-*]+|\*\*")
+_MARKUP_LEAD = re.compile(r"[#\s●■◆•\-*]+")  # leading markdown and bullets; ``**`` anywhere is markup too
 # Prefecture-level city reports talk about the counties under them; county-level ones do not.
 _PREFECTURE_HINTS = re.compile(r"县市区|县（市、区）|县\(市、区\)|县（市区）|县市两级|区县|各县|市县乡|市辖")
 _COUNTY_CITY_HINTS = re.compile(r"县级市|全省县级|全国县级|县域.{0,4}百强|百强县")
@@ -84,9 +84,14 @@ def _cn_int(s: str) -> int:
     return int("".join(str(_CN_DIGITS[c]) for c in s))
 
 
+def _compact(text: str) -> str:
+    """``text`` without spaces, tabs and ideographic spaces (``str.replace`` is cheaper than a regex here)."""
+    return text.replace(" ", "").replace("\t", "").replace("\u3000", "")
+
+
 def looks_like_name(text: str) -> bool:
     """A bare person's name line: 2-4 Han characters (spaces allowed) starting with a surname."""
-    t = re.sub(r"[ \t\u3000]", "", text)
+    t = _compact(text)
     if not 2 <= len(t) <= 4 or not re.fullmatch(rf"[{_HAN}]+", t) or _NOT_NAME.search(t):
         return False
     return t[0] in _SURNAMES or t[:2] in _SURNAMES
@@ -95,11 +100,11 @@ def looks_like_name(text: str) -> bool:
 def speaker_in_line(text: str) -> str | None:
     """The name in a byline such as "县人大常委会主任  汪新华"."""
     t = text.strip()
-    if len(t) > 40:
-        return None
+    if len(t) > 40 or not ("主任" in t or "委员长" in t or "秘书长" in t or "党组书记" in t):
+        return None  # (the title words are looked for before the regex)
     m = _SPEAKER.search(t)
     if m:
-        name = re.sub(r"[ \t\u3000]", "", m.group(1))
+        name = _compact(m.group(1))
         if 2 <= len(name) <= 4 and not _NOT_NAME.search(name):
             return name
     return None
@@ -109,7 +114,10 @@ def _head_lines(doc: Document) -> list[str]:
     text = doc.norm.text if doc.norm is not None else doc.raw
     out: list[str] = []
     for line in text[:20000].split("\n"):
-        line = _MARKUP.sub("", line).strip()
+        lead = _MARKUP_LEAD.match(line)
+        if lead:
+            line = line[lead.end() :]
+        line = line.replace("**", "").strip()
         if line:
             out.append(line)
             if len(out) >= HEAD_LINES:
@@ -119,11 +127,11 @@ def _head_lines(doc: Document) -> list[str]:
 
 def _title(lines: list[str]) -> str | None:
     for i, line in enumerate(lines[:8]):
-        compact = re.sub(r"[ \t\u3000]", "", line)
+        compact = _compact(line)
         if re.search(r"报告(?:[（(][^）)]{1,8}[）)])?$", compact) and len(compact) <= 40 \
                 and not re.search(r"[，,。；;]", compact) and not compact.startswith(("—", "-")):
             if i and len(compact) <= 6:  # "工作报告" under "…常务委员会"
-                prev = re.sub(r"[ \t\u3000]", "", lines[i - 1])
+                prev = _compact(lines[i - 1])
                 if re.search(r"(?:常务委员会|常委会)$", prev):
                     return prev + compact
             return compact
@@ -134,7 +142,7 @@ def _place(lines: list[str], title: str | None) -> tuple[str | None, str | None]
     """(place, province prefix) from the title, the meeting line or the greeting."""
     candidates: list[str] = []
     for line in ([title] if title else []) + lines[:6]:
-        m = _COMMITTEE.match(re.sub(r"[ \t\u3000]", "", line))
+        m = _COMMITTEE.match(_compact(line))
         if m:
             candidates.append(m.group(1))
     head = "".join(lines)
@@ -260,7 +268,7 @@ def _speaker(lines: list[str]) -> str | None:
             return name
     for line in head:
         if looks_like_name(line):
-            return re.sub(r"[ \t\u3000]", "", line)
+            return _compact(line)
     for line in head:
         m = _CAPTION_SPEAKER.match(line)
         if m and looks_like_name(m.group(1)):

@@ -32,7 +32,7 @@ import re
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,9 @@ _TERMINAL = frozenset("。！？!?…；;：:")  # a line ending in one of these
 _CLOSERS = "”’」』）)》】\"'"  # skipped when looking at a line's last mark
 _CONTINUES = frozenset("，、,（(《“‘【—-·/")  # a line ending in one of these goes on
 _SPACE = " \t\u3000\xa0"
+_WS = _SPACE + "\r\f\v"
+_CLOSERS_SPACE = _CLOSERS + _SPACE  # stripped from both ends of a line
+_LEAD_FIRST = frozenset("#●■◆◇•▪▫○◎□★☆►▶➢➤✦✧❖◼◾⚫·・-*+")  # first characters of a ``_LEAD`` match
 
 # ------------------------------------------------------------------- patterns
 # Markers at the start of a line: markdown heading, bullet, markdown list dash/star.
@@ -116,32 +119,38 @@ _PLAN = re.compile(
     + r"|(?:主要|工作)任务|工作安排|工作建议"
 )
 _AMBIG_YEAR = re.compile("(" + _YEAR + r")的?(?:主要)?工作")
+_UNMARK = re.compile(r"[\s*#]")  # dropped before a heading's words are read
 _NUMBER_PREFIX = re.compile(rf"^(?:[（(]?[{_CN_NUM}\d]{{1,3}}[）)、．.]|第[{_CN_NUM}\d]{{1,3}}(?:部分|章|篇))\s*")
 
 
 @dataclass(slots=True)
 class _Line:
-    start: int  # content start in norm (after whitespace and leading markers)
-    end: int  # content end in norm
+    # Built with positional arguments (one per line of every document: keywords cost twice as much).
     pieces: list[tuple[int, int]]  # kept spans of norm, markers and page notes cut out
     text: str  # the kept text (pieces joined)
     width: float  # visual width of the whole line content, markers included
     indent: bool  # starts with whitespace
+    gap: int  # blank lines (or dropped page furniture) before this line
+    numbered: str | None  # numbering style the line starts with
+    bold_whole: bool  # the whole line is **bold**
+    # Read once per line here rather than at every look at it while joining and sectioning:
+    terminal: bool  # the text ends a sentence (``_ends_sentence``)
+    opens: bool  # the text ends with a mark that goes on (``_ends_open``)
+    head: bool  # the text alone reads as a heading (``_heading_like``)
     md: int = 0  # markdown heading level
     bullet: bool = False
-    bold_whole: bool = False  # the whole line is **bold**
-    numbered: str | None = None  # numbering style the line starts with
-    gap: int = 0  # blank lines (or dropped page furniture) before this line
+    front: bool | None = None  # the text is title-block matter (``_is_front_matter``), once asked
+    period: str | None = "?"  # ``_period_kind`` of the text, once asked ("?": not yet)
 
 
 @dataclass(slots=True)
 class _Para:
-    pieces: list[tuple[int, int]] = field(default_factory=list)
-    lines: list[_Line] = field(default_factory=list)
-    md: int = 0
-    bullet: bool = False
-    bold_whole: bool = False
-    chars: int = 0  # total length of the lines' text, kept as lines are added
+    pieces: list[tuple[int, int]]
+    lines: list[_Line]
+    md: int
+    bullet: bool
+    bold_whole: bool
+    chars: int  # total length of the lines' text, kept as lines are added
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -159,7 +168,7 @@ def _width(s: str) -> float:
 
 
 def _last_mark(s: str) -> str:
-    s = s.rstrip(_CLOSERS + _SPACE)
+    s = s.rstrip(_CLOSERS_SPACE)
     return s[-1] if s else ""
 
 
@@ -181,21 +190,20 @@ def _split_lines(text: str) -> Iterator[str]:
     yield text[start:]
 
 
-def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
+def _parse_lines(text: str, heading_max: float, lazy: bool = False) -> Iterator[_Line]:
     gap = 0
     pos = 0
     for raw_line in _split_lines(text) if lazy else text.split("\n"):
         line_start, pos = pos, pos + len(raw_line) + 1
-        content = raw_line.strip(_SPACE + "\r\f\v")
+        content = raw_line.strip(_WS)
         if not content or (len(content) <= 20 and _PAGE_LINE.fullmatch(content)):
             gap += 1
             continue
-        lead = len(raw_line) - len(raw_line.lstrip(_SPACE + "\r\f\v"))
+        lead = len(raw_line) - len(raw_line.lstrip(_WS)) if raw_line[0] in _WS else 0
         start = line_start + lead
-        end = start + len(content)
         width = _width(content)
         md, bullet = 0, False
-        m = _LEAD.match(content)
+        m = _LEAD.match(content) if content[0] in _LEAD_FIRST else None
         if m:
             if m.group("md") and (len(content) == m.end() or m.end() > len(m.group("md"))):
                 md = len(m.group("md"))
@@ -207,7 +215,7 @@ def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
         if not content:
             gap += 1
             continue
-        line = _make_line(content, start, end, width, lead > 0, gap)
+        line = _make_line(content, start, width, lead > 0, gap, heading_max)
         if not line.pieces:  # nothing but markers (a lone ``**``): no text to keep
             gap += 1
             continue
@@ -216,7 +224,31 @@ def _parse_lines(text: str, lazy: bool = False) -> Iterator[_Line]:
         gap = 0
 
 
-def _make_line(content: str, start: int, end: int, width: float, indent: bool, gap: int) -> _Line:
+def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
+               heading_max: float) -> _Line:
+    if ("*" in content or "转" in content or "接" in content or "__" in content
+            or (content[1:2] in " \t\u3000" and _SPACED_TITLE.fullmatch(content))):
+        pieces, kept, bold_whole = _cut_markers(content, start)
+    else:  # most lines: nothing to cut out, the line is one piece
+        pieces, kept, bold_whole = [(start, start + len(content))], content, False
+    stripped = kept.strip(_SPACE)
+    if stripped != kept and pieces:
+        lead = len(kept) - len(kept.lstrip(_SPACE))
+        trail = len(kept) - len(kept.rstrip(_SPACE))
+        pieces = _trim_pieces(pieces, lead, trail)
+    num = _NUMBERED.match(stripped)
+    if stripped[-1:] not in _CLOSERS_SPACE:  # most lines: the last character is the last mark
+        terminal, opens = stripped[-1:] in _TERMINAL, stripped[-1:] in _CONTINUES
+    else:
+        terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
+    head = bool(stripped) and not terminal and not opens and _fits_heading(stripped, heading_max)
+    return _Line(pieces, stripped, width, indent, gap, num.lastgroup if num else None, bold_whole, terminal, opens,
+                 head)
+
+
+def _cut_markers(content: str, start: int) -> tuple[list[tuple[int, int]], str, bool]:
+    """(pieces, kept text, whole line bold) of a line once bold markers, page notes and the
+    spaces of a spaced-out title (工 作 报 告) are cut out."""
     cuts: list[tuple[int, int]] = []
     bold_whole = False
     if "*" in content or "__" in content:
@@ -228,31 +260,18 @@ def _make_line(content: str, start: int, end: int, width: float, indent: bool, g
         cuts.extend((m.start(), m.end()) for m in _PAGE_NOTE.finditer(content))
     if _SPACED_TITLE.fullmatch(content):  # 工 作 报 告 -> 工作报告
         cuts.extend((m.start(), m.end()) for m in re.finditer(r"[ \t\u3000]+", content))
+    if not cuts:
+        return [(start, start + len(content))], content, bold_whole
     pieces: list[tuple[int, int]] = []
-    if cuts:
-        cuts.sort()
-        at = 0
-        for a, b in cuts:
-            if a > at:
-                pieces.append((start + at, start + a))
-            at = max(at, b)
-        if at < len(content):
-            pieces.append((start + at, start + len(content)))
-        # trim whitespace left at the edges by the cuts
-        kept = "".join(content[a - start : b - start] for a, b in pieces)
-    else:
-        pieces.append((start, start + len(content)))
-        kept = content
-    stripped = kept.strip(_SPACE)
-    if stripped != kept and pieces:
-        lead = len(kept) - len(kept.lstrip(_SPACE))
-        trail = len(kept) - len(kept.rstrip(_SPACE))
-        pieces = _trim_pieces(pieces, lead, trail)
-    num = _NUMBERED.match(stripped)
-    return _Line(
-        start=start, end=end, pieces=pieces, text=stripped, width=width, indent=indent,
-        bold_whole=bold_whole, numbered=num.lastgroup if num else None, gap=gap,
-    )
+    cuts.sort()
+    at = 0
+    for a, b in cuts:
+        if a > at:
+            pieces.append((start + at, start + a))
+        at = max(at, b)
+    if at < len(content):
+        pieces.append((start + at, start + len(content)))
+    return pieces, "".join(content[a - start : b - start] for a, b in pieces), bold_whole
 
 
 def _trim_pieces(pieces: list[tuple[int, int]], lead: int, trail: int) -> list[tuple[int, int]]:
@@ -298,7 +317,7 @@ def _layout(lines: Iterable[_Line], s: dict[str, Any]) -> _Layout:
         indented += ln.indent
         widths.append(ln.width)
         nxt = next(it, None)
-        if _ends_sentence(ln.text):
+        if ln.terminal:
             term_lines += 1
             term_gap += bool(nxt is None or nxt.gap)
         elif nxt is not None and nxt.gap == 0 and not (nxt.bullet or nxt.md or nxt.numbered):
@@ -349,21 +368,41 @@ def _short_text(p: _Para, heading_max: float) -> str | None:
 
 def _heading_like(text: str, heading_max: float) -> bool:
     """Short, no sentence punctuation inside or at the end: reads as a heading."""
-    return (
-        bool(text)
-        and not _ends_sentence(text)
-        and not _ends_open(text)
-        and _width(text) <= heading_max
-        and not _INNER_STOP.search(text)
-    )
+    return bool(text) and not _ends_sentence(text) and not _ends_open(text) and _fits_heading(text, heading_max)
 
 
-def _marked_heading(p: _Para, layout: _Layout, lines: list[_Line], i: int) -> bool:
-    """The paragraph so far is a heading by its form, so the next line cannot continue it."""
-    text = _short_text(p, layout.heading_max)
-    if text is None or not _heading_like(text, layout.heading_max):
-        return False
-    if _period_kind(text):
+def _fits_heading(text: str, heading_max: float) -> bool:
+    """Short enough for a heading, with no sentence punctuation inside."""
+    return _width(text) <= heading_max and not _INNER_STOP.search(text)
+
+
+def _line_front(ln: _Line) -> bool:
+    """``_is_front_matter`` of a line's text, asked at most once per line (joining asks twice)."""
+    if ln.front is None:
+        ln.front = _is_front_matter(ln.text)
+    return ln.front
+
+
+def _para_period(p: _Para, text: str) -> str | None:
+    """``_period_kind(text)`` of paragraph ``p`` whose text is ``text``; a one-line paragraph's is asked
+    twice (joining, then sectioning) and kept on the line."""
+    if len(p.lines) > 1:
+        return _period_kind(text)
+    ln = p.lines[0]
+    if ln.period == "?":
+        ln.period = _period_kind(text)
+    return ln.period
+
+
+def _para_heading_like(p: _Para, text: str, heading_max: float) -> bool:
+    """``_heading_like(text)`` of paragraph ``p`` whose text is ``text``: read off the line when it has one."""
+    return p.lines[0].head if len(p.lines) == 1 else _heading_like(text, heading_max)
+
+
+def _marked_heading(p: _Para, text: str, layout: _Layout, lines: Sequence[_Line], i: int) -> bool:
+    """The paragraph so far (``text``, heading-like) is a heading by its form, so the next line cannot
+    continue it."""
+    if _para_period(p, text):
         return True
     if p.lines[0].numbered and p.lines[0].numbered != "num":
         # a numbered first line that fills the column is a wrapped item, not a heading
@@ -371,27 +410,29 @@ def _marked_heading(p: _Para, layout: _Layout, lines: list[_Line], i: int) -> bo
     return False
 
 
-def _joins(p: _Para, lines: list[_Line], i: int, layout: _Layout) -> bool:
+def _joins(p: _Para, lines: Sequence[_Line], i: int, layout: _Layout) -> bool:
     """Does line ``i`` continue paragraph ``p`` (whose last line is ``i - 1``)?"""
     a, b = lines[i - 1], lines[i]
+    if a.terminal and not layout.wrapped:
+        return False  # the common case first: every test below says so too (``opens`` is not ``terminal``)
     if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or _GREETING.match(b.text):
         return False
-    if b.text.startswith("——") or (i < 12 and (_is_front_matter(a.text) or _is_front_matter(b.text))):
+    if b.text.startswith("——") or (i < 12 and (_line_front(a) or _line_front(b))):
         return False  # title block: title, date line, byline are separate lines
-    if b.numbered and not _ends_open(a.text):
+    if b.numbered and not a.opens:
         return False
     if layout.indent_informative and b.indent:
         return False
-    if _ends_open(a.text):
+    if a.opens:
         return True
-    if _ends_sentence(a.text):
+    if a.terminal:
         # in wrapped text a sentence can end exactly at the margin mid-paragraph
         return (layout.wrapped and layout.blank_separates and b.gap == 0
                 and a.width >= layout.full_line * _local_width(lines, i - 1))
-    if _marked_heading(p, layout, lines, i - 1):
-        return False
     text = _short_text(p, layout.heading_max)  # None: too long to be a heading
-    heading_like = text is not None and _heading_like(text, layout.heading_max)
+    heading_like = text is not None and _para_heading_like(p, text, layout.heading_max)
+    if heading_like and _marked_heading(p, text, layout, lines, i - 1):
+        return False
     if not layout.wrapped:
         # one line per paragraph: only a line that visibly stops mid-sentence goes on
         return not heading_like
@@ -418,8 +459,7 @@ def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
             continue
         if cur is not None:
             yield cur
-        cur = _Para(pieces=list(ln.pieces), lines=[ln], md=ln.md, bullet=ln.bullet, bold_whole=ln.bold_whole,
-                    chars=len(ln.text))
+        cur = _Para(list(ln.pieces), [ln], ln.md, ln.bullet, ln.bold_whole, len(ln.text))
     if cur is not None:
         yield cur
 
@@ -428,8 +468,8 @@ class _LineWindow:
     """A long document's lines parsed again, one at a time, keeping only those around the latest one asked
     for: joining looks at most ``_REACH`` lines back or ahead (``_joins``, ``_local_width``)."""
 
-    def __init__(self, text: str, count: int) -> None:
-        self._lines = _parse_lines(text, lazy=True)
+    def __init__(self, text: str, count: int, heading_max: float) -> None:
+        self._lines = _parse_lines(text, heading_max, lazy=True)
         self._count = count
         self._kept: deque[_Line] = deque()
         self._first = 0  # index of self._kept[0]
@@ -478,23 +518,32 @@ def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
     text = body.text
     if len(text) < max(min_chars, 20) or not _RUNON.search(text):
         return [body]
-    out: list[MappedText] = []
+    spans: list[tuple[int, int]] = []
     at = 0
     for m in _RUNON.finditer(text):
         cut = m.end()
         if cut - at >= 2:
-            out.append(body[at:cut])
+            spans.append((at, cut))
             at = cut
-    out.append(body[at:])
+    spans.append((at, len(text)))
+    # parts are trimmed as spans of ``text``, so that each becomes one MappedText slice
     cleaned: list[MappedText] = []
-    for part in out:
-        part = part.strip()
-        lead = _LEAD.match(part.text)
-        if lead and lead.group("bullet") and not part.text.startswith(("-", "*", "+")):
-            part = part[lead.end() :].strip()
-        if part.text:
-            cleaned.append(part)
+    for a, b in spans:
+        a, b = _strip_span(text, a, b)
+        lead = _LEAD.match(text, a, b)
+        if lead and lead.group("bullet") and not text.startswith(("-", "*", "+"), a, b):
+            a, b = _strip_span(text, lead.end(), b)
+        if a < b:
+            cleaned.append(body[a:b])
     return cleaned
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span of ``text[a:b].strip()`` (as ``MappedText.strip`` cuts it)."""
+    part = text[a:b]
+    stripped = part.lstrip()
+    a += len(part) - len(stripped)
+    return a, a + len(stripped.rstrip())
 
 
 # ---------------------------------------------------------------- 3b. over-long paragraphs
@@ -566,7 +615,8 @@ def _note_cuts(doc: Document, cuts: list[_Cut], limit: int) -> None:
 # ---------------------------------------------------------------- 4. headings
 def _period_kind(text: str) -> str | None:
     """'review', 'plan' or 'year' (a bare "2020年的主要工作") for a part heading."""
-    t = re.sub(r"[\s*#]", "", _NUMBER_PREFIX.sub("", text))
+    prefix = _NUMBER_PREFIX.match(text)
+    t = _UNMARK.sub("", text[prefix.end() :] if prefix else text)
     if not t or len(t) > 24:
         return None
     if _PLAN.fullmatch(t):
@@ -602,7 +652,13 @@ def _is_front_matter(text: str) -> bool:
     from .meta import looks_like_name, speaker_in_line
 
     t = text.strip()
-    return bool(_DATE_LINE.match(t) or speaker_in_line(t) or looks_like_name(t) or _CAPTION.search(t))
+    return bool(_DATE_LINE.match(t) or speaker_in_line(t) or looks_like_name(t) or _caption(t))
+
+
+def _caption(t: str) -> bool:
+    """A photo caption's credit at the end of the line; the words are looked for before the regex."""
+    return ((t.endswith(("摄", "摄影", "供图")) or "图片来源" in t or "记者" in t)
+            and _CAPTION.search(t) is not None)
 
 
 # ---------------------------------------------------------------- public API
@@ -619,15 +675,16 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     meta = merged_meta(doc)
     norm = doc.norm if doc.norm is not None else MappedText.identity(doc.raw)
     if len(norm.text) > STREAM_CHARS:  # a long document: the lines are parsed twice rather than all kept
-        layout = _layout(_parse_lines(norm.text, lazy=True), s)
-        lines: Sequence[_Line] = _LineWindow(norm.text, layout.count)
+        layout = _layout(_parse_lines(norm.text, s["heading_max"], lazy=True), s)
+        lines: Sequence[_Line] = _LineWindow(norm.text, layout.count, s["heading_max"])
     else:
-        lines = list(_parse_lines(norm.text))
+        lines = list(_parse_lines(norm.text, s["heading_max"]))
         layout = _layout(lines, s)
     paras = _join_lines(lines, layout)
 
     count = 0
-    stack: list[tuple[str, str]] = []
+    stack: list[tuple[str, str]] = []  # (numbering style, text) of the headings above
+    section: list[str] = []  # their texts
     period: str | None = None
     seen_review = False
     glossary = False
@@ -640,8 +697,9 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
         text = body.text
         too_long = limit is not None and len(text) > limit  # a "heading" that long is not one
         heading = not too_long and (bool(p.md or p.bold_whole)
-                                    or (not p.bullet and _heading_like(text, layout.heading_max)))
-        if heading and (_is_front_matter(text) or (p.md and _ends_sentence(text))):
+                                    or (not p.bullet and _para_heading_like(p, text, layout.heading_max)))
+        if heading and ((_line_front(p.lines[0]) if len(p.lines) == 1 else _is_front_matter(text))
+                        or (p.md and _ends_sentence(text))):
             heading = False
         if not heading:
             bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
@@ -653,11 +711,11 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
                 else:
                     pieces = [part]
                 for piece in pieces:
-                    yield _marked(doc, _paragraph(doc, meta, count, piece, stack, False, glossary, period))
+                    yield _marked(doc, _paragraph(doc, meta, count, piece, section, False, glossary, period))
                     count += 1
             body_started = body_started or _ends_sentence(text)
             continue
-        kind = _period_kind(text)
+        kind = _para_period(p, text)
         if kind == "year":
             year = _year_of(text)
             if delivered is not None and year is not None:
@@ -665,7 +723,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
             else:
                 kind = "plan" if seen_review else "review"
         parents = stack
-        if _GLOSSARY.fullmatch(re.sub(r"[\s*#]", "", text)):
+        if _GLOSSARY.fullmatch(_UNMARK.sub("", text)):
             glossary = True
             parents = []
             stack = [("part", text)]
@@ -679,7 +737,9 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
         else:
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
-        yield _marked(doc, _paragraph(doc, meta, count, body, parents, True, glossary, None if glossary else period))
+        section = [t for _, t in stack]  # of the body paragraphs under this heading
+        yield _marked(doc, _paragraph(doc, meta, count, body, [t for _, t in parents], True, glossary,
+                                      None if glossary else period))
         count += 1
     _note_cuts(doc, cuts, limit or 0)
 
@@ -699,12 +759,12 @@ def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str
     return [*stack, (style, text)]
 
 
-def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText, stack: list[tuple[str, str]],
+def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText, section: list[str],
                heading: bool, glossary: bool, period: str | None) -> Paragraph:
-    return Paragraph(
-        doc_id=doc.doc_id, path=doc.path, index=index, body=body, section=[t for _, t in stack],
-        is_heading=heading, is_glossary=glossary, period=None if glossary else period, meta=meta,
-    )
+    # positional (doc_id, path, index, body, section, is_heading, is_glossary, period, meta): one call per
+    # paragraph, and keywords cost more; every paragraph gets its own section list
+    return Paragraph(doc.doc_id, doc.path, index, body, list(section), heading, glossary,
+                     None if glossary else period, meta)
 
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")
