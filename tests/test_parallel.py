@@ -132,3 +132,43 @@ def test_one_input_with_jobs_runs_in_this_process(tmp_path: Path, monkeypatch: p
     code, _, stderr = run_cli("tag", str(report), "-o", str(tmp_path / "o.jsonl"), "--jobs", "4")
     assert code == 0, stderr
     assert seen in ([], [1])  # one job: this process's stream of batches (policytag.stream), no pool
+
+
+def test_chunks_are_cut_by_files_bytes_stdin_and_repeats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policytag import batch
+
+    small, big = tmp_path / "small.txt", tmp_path / "big.txt"
+    small.write_bytes(b"x" * 10)
+    big.write_bytes(b"x" * 100)
+    monkeypatch.setattr(batch, "CHUNK_FILES", 3)
+    monkeypatch.setattr(batch, "CHUNK_BYTES", 100)
+    s, b = str(small), str(big)
+    chunks = list(batch._chunks([s, "missing.txt", s, "-", s, b, s, "x1", "x2", "x3"]))
+    # a repeat starts a new chunk; "-" stands alone; 100 bytes close a chunk; 3 files close a chunk
+    assert chunks == [[s, "missing.txt"], [s], ["-"], [s, b], [s, "x1", "x2"], ["x3"]]
+
+
+def test_a_chunk_gives_what_each_file_gives_alone(corpus: Path, tmp_path: Path) -> None:
+    from policytag.batch import tag_chunk, tag_one
+
+    config = load_config()
+    files = sorted(str(p) for p in corpus.rglob("*.txt"))[:3]
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    chunk = [files[0], str(empty), *files[1:]]
+    results = tag_chunk(chunk, config, encoded=True)
+    assert [s for s, _ in results] == chunk
+    for source, result in results:
+        alone = tag_one(source, config, encoded=True)[1]
+        if isinstance(alone, InputError):
+            assert isinstance(result, InputError) and str(result) == str(alone)
+        else:
+            assert result == alone and result  # each file's own records, none of its neighbours'
+
+
+def test_the_same_file_twice_with_jobs_2(corpus: Path) -> None:
+    config = load_config()
+    source = sorted(str(p) for p in corpus.rglob("*.txt"))[0]
+    results = list(tag_many([source, source], config, jobs=2, encoded=True))
+    assert [s for s, _ in results] == [source, source]
+    assert results[0][1] == results[1][1] and isinstance(results[0][1], bytes) and results[0][1]

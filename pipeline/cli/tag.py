@@ -392,11 +392,12 @@ def _report_items(sources: Sequence[str], config: dict, meta_path: str | None, d
 def _streamed(todo: Iterable[str], config: dict, sidecar: dict[str, dict] | None) -> Iterator[Item | Part]:
     import gc
 
+    from ..batch import few_collections
     from ..stream import Done, tag_stream
     from ..tagger import Tagger
 
     finished = 0
-    with _few_collections():
+    with few_collections():  # as the --jobs workers do (policytag.batch)
         for event in tag_stream(Tagger(config), todo, sidecar):
             if isinstance(event, Done):
                 finished += 1
@@ -407,24 +408,10 @@ def _streamed(todo: Iterable[str], config: dict, sidecar: dict[str, dict] | None
                 yield event
 
 
-# Finished files between two full collections: with the high thresholds of _few_collections the cyclic
+# Finished files between two full collections: with the high thresholds of few_collections the cyclic
 # garbage of each file (a few hundred bytes) reached gen 2 and stayed for thousands of files (300 MB of
 # reports: +7 MB peak RSS); a full collection costs ≈30-60 ms, under 2 % of the time of 500 files.
 _COLLECT_EVERY = 500
-
-
-@contextlib.contextmanager
-def _few_collections() -> Iterator[None]:
-    """Tagging makes millions of short-lived acyclic objects (hits, terms, records) that reference counting
-    frees; the cyclic collector's frequent passes over them cost ~8 % of the CPU time of a run."""
-    import gc
-
-    threshold = gc.get_threshold()
-    gc.set_threshold(20_000, 20, 50)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 def _precut_items(sources: Iterable[str], config: dict, input_format: str, text_field: str,
