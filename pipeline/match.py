@@ -492,9 +492,14 @@ class _Automaton:
     def __init__(self, key_group: dict[str, int]) -> None:
         import ahocorasick_rs
 
+        self._key_group = key_group
         self._automaton = ahocorasick_rs.AhoCorasick(list(key_group))
         self._groups = list(key_group.values())  # key index -> group
         self._group_array = np.array(self._groups, dtype=np.int64)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its keys (the Rust automaton is not picklable), so a Matcher still goes to a worker."""
+        return _Automaton, (self._key_group,)
 
     def hits(self, key: str) -> list[tuple[int, int, int]]:
         """(start, end, group) of every match in ``key``."""

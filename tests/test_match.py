@@ -224,3 +224,13 @@ def test_a_batch_with_the_separator_in_a_text_falls_back_to_one_paragraph_at_a_t
     paragraphs = [Paragraph("d", "p", i, MappedText.identity(t)) for i, t in enumerate(["人大\x00代表", "人大代表"])]
     m.match_batch(paragraphs)
     assert [[t.term for t in p.terms] for p in paragraphs] == [[], ["人大代表"]]
+
+
+def test_a_matcher_survives_pickling() -> None:
+    """A Matcher can be sent to a worker process: its automata are rebuilt from their keys."""
+    import pickle
+
+    m = Matcher(Lexicon([Entry("人大代表", "代表工作"), Entry("代表建议", "代表工作"), Entry("优化营商*", "营商环境")]))
+    text = "督办人大代表建议，优化营商环境"
+    assert pickle.loads(pickle.dumps(m)).find(text) == m.find(text)
+    assert len(m.find(text)) == 3
