@@ -523,7 +523,7 @@ def environment() -> dict[str, Any]:
     from importlib import metadata
 
     versions = {}
-    for pkg in ("policytag", "rjieba", "jieba", "pyahocorasick", "numpy", "scikit-learn", "joblib"):
+    for pkg in ("policytag", "rjieba", "jieba", "ahocorasick-rs", "numpy", "scikit-learn", "joblib"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

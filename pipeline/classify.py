@@ -25,6 +25,7 @@ import io
 import itertools
 import json
 import math
+import operator
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -275,23 +276,47 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
 
 def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
                     categories: Sequence[Iterable[str]] | None) -> tuple[np.ndarray, ...] | None:
+    """(rows, cols, values) of the section and lexicon-category features; None when there are none."""
     bits = int(settings["bits"])
-    triples: list[tuple[int, int, float]] = []
-    for weight, groups, make in (
-        (float(settings.get("section_weight", 0)), sections, _section_tokens),
-        (float(settings.get("lexicon_weight", 0)), categories, lambda cats: sorted({f"cat:{c}" for c in cats})),
-    ):
-        if weight <= 0 or groups is None:
-            continue
-        for r, group in enumerate(groups):
-            tokens = make(group or [])
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    weight = float(settings.get("section_weight", 0))
+    if weight > 0 and sections is not None:
+        triples: list[tuple[int, int, float]] = []
+        for r, section in enumerate(sections):
+            tokens = _section_tokens(section or [])
             if tokens:
                 value = weight / math.sqrt(len(tokens))
                 triples.extend((r, _token_hash(t, bits), value) for t in tokens)
-    if not triples:
+        if triples:
+            rows, cols, vals = zip(*triples, strict=True)
+            parts.append((np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)))
+    weight = float(settings.get("lexicon_weight", 0))
+    if weight > 0 and categories is not None:
+        found = _category_features(categories, weight, bits)
+        if len(found[0]):
+            parts.append(found)
+    if not parts:
         return None
-    rows, cols, vals = zip(*triples, strict=True)
-    return np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True)) if len(parts) > 1 else parts[0]
+
+
+def _category_features(categories: Sequence[Iterable[str]], weight: float, bits: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's distinct categories as tokens ``cat:<category>`` worth ``weight / sqrt(their number)``,
+    in token order within a row: the (row, category) pairs made unique by numpy, not a set per row."""
+    ids: dict[str, int] = {}
+    codes = [ids.setdefault(c, len(ids)) for cats in categories for c in (cats or ())]
+    if not codes:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    sizes = np.fromiter((len(cats or ()) for cats in categories), dtype=np.int64, count=len(categories))
+    names = sorted(ids, key=lambda c: f"cat:{c}")  # token order
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[[ids[c] for c in names]] = np.arange(len(names))
+    pairs = np.unique(np.repeat(np.arange(len(categories), dtype=np.int64), sizes) * len(names) + rank[codes])
+    rows, cat = np.divmod(pairs, len(names))
+    hashes = np.array([_token_hash(f"cat:{c}", bits) for c in names], dtype=np.int64)
+    count = np.bincount(rows)
+    return rows, hashes[cat], (weight / np.sqrt(count[rows].astype(np.float64))).astype(np.float32)
 
 
 # a sentence: from its first character that is neither space nor an end mark, up to and with its end mark
@@ -335,6 +360,10 @@ def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[lis
         else:
             raise TypeError(f"expected str or Paragraph, got {type(x).__name__}")
     return texts, sections, cats
+
+
+_START = operator.attrgetter("start")
+_CATEGORY = operator.attrgetter("category")
 
 
 # --------------------------------------------------------------------------- the model
@@ -457,20 +486,15 @@ class FunctionClassifier:
         the paragraphs' terms (positions found by offset) without matching again.
         """
         owner, a, b = spans
-        rows, pos, cat_ids = [], [], []
-        ids: dict[str, int] = {}
-        for i in np.unique(owner).tolist():
-            located = self._located_categories(items[i], found[i] if found is not None else None)
-            if not located:
-                continue
-            rows.extend([i] * len(located))
-            pos.extend([p for p, _ in located])
-            cat_ids.extend([ids.setdefault(c, len(ids)) for _, c in located])
+        which = owner[np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])]  # spans are sorted by owner
+        rows, pos, cats = self._term_positions(items, found, which.tolist())
+        ids = {c: i for i, c in enumerate(dict.fromkeys(cats))}  # in the order met: it orders the sums below
+        cat_ids = list(map(ids.__getitem__, cats))
         out = np.zeros((len(owner), len(columns)))
-        if not rows:
+        if not cat_ids:
             return out
-        width = max(int(b.max()), max(pos)) + 1
-        term_key = np.array(rows, dtype=np.int64) * width + np.array(pos, dtype=np.int64)
+        width = max(int(b.max()), int(pos.max())) + 1
+        term_key = rows * width + pos
         k = np.searchsorted(owner.astype(np.int64) * width + a, term_key, side="right") - 1
         inside = (k >= 0) & (term_key < owner[np.maximum(k, 0)].astype(np.int64) * width + b[np.maximum(k, 0)])
         pairs = np.unique(k[inside] * len(ids) + np.array(cat_ids, dtype=np.int64)[inside])  # distinct per sentence
@@ -500,6 +524,34 @@ class FunctionClassifier:
         return ngram_scores(texts, self.features_, self._weights(), weights_t=self._weights_t()) \
             + self._extra_scores(texts, sections, cats) \
             + self.intercept_
+
+    def _term_positions(self, items: list, found: list | None, which: list[int]
+                        ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Item index, position in the item's text and category of every term of the items ``which``.
+
+        Paragraphs' terms in one pass over all their terms (no list of tuples per paragraph): positions
+        are term starts less the paragraph's first offset, but where a paragraph's text is not one
+        contiguous stretch of the document.
+        """
+        if found is not None or not all(isinstance(items[i], Paragraph) for i in which):
+            located = [(i, self._located_categories(items[i], found[i] if found is not None else None))
+                       for i in which]
+            return (np.array([i for i, pairs in located for _ in pairs], dtype=np.int64),
+                    np.array([p for _, pairs in located for p, _ in pairs], dtype=np.int64),
+                    [c for _, pairs in located for _, c in pairs])
+        paragraphs = [items[i] for i in which]
+        terms = [t for p in paragraphs for t in p.terms]
+        counts = np.fromiter(map(len, (p.terms for p in paragraphs)), dtype=np.int64, count=len(paragraphs))
+        starts = np.fromiter(map(_START, terms), dtype=np.int64, count=len(terms))
+        bases = [int(p.body.offsets[0]) if p.terms else 0 for p in paragraphs]
+        pos = starts - np.repeat(np.array(bases, dtype=np.int64), counts)
+        ends = np.cumsum(counts).tolist()
+        for p, base, end in zip(paragraphs, bases, ends, strict=True):
+            offsets = p.body.offsets
+            if p.terms and int(offsets[-1]) - base != len(offsets) - 1:  # not contiguous: look the starts up
+                begin = end - len(p.terms)
+                pos[begin:end] = np.searchsorted(offsets, starts[begin:end])
+        return np.repeat(np.array(which, dtype=np.int64), counts), pos, list(map(_CATEGORY, terms))
 
     def _located_categories(self, item: str | Paragraph, terms: list | None) -> list[tuple[int, str]]:
         """(position in the paragraph text, category) of each lexicon term."""

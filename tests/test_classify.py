@@ -247,3 +247,22 @@ def test_sentence_labels_survive_save_and_load(fitted: FunctionClassifier, tmp_p
 def test_shipped_model_pools_supervision_and_deputies() -> None:
     model = load_model("default").model
     assert model.features_["sentence_labels"] == ["监督", "代表工作"]
+
+
+def test_pooling_reads_the_terms_of_a_whole_batch_at_once(fitted: FunctionClassifier) -> None:
+    """Long paragraphs with contiguous and with broken offsets, and short ones, scored together or alone: same."""
+    from policytag.lexicon import load_lexicon
+    from policytag.match import Matcher
+
+    model = _pooled(fitted, ["代表工作", "监督"])
+    model.features_["lexicon_weight"] = 0.5
+    cut = LONG.index("常委会还")
+    broken = MappedText.identity(LONG[:cut] + "\n" + LONG[cut:], base=40).drop("\n")
+    bodies = [MappedText.identity(LONG, base=900), broken, MappedText.identity("依法任免国家机关工作人员。", 5),
+              MappedText.identity(LONG[cut:] + LONG[:cut], base=3)]
+    paragraphs = [Paragraph(doc_id="d", path="p", index=i, body=b) for i, b in enumerate(bodies)]
+    Matcher(load_lexicon(None)).match_batch(paragraphs)
+    assert all(p.terms for p in paragraphs)
+    together = model.decision_function(paragraphs)
+    alone = np.vstack([model.decision_function([p]) for p in paragraphs])
+    np.testing.assert_array_equal(together, alone)

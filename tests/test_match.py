@@ -195,3 +195,42 @@ def test_a_term_after_a_longer_path_that_fails_is_still_found() -> None:
 def test_crossing_can_be_turned_off() -> None:
     lex = Lexicon([Entry("人大代表", "代表工作"), Entry("代表建议", "代表工作")])
     assert [t.canonical for t in Matcher(lex, crossing=False).find("人大代表建议")] == ["人大代表"]
+
+
+def test_a_batch_gives_each_paragraph_its_own_terms_with_every_kind_of_form() -> None:
+    """Globs, regexes, exclude contexts, a form of two entries, crossing terms and two dictionaries in one batch:
+    the batch path (rows made column-wise) gives each paragraph what matching it alone gives."""
+    a = [Entry("人大代表", "代表工作", dictionary="a"), Entry("代表建议", "代表工作", dictionary="a"),
+         Entry("建议办理", "代表工作", dictionary="a"), Entry("优化营商*", "营商环境", dictionary="a"),
+         Entry("视察", "代表工作", ("集中视察",), exclude=("总书记视察",), dictionary="a"),
+         Entry("河长制", "政策", dictionary="a"), Entry("河长制", "生态环保", dictionary="a")]
+    b = [Entry("常委会", "机构", (r"re:常委会第[一二三四五六七八九十]+次会议",), dictionary="b"),
+         Entry("reform*", "改革", dictionary="b"), Entry("人大代表建议", "代表工作", dictionary="b")]
+    texts = ["督办人大代表建议，推动建议办理。", "总书记视察后，代表集中视察河长制落实情况。", "", "“ ”",
+             "优化营商环境，“优化 营商”举措；reforms and reformers", "常委会第十二次会议听取“人大代表”意见。",
+             "没有任何术语的一段话。", "推行“河长制”，开展视察。"]
+    for lexicon in (Lexicon(a + b), Lexicon(a)):
+        for overlaps in (False, True):
+            m = Matcher(lexicon, overlaps=overlaps)
+            paragraphs = [Paragraph("d", "p", i, MappedText.identity(t, base=50 * i)) for i, t in enumerate(texts)]
+            m.match_batch(paragraphs)
+            assert [p.terms for p in paragraphs] == [m.match_text(p.body) for p in paragraphs]
+            assert sum(len(p.terms) for p in paragraphs) >= 8
+            assert all(type(t.start) is int and type(t.quoted) is bool for p in paragraphs for t in p.terms)
+
+
+def test_a_batch_with_the_separator_in_a_text_falls_back_to_one_paragraph_at_a_time() -> None:
+    m = Matcher(small())
+    paragraphs = [Paragraph("d", "p", i, MappedText.identity(t)) for i, t in enumerate(["人大\x00代表", "人大代表"])]
+    m.match_batch(paragraphs)
+    assert [[t.term for t in p.terms] for p in paragraphs] == [[], ["人大代表"]]
+
+
+def test_a_matcher_survives_pickling() -> None:
+    """A Matcher can be sent to a worker process: its automata are rebuilt from their keys."""
+    import pickle
+
+    m = Matcher(Lexicon([Entry("人大代表", "代表工作"), Entry("代表建议", "代表工作"), Entry("优化营商*", "营商环境")]))
+    text = "督办人大代表建议，优化营商环境"
+    assert pickle.loads(pickle.dumps(m)).find(text) == m.find(text)
+    assert len(m.find(text)) == 3
