@@ -7,6 +7,7 @@ Subcommands live in their own modules and are imported only when used, so
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 import warnings
@@ -98,8 +99,27 @@ def _route_warnings() -> None:
         warnings.filterwarnings("ignore", message=pattern, category=category)
 
 
+# Thread pools of the BLAS and OpenMP libraries numpy, scipy and scikit-learn load. Nothing policytag
+# runs uses them (classify gathers and adds weights, no matrix products), yet OpenBLAS starts a thread
+# per core when numpy is imported, ≈60 ms CPU in each process (the CLI and each --jobs worker). A
+# value the user sets wins.
+THREAD_KNOBS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+def one_thread_per_library() -> None:
+    """Ask the BLAS/OpenMP libraries for one thread, before numpy is imported (workers inherit it)."""
+    for knob in THREAD_KNOBS:
+        os.environ.setdefault(knob, "1")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: runs the CLI and turns every failure into one line and an exit code."""
+    """Entry point: runs the CLI and turns every failure into one line and an exit code.
+
+    Run as the process's own command (``argv`` None: the ``policytag`` script, ``python -m policytag``)
+    it also sets ``THREAD_KNOBS``; called from a program with a list it leaves the environment alone.
+    """
+    if argv is None:
+        one_thread_per_library()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     with warnings.catch_warnings():  # the routing ends with the command (main is also called in-process)
         _route_warnings()
