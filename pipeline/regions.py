@@ -107,7 +107,7 @@ def short_name(name: str) -> str:
             break
     else:
         return name
-    changed = True
+    changed = stem.endswith("族")  # every ethnic group name ends in 族: most names skip the loop (start-up)
     while changed:  # strip trailing ethnic group names
         changed = False
         for group in _ethnic_groups():
