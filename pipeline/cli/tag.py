@@ -151,6 +151,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
                     if item[2]:
                         bar.clear()
                     sink.add(*item)
+            start_up_done()  # also when nothing was left to tag (--resume): finish may convert a long checkpoint
             sink.finish(sources)
     except KeyboardInterrupt:
         sink.abort(interrupted=True)
