@@ -106,7 +106,8 @@ def _codepoints(texts: Sequence[str], pad: int) -> tuple[np.ndarray, np.ndarray,
         _TABLE = _char_table()
     joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00" * (pad + 1)
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    cps = np.where(cps < 0x10000, _TABLE[cps & 0xFFFF], cps)
+    # one table lookup when all characters lie in the BMP (the usual case), else only theirs folded
+    cps = _TABLE[cps] if cps.max() < 0x10000 else np.where(cps < 0x10000, _TABLE[cps & 0xFFFF], cps)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
@@ -117,14 +118,16 @@ _K = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
 _MIX = (np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35))
 
 
-def _mix(h: np.ndarray, bits: int) -> np.ndarray:
-    """Spread a 32-bit value and keep its top ``bits`` bits (murmur3 finalizer)."""
-    h ^= h >> np.uint32(16)
-    h *= _MIX[0]
-    h ^= h >> np.uint32(13)
-    h *= _MIX[1]
-    h ^= h >> np.uint32(16)
-    return (h >> np.uint32(32 - bits)).astype(np.intp)
+def _mix(h: np.ndarray, bits: int, scratch: np.ndarray) -> np.ndarray:
+    """Spread a 32-bit value and keep its top ``bits`` bits (murmur3 finalizer), in place in ``h``;
+    ``scratch`` is a buffer as long, so no temporary array is made."""
+    for shift, factor in ((16, _MIX[0]), (13, _MIX[1]), (16, None)):
+        np.right_shift(h, np.uint32(shift), out=scratch)
+        h ^= scratch
+        if factor is not None:
+            h *= factor
+    h >>= np.uint32(32 - bits)
+    return h.astype(np.intp)
 
 
 def _ngram_buckets(cps: np.ndarray, nmin: int, nmax: int, bits: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -136,17 +139,21 @@ def _ngram_buckets(cps: np.ndarray, nmin: int, nmax: int, bits: int) -> Iterator
     """
     sep = cps == 0
     null = np.intp(1 << bits)
+    h = np.zeros(len(cps), dtype=np.uint32)
+    bad = np.zeros(len(cps), dtype=bool)
+    mixed, scratch = np.empty_like(h), np.empty_like(h)
     with np.errstate(over="ignore"):
-        h = np.zeros(len(cps), dtype=np.uint32)
-        bad = np.zeros(len(cps), dtype=bool)
         for n in range(1, nmax + 1):
             m = len(cps) - n + 1
-            # extend the (n-1)-gram starting at i by the character at i+n-1
-            h = (h[:m] ^ cps[n - 1 : n - 1 + m]) * _K[n % 3]
-            bad = bad[:m] | sep[n - 1 : n - 1 + m]
+            # extend the (n-1)-gram starting at i by the character at i+n-1 (in place: h[i] needs only h[i])
+            h, bad = h[:m], bad[:m]
+            h ^= cps[n - 1 : n - 1 + m]
+            h *= _K[n % 3]
+            bad |= sep[n - 1 : n - 1 + m]
             if n < nmin:
                 continue
-            buckets = _mix(h ^ np.uint32(n), bits)
+            np.bitwise_xor(h, np.uint32(n), out=mixed[:m])
+            buckets = _mix(mixed[:m], bits, scratch[:m])
             buckets[bad | (cps[:m] == _SPACE) if n == 1 else bad] = null
             yield n, buckets
 
@@ -220,13 +227,28 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
     return Features(n, rows, cols, vals)
 
 
+def weight_lookup(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``weights`` (``2**bits + 1`` rows, the last all zero) as (row of every bucket, table): the table
+    holds one column per bucket with a nonzero weight, plus an all-zero one, one row per label.
+
+    About a fifth of the buckets carry a weight, so the label rows stay small enough for the cache
+    and one ``np.take`` gathers every label at once, with the same values as ``weights``.
+    """
+    used = np.flatnonzero(np.any((weights != 0) | np.signbit(weights), axis=1))  # -0.0 kept: sums stay bit-equal
+    row = np.full(len(weights), len(used), dtype=np.intp)  # the rest: the zero column
+    row[used] = np.arange(len(used))
+    table = np.zeros((weights.shape[1], len(used) + 1), dtype=weights.dtype)
+    table[:, :-1] = weights[used].T
+    return row, table
+
+
 def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray,
                  spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                 span_columns: Sequence[int] = (), weights_t: np.ndarray | None = None
+                 span_columns: Sequence[int] = (), lookup: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``featurize(texts) @ weights`` for the n-gram part, without building the features.
 
-    ``weights`` has ``2**bits + 1`` rows (the last all zero); ``weights_t`` is its contiguous transpose,
+    ``weights`` has ``2**bits + 1`` rows (the last all zero); ``lookup`` is its ``weight_lookup``,
     if the caller keeps one. Texts lie contiguous in the code point array, so each text's sum is one
     ``np.add.reduceat`` segment.
     With ``spans`` = (text index, start, end) arrays, also returns the scores of those
@@ -236,23 +258,21 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
     """
     bits, n = int(settings["bits"]), len(texts)
     nmin, nmax = int(settings["ngram_min"]), int(settings["ngram_max"])
-    out = np.zeros((n, weights.shape[1]), dtype=np.float64)
+    out = np.zeros((weights.shape[1], n), dtype=np.float64)  # a row per label; transposed at the end
     k = 0 if spans is None else len(spans[0])
     span_columns = list(span_columns)
     span_out = np.zeros((k, len(span_columns)), dtype=np.float64)
     if n == 0:
-        return out if spans is None else (out, span_out)
-    # one label at a time from the transposed weights: a 1-D gather from a row of 2**bits floats stays in
-    # cache and sums exactly as the 2-D gather did (same reduceat order), several times faster
-    columns = np.ascontiguousarray(weights.T) if weights_t is None else weights_t
+        return out.T if spans is None else (out.T, span_out)
+    row, table = weight_lookup(weights) if lookup is None else lookup
     cps, starts, lengths = _codepoints(texts, nmax)
     if k:
         owner, a, b = spans  # sorted, disjoint
         first, size = starts[owner] + a, b - a
     for n_, buckets in _ngram_buckets(cps, nmin, nmax, bits):
-        gathered = [column[buckets] for column in columns]
-        for j, values in enumerate(gathered):
-            out[:, j] += np.add.reduceat(values, starts)
+        gathered = np.take(table, row[buckets], axis=1)
+        # along each label's row: the same float32 sums, in the same order, as one label at a time
+        out += np.add.reduceat(gathered, starts, axis=1)
         if k:
             # n-grams starting at first .. first + inside - 1 lie inside a span; reduceat over
             # [first, first + inside) and the gaps after them, keeping the span segments
@@ -263,6 +283,7 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
                 sums = np.add.reduceat(gathered[j], cuts)[0::2]
                 sums[inside <= 0] = 0.0  # an empty segment gives its first element, not 0
                 span_out[:, i] += sums
+    out = out.T
     out[lengths == 0] = 0.0  # reduceat gives an empty segment's first element, not 0
     scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
     if spans is None:
@@ -422,13 +443,13 @@ class FunctionClassifier:
             self.__dict__["_ext"] = cached
         return cached[1]
 
-    def _weights_t(self) -> np.ndarray:
-        """``_weights()`` transposed and contiguous: one row of weights per label (cached)."""
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """``weight_lookup(self._weights())`` (cached)."""
         weights = self._weights()
-        cached = self.__dict__.get("_ext_t")
+        cached = self.__dict__.get("_lookup_cache")
         if cached is None or cached[0] is not weights:
-            cached = (weights, np.ascontiguousarray(weights.T))
-            self.__dict__["_ext_t"] = cached
+            cached = (weights, weight_lookup(weights))
+            self.__dict__["_lookup_cache"] = cached
         return cached[1]
 
     def _matcher(self):  # noqa: ANN202
@@ -467,7 +488,7 @@ class FunctionClassifier:
             return self._scores(texts, sections, cats)
         owner, a, b = (np.array(x, dtype=np.intp) for x in zip(*spans, strict=True))
         scores, sentence = ngram_scores(texts, self.features_, self._weights(), (owner, a, b), pooled,
-                                        weights_t=self._weights_t())
+                                        lookup=self._lookup())
         scores += self._extra_scores(texts, sections, cats)
         s_secs = [sections[i] for i in owner] if sections is not None else None
         sentence += self._extra_scores([""] * len(spans), s_secs, None, pooled)
@@ -521,7 +542,7 @@ class FunctionClassifier:
 
     def _scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None
                 ) -> np.ndarray:
-        return ngram_scores(texts, self.features_, self._weights(), weights_t=self._weights_t()) \
+        return ngram_scores(texts, self.features_, self._weights(), lookup=self._lookup()) \
             + self._extra_scores(texts, sections, cats) \
             + self.intercept_
 
