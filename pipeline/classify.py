@@ -106,8 +106,11 @@ def _codepoints(texts: Sequence[str], pad: int) -> tuple[np.ndarray, np.ndarray,
         _TABLE = _char_table()
     joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00" * (pad + 1)
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    # one table lookup when all characters lie in the BMP (the usual case), else only theirs folded
-    cps = _TABLE[cps] if cps.max() < 0x10000 else np.where(cps < 0x10000, _TABLE[cps & 0xFFFF], cps)
+    # np.take(mode="clip") clips instead of checking bounds: far cheaper than indexing
+    folded = np.take(_TABLE, cps, mode="clip")
+    if cps.max() > 0xFFFF:  # characters beyond the BMP are kept as they are
+        folded = np.where(cps > 0xFFFF, cps, folded)
+    cps = folded
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
@@ -270,7 +273,7 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
         owner, a, b = spans  # sorted, disjoint
         first, size = starts[owner] + a, b - a
     for n_, buckets in _ngram_buckets(cps, nmin, nmax, bits):
-        gathered = np.take(table, row[buckets], axis=1)
+        gathered = np.take(table, np.take(row, buckets, mode="clip"), axis=1, mode="clip")
         # along each label's row: the same float32 sums, in the same order, as one label at a time
         out += np.add.reduceat(gathered, starts, axis=1)
         if k:
@@ -361,6 +364,68 @@ def sentence_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
         if b - a >= _MIN_SENTENCE:
             spans.append((a, b))
     return spans if len(spans) >= 2 else []
+
+
+_END_MARKS = "。！？；!?;"
+_SENTENCE_CLASS: np.ndarray | None = None
+
+
+def _sentence_classes() -> np.ndarray:
+    """Class of every BMP code point for sentence cutting: 0 text, 1 space (``str.isspace``), 2 end mark
+    (U+FFFF, where characters beyond the BMP are clipped to, is text)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    table[[i for i in range(0x3001) if chr(i).isspace()]] = 1  # no space lies above U+3000 (ideographic)
+    table[[ord(ch) for ch in _END_MARKS]] = 2
+    return table
+
+
+def batch_sentence_spans(texts: Sequence[str], min_chars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sentence_spans`` of every text as (text index, start, end) arrays, in one numpy pass
+    over the long texts joined, instead of a regex match object per sentence."""
+    which = np.array([i for i, t in enumerate(texts) if len(t) >= min_chars], dtype=np.intp)
+    long = [texts[i] for i in which]
+    lengths = np.fromiter(map(len, long), dtype=np.intp, count=len(long))
+    ends = np.cumsum(lengths)
+    first, end = _sentences(_sentence_kinds("".join(long)), ends)
+    text = np.searchsorted(ends, first, side="right")  # the long text each sentence lies in
+    keep = end - first >= _MIN_SENTENCE
+    text, first, end = text[keep], first[keep], end[keep]
+    keep = np.bincount(text, minlength=len(long))[text] >= 2  # a text with one sentence is not split
+    text, first, end = text[keep], first[keep], end[keep]
+    base = (ends - lengths)[text]
+    return which[text], first - base, end - base
+
+
+def _sentence_kinds(text: str) -> np.ndarray:
+    """0 (text), 1 (space) or 2 (end mark) for every character."""
+    global _SENTENCE_CLASS
+    if _SENTENCE_CLASS is None:
+        _SENTENCE_CLASS = _sentence_classes()
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return np.take(_SENTENCE_CLASS, cps, mode="clip")  # beyond the BMP: clipped to U+FFFF, text
+
+
+def _sentences(kind: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of the sentences of texts joined end to end (``ends``: where each text ends).
+
+    The text is cut into pieces after every end mark and at every text's end; a piece that holds
+    a text character is a sentence, from its first text character to its end mark, or, without
+    one, to its last text character (what ``_SENTENCE`` and the right strip in ``sentence_spans`` do).
+    """
+    cut = kind == 2
+    cut[ends - 1] = True
+    last = np.flatnonzero(cut)  # the last position of every piece
+    piece = np.zeros(len(kind), dtype=np.intp)  # piece number of every position
+    piece[last[:-1] + 1] = 1
+    np.cumsum(piece, out=piece)
+    word = np.flatnonzero(kind == 0)
+    of = piece[word]
+    opens = np.empty(len(word), dtype=bool)  # a piece's first text character
+    opens[:1], opens[1:] = True, of[1:] != of[:-1]
+    closes = np.empty_like(opens)  # its last one
+    closes[:-1], closes[-1:] = opens[1:], True
+    stop = last[of[opens]]
+    return word[opens], np.where(kind[stop] == 2, stop, word[closes]) + 1
 
 
 def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[list[str]] | None]:
@@ -483,15 +548,15 @@ class FunctionClassifier:
             found = [self._matcher().find(text) for text in texts]
             cats = [[t.category for t in terms] for terms in found]
         pooled = [j for j, lab in enumerate(self.labels_) if lab in set(self.features_.get("sentence_labels", ()))]
-        spans = self._spans(texts) if pooled else []
-        if not spans:
+        spans = self._spans(texts) if pooled else None
+        if spans is None or not len(spans[0]):
             return self._scores(texts, sections, cats)
-        owner, a, b = (np.array(x, dtype=np.intp) for x in zip(*spans, strict=True))
+        owner, a, b = spans
         scores, sentence = ngram_scores(texts, self.features_, self._weights(), (owner, a, b), pooled,
                                         lookup=self._lookup())
         scores += self._extra_scores(texts, sections, cats)
-        s_secs = [sections[i] for i in owner] if sections is not None else None
-        sentence += self._extra_scores([""] * len(spans), s_secs, None, pooled)
+        if sections is not None and self.features_.get("section_weight", 0) > 0:
+            sentence += self._extra_scores([""] * len(owner), [sections[i] for i in owner], None, pooled)
         if self.features_.get("lexicon_weight", 0) > 0:
             sentence += self._sentence_categories(items, found, (owner, a, b), pooled)
         best = np.full((len(texts), len(pooled)), -np.inf)
@@ -530,10 +595,9 @@ class FunctionClassifier:
             out[:, n] = np.bincount(sent, weights=self.coef_[buckets, j] * value, minlength=len(owner))
         return out
 
-    def _spans(self, texts: list[str]) -> list[tuple[int, int, int]]:
-        """(text index, start, end) of the sentences of every long text."""
-        min_chars = int(self.features_.get("sentence_min_chars", 120))
-        return [(i, a, b) for i, t in enumerate(texts) if len(t) >= min_chars for a, b in sentence_spans(t, min_chars)]
+    def _spans(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(text index, start, end) arrays of the sentences of every long text."""
+        return batch_sentence_spans(texts, int(self.features_.get("sentence_min_chars", 120)))
 
     def _extra_scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None,
                       columns: list[int] | None = None) -> np.ndarray | float:
