@@ -30,7 +30,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -298,8 +298,21 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
     return out * scale[:, None], span_out / np.sqrt(np.maximum(counts, 1))[:, None]
 
 
+class Categories(NamedTuple):
+    """The lexicon categories of a batch's rows, flat: each row's number of them, then all of them."""
+
+    counts: np.ndarray
+    names: list[str]
+
+    @classmethod
+    def of_rows(cls, categories: Sequence[Iterable[str]]) -> Categories:
+        rows = [list(cats or ()) for cats in categories]
+        counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        return cls(counts, [c for cats in rows for c in cats])
+
+
 def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
-                    categories: Sequence[Iterable[str]] | None) -> tuple[np.ndarray, ...] | None:
+                    categories: Sequence[Iterable[str]] | Categories | None) -> tuple[np.ndarray, ...] | None:
     """(rows, cols, values) of the section and lexicon-category features; None when there are none."""
     bits = int(settings["bits"])
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -316,7 +329,8 @@ def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequenc
             parts.append((np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)))
     weight = float(settings.get("lexicon_weight", 0))
     if weight > 0 and categories is not None:
-        found = _category_features(categories, weight, bits)
+        flat = categories if isinstance(categories, Categories) else Categories.of_rows(categories)
+        found = _category_features(flat, weight, bits)
         if len(found[0]):
             parts.append(found)
     if not parts:
@@ -324,23 +338,29 @@ def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequenc
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True)) if len(parts) > 1 else parts[0]
 
 
-def _category_features(categories: Sequence[Iterable[str]], weight: float, bits: int
+def _category_features(categories: Categories, weight: float, bits: int
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's distinct categories as tokens ``cat:<category>`` worth ``weight / sqrt(their number)``,
     in token order within a row: the (row, category) pairs made unique by numpy, not a set per row."""
-    ids: dict[str, int] = {}
-    codes = [ids.setdefault(c, len(ids)) for cats in categories for c in (cats or ())]
-    if not codes:
+    if not categories.names:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    sizes = np.fromiter((len(cats or ()) for cats in categories), dtype=np.int64, count=len(categories))
-    names = sorted(ids, key=lambda c: f"cat:{c}")  # token order
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[[ids[c] for c in names]] = np.arange(len(names))
-    pairs = np.unique(np.repeat(np.arange(len(categories), dtype=np.int64), sizes) * len(names) + rank[codes])
+    names = sorted(set(categories.names), key=lambda c: f"cat:{c}")  # token order
+    rank = {c: i for i, c in enumerate(names)}
+    codes = np.fromiter(map(rank.__getitem__, categories.names), dtype=np.int64, count=len(categories.names))
+    row_of = np.repeat(np.arange(len(categories.counts), dtype=np.int64), categories.counts)
+    pairs = _distinct(row_of * len(names) + codes)
     rows, cat = np.divmod(pairs, len(names))
     hashes = np.array([_token_hash(f"cat:{c}", bits) for c in names], dtype=np.int64)
     count = np.bincount(rows)
     return rows, hashes[cat], (weight / np.sqrt(count[rows].astype(np.float64))).astype(np.float32)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of integers, from one sort (np.unique's hashing costs more on these small arrays)."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1], keep[1:] = True, values[1:] != values[:-1]
+    return values[keep]
 
 
 # a sentence: from its first character that is neither space nor an end mark, up to and with its end mark
@@ -450,6 +470,54 @@ def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[lis
 
 _START = operator.attrgetter("start")
 _CATEGORY = operator.attrgetter("category")
+_TERMS = operator.attrgetter("terms")
+
+
+class ParagraphBatch(NamedTuple):
+    """``inputs_of`` a batch of Paragraphs (the pipeline's case), with their terms walked once:
+    the categories flat, and the document offset where each term starts."""
+
+    texts: list[str]
+    sections: list[list[str]]
+    categories: Categories
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, items: list) -> ParagraphBatch | None:
+        """None unless every item is a Paragraph."""
+        if not all(isinstance(x, Paragraph) for x in items):
+            return None
+        terms = [t for p in items for t in p.terms]
+        counts = np.fromiter(map(len, map(_TERMS, items)), dtype=np.int64, count=len(items))
+        return cls([p.text for p in items], [p.section for p in items],
+                   Categories(counts, list(map(_CATEGORY, terms))),
+                   np.fromiter(map(_START, terms), dtype=np.int64, count=len(terms)))
+
+
+def _batch_term_positions(items: list[Paragraph], batch: ParagraphBatch, which: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``FunctionClassifier._term_positions`` of the paragraphs ``which`` (sorted) of a batch, in numpy.
+
+    A term's position is its start less the paragraph's first offset when the paragraph's text is
+    one contiguous stretch of the document, else where its start lies in the paragraph's offsets:
+    one ``searchsorted`` for all paragraphs, their offsets put apart by 2**33 (offsets are int32).
+    """
+    counts = batch.categories.counts
+    row_of = np.repeat(np.arange(len(items)), counts)
+    chosen = np.zeros(len(items), dtype=bool)
+    chosen[which] = True
+    picked = np.flatnonzero(chosen[row_of])
+    rows, starts = row_of[picked], batch.starts[picked]
+    offsets = [items[i].body.offsets for i in which.tolist()]
+    sizes = np.fromiter(map(len, offsets), dtype=np.int64, count=len(offsets))
+    flat = np.concatenate(offsets).astype(np.int64) if offsets else np.zeros(0, np.int64)
+    head = np.cumsum(sizes) - sizes  # where each paragraph's offsets begin in flat
+    k = np.searchsorted(which, rows)  # the paragraph of every term among ``which``
+    first, last = flat[head[k]], flat[head[k] + sizes[k] - 1]
+    apart = np.arange(len(which), dtype=np.int64) << 33
+    looked_up = np.searchsorted(flat + np.repeat(apart, sizes), np.clip(starts, -(1 << 31), 1 << 31) + apart[k])
+    pos = np.where(last - first == sizes[k] - 1, starts - first, looked_up - head[k])
+    return rows, pos, list(map(batch.categories.names.__getitem__, picked.tolist()))
 
 
 # --------------------------------------------------------------------------- the model
@@ -542,7 +610,8 @@ class FunctionClassifier:
         if isinstance(X, Features):
             return self._sparse_scores(X) + self.intercept_
         items = list(X)
-        texts, sections, cats = inputs_of(items)
+        batch = ParagraphBatch.of(items)
+        texts, sections, cats = inputs_of(items) if batch is None else batch[:3]
         found = None  # terms of plain strings, matched once
         if cats is None and self.features_.get("lexicon_weight", 0) > 0:
             found = [self._matcher().find(text) for text in texts]
@@ -558,14 +627,14 @@ class FunctionClassifier:
         if sections is not None and self.features_.get("section_weight", 0) > 0:
             sentence += self._extra_scores([""] * len(owner), [sections[i] for i in owner], None, pooled)
         if self.features_.get("lexicon_weight", 0) > 0:
-            sentence += self._sentence_categories(items, found, (owner, a, b), pooled)
+            sentence += self._sentence_categories(items, found, (owner, a, b), pooled, batch)
         best = np.full((len(texts), len(pooled)), -np.inf)
         np.maximum.at(best, owner, sentence)
         scores[:, pooled] = np.maximum(scores[:, pooled], best)
         return scores + self.intercept_
 
     def _sentence_categories(self, items: list, found: list | None, spans: tuple[np.ndarray, ...],
-                             columns: list[int]) -> np.ndarray:
+                             columns: list[int], batch: ParagraphBatch | None = None) -> np.ndarray:
         """The lexicon-category part of the sentences' scores: each sentence gets the terms that start in it.
 
         The same values as ``_extra_features`` gives the sentence texts, computed from
@@ -573,7 +642,10 @@ class FunctionClassifier:
         """
         owner, a, b = spans
         which = owner[np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])]  # spans are sorted by owner
-        rows, pos, cats = self._term_positions(items, found, which.tolist())
+        if batch is None:
+            rows, pos, cats = self._term_positions(items, found, which.tolist())
+        else:
+            rows, pos, cats = _batch_term_positions(items, batch, which)
         ids = {c: i for i, c in enumerate(dict.fromkeys(cats))}  # in the order met: it orders the sums below
         cat_ids = list(map(ids.__getitem__, cats))
         out = np.zeros((len(owner), len(columns)))
@@ -599,13 +671,14 @@ class FunctionClassifier:
         """(text index, start, end) arrays of the sentences of every long text."""
         return batch_sentence_spans(texts, int(self.features_.get("sentence_min_chars", 120)))
 
-    def _extra_scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None,
+    def _extra_scores(self, texts: list[str], sections: list[list[str]] | None,
+                      cats: list[list[str]] | Categories | None,
                       columns: list[int] | None = None) -> np.ndarray | float:
         extra = _extra_features(len(texts), self.features_, sections, cats)
         return 0.0 if extra is None else self._sparse_scores(Features(len(texts), *extra), columns)
 
-    def _scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None
-                ) -> np.ndarray:
+    def _scores(self, texts: list[str], sections: list[list[str]] | None,
+                cats: list[list[str]] | Categories | None) -> np.ndarray:
         return ngram_scores(texts, self.features_, self._weights(), lookup=self._lookup()) \
             + self._extra_scores(texts, sections, cats) \
             + self.intercept_
@@ -741,9 +814,10 @@ class Classifier:
         probs = self.model.predict_proba(batch)
         on = probs >= self.model.thresholds_
         labels = self.model.labels_
+        # rows of len(labels) values by construction: plain zip, and compress (C) picks the labels
         for p, row, flags in zip(batch, probs.tolist(), on.tolist(), strict=True):
-            p.scores = dict(zip(labels, row, strict=True))
-            p.labels = [lab for lab, f in zip(labels, flags, strict=True) if f]
+            p.scores = dict(zip(labels, row, strict=False))
+            p.labels = list(itertools.compress(labels, flags))
         return batch
 
 
