@@ -104,14 +104,17 @@ def _codepoints(texts: Sequence[str], pad: int) -> tuple[np.ndarray, np.ndarray,
     global _TABLE
     if _TABLE is None:
         _TABLE = _char_table()
-    joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00" * (pad + 1)
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text holds a NUL: a space, not a text boundary
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+    joined += "\x00" * (pad + 1)
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     # np.take(mode="clip") clips instead of checking bounds: far cheaper than indexing
     folded = np.take(_TABLE, cps, mode="clip")
     if cps.max() > 0xFFFF:  # characters beyond the BMP are kept as they are
         folded = np.where(cps > 0xFFFF, cps, folded)
     cps = folded
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     return cps, starts, lengths
@@ -164,9 +167,16 @@ def _ngram_buckets(cps: np.ndarray, nmin: int, nmax: int, bits: int) -> Iterator
 def _ngram_counts(cps: np.ndarray, starts: np.ndarray, lengths: np.ndarray, nmin: int, nmax: int) -> np.ndarray:
     """Number of real n-grams in each text (what the features are scaled by)."""
     sizes = sum(np.maximum(lengths - n + 1, 0) for n in range(nmin, nmax + 1)).astype(np.float64)
-    if nmin == 1 and len(starts):
-        sizes -= np.add.reduceat((cps == _SPACE).astype(np.int64), starts)[: len(starts)] * (lengths > 0)
+    if nmin == 1:
+        sizes -= _spaces_in(cps, starts, starts + lengths)
     return sizes
+
+
+def _spaces_in(cps: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Number of spaces in ``cps[begin:end]`` for every pair: found by the spaces' positions
+    (few in these texts), not by a cumulative sum over every character."""
+    at = np.flatnonzero(cps == _SPACE)
+    return np.searchsorted(at, end) - np.searchsorted(at, begin)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -293,8 +303,7 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
         return out * scale[:, None]
     counts = sum(np.maximum(size - m + 1, 0) for m in range(nmin, nmax + 1)).astype(np.float64)
     if nmin == 1:
-        spaces = np.concatenate([[0], np.cumsum(cps == _SPACE)])
-        counts -= spaces[first + size] - spaces[first]
+        counts -= _spaces_in(cps, first, first + size)
     return out * scale[:, None], span_out / np.sqrt(np.maximum(counts, 1))[:, None]
 
 
@@ -471,6 +480,8 @@ def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[lis
 _START = operator.attrgetter("start")
 _CATEGORY = operator.attrgetter("category")
 _TERMS = operator.attrgetter("terms")
+_TEXT = operator.attrgetter("body.text")
+_SECTION = operator.attrgetter("section")
 
 
 class ParagraphBatch(NamedTuple):
@@ -487,9 +498,9 @@ class ParagraphBatch(NamedTuple):
         """None unless every item is a Paragraph."""
         if not all(isinstance(x, Paragraph) for x in items):
             return None
-        terms = [t for p in items for t in p.terms]
+        terms = list(itertools.chain.from_iterable(map(_TERMS, items)))
         counts = np.fromiter(map(len, map(_TERMS, items)), dtype=np.int64, count=len(items))
-        return cls([p.text for p in items], [p.section for p in items],
+        return cls(list(map(_TEXT, items)), list(map(_SECTION, items)),
                    Categories(counts, list(map(_CATEGORY, terms))),
                    np.fromiter(map(_START, terms), dtype=np.int64, count=len(terms)))
 
@@ -655,7 +666,7 @@ class FunctionClassifier:
         term_key = rows * width + pos
         k = np.searchsorted(owner.astype(np.int64) * width + a, term_key, side="right") - 1
         inside = (k >= 0) & (term_key < owner[np.maximum(k, 0)].astype(np.int64) * width + b[np.maximum(k, 0)])
-        pairs = np.unique(k[inside] * len(ids) + np.array(cat_ids, dtype=np.int64)[inside])  # distinct per sentence
+        pairs = _distinct(k[inside] * len(ids) + np.array(cat_ids, dtype=np.int64)[inside])  # distinct per sentence
         if not pairs.size:
             return out
         sent, cat = np.divmod(pairs, len(ids))
