@@ -308,16 +308,23 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
 
 
 class Categories(NamedTuple):
-    """The lexicon categories of a batch's rows, flat: each row's number of them, then all of them."""
+    """The lexicon categories of a batch's rows, flat: each row's number of them, then all of them
+    as codes into ``names`` (the distinct categories, in the order met)."""
 
     counts: np.ndarray
+    codes: np.ndarray
     names: list[str]
 
     @classmethod
     def of_rows(cls, categories: Sequence[Iterable[str]]) -> Categories:
         rows = [list(cats or ()) for cats in categories]
         counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        return cls(counts, [c for cats in rows for c in cats])
+        return cls.of_flat(counts, [c for cats in rows for c in cats])
+
+    @classmethod
+    def of_flat(cls, counts: np.ndarray, flat: list[str]) -> Categories:
+        index = {c: i for i, c in enumerate(dict.fromkeys(flat))}
+        return cls(counts, np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat)), list(index))
 
 
 def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
@@ -353,11 +360,12 @@ def _category_features(categories: Categories, weight: float, bits: int
     in token order within a row: the (row, category) pairs made unique by numpy, not a set per row."""
     if not categories.names:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    names = sorted(set(categories.names), key=lambda c: f"cat:{c}")  # token order
-    rank = {c: i for i, c in enumerate(names)}
-    codes = np.fromiter(map(rank.__getitem__, categories.names), dtype=np.int64, count=len(categories.names))
+    order = sorted(range(len(categories.names)), key=lambda i: f"cat:{categories.names[i]}")  # token order
+    names = [categories.names[i] for i in order]
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
     row_of = np.repeat(np.arange(len(categories.counts), dtype=np.int64), categories.counts)
-    pairs = _distinct(row_of * len(names) + codes)
+    pairs = _distinct(row_of * len(names) + rank[categories.codes])
     rows, cat = np.divmod(pairs, len(names))
     hashes = np.array([_token_hash(f"cat:{c}", bits) for c in names], dtype=np.int64)
     count = np.bincount(rows)
@@ -501,13 +509,14 @@ class ParagraphBatch(NamedTuple):
         terms = list(itertools.chain.from_iterable(map(_TERMS, items)))
         counts = np.fromiter(map(len, map(_TERMS, items)), dtype=np.int64, count=len(items))
         return cls(list(map(_TEXT, items)), list(map(_SECTION, items)),
-                   Categories(counts, list(map(_CATEGORY, terms))),
+                   Categories.of_flat(counts, list(map(_CATEGORY, terms))),
                    np.fromiter(map(_START, terms), dtype=np.int64, count=len(terms)))
 
 
 def _batch_term_positions(items: list[Paragraph], batch: ParagraphBatch, which: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``FunctionClassifier._term_positions`` of the paragraphs ``which`` (sorted) of a batch, in numpy.
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``FunctionClassifier._term_positions`` of the paragraphs ``which`` (sorted) of a batch, in numpy,
+    with category codes (into ``batch.categories.names``) in place of the categories.
 
     A term's position is its start less the paragraph's first offset when the paragraph's text is
     one contiguous stretch of the document, else where its start lies in the paragraph's offsets:
@@ -528,7 +537,7 @@ def _batch_term_positions(items: list[Paragraph], batch: ParagraphBatch, which: 
     apart = np.arange(len(which), dtype=np.int64) << 33
     looked_up = np.searchsorted(flat + np.repeat(apart, sizes), np.clip(starts, -(1 << 31), 1 << 31) + apart[k])
     pos = np.where(last - first == sizes[k] - 1, starts - first, looked_up - head[k])
-    return rows, pos, list(map(batch.categories.names.__getitem__, picked.tolist()))
+    return rows, pos, batch.categories.codes[picked]
 
 
 # --------------------------------------------------------------------------- the model
@@ -655,18 +664,25 @@ class FunctionClassifier:
         which = owner[np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])]  # spans are sorted by owner
         if batch is None:
             rows, pos, cats = self._term_positions(items, found, which.tolist())
+            flat = Categories.of_flat(np.zeros(0, np.int64), cats)
+            codes, names = flat.codes, flat.names
         else:
-            rows, pos, cats = _batch_term_positions(items, batch, which)
-        ids = {c: i for i, c in enumerate(dict.fromkeys(cats))}  # in the order met: it orders the sums below
-        cat_ids = list(map(ids.__getitem__, cats))
+            rows, pos, codes = _batch_term_positions(items, batch, which)
+            names = batch.categories.names
         out = np.zeros((len(owner), len(columns)))
-        if not cat_ids:
+        if not len(codes):
             return out
+        # categories numbered in the order met among these terms: it orders the sums below
+        seen, first = np.unique(codes, return_index=True)
+        met = seen[np.argsort(first)]
+        number = np.zeros(len(names), dtype=np.int64)
+        number[met] = np.arange(len(met))
+        cat_ids, ids = number[codes], [names[c] for c in met.tolist()]
         width = max(int(b.max()), int(pos.max())) + 1
         term_key = rows * width + pos
         k = np.searchsorted(owner.astype(np.int64) * width + a, term_key, side="right") - 1
         inside = (k >= 0) & (term_key < owner[np.maximum(k, 0)].astype(np.int64) * width + b[np.maximum(k, 0)])
-        pairs = _distinct(k[inside] * len(ids) + np.array(cat_ids, dtype=np.int64)[inside])  # distinct per sentence
+        pairs = _distinct(k[inside] * len(ids) + cat_ids[inside])  # distinct per sentence
         if not pairs.size:
             return out
         sent, cat = np.divmod(pairs, len(ids))
