@@ -419,9 +419,10 @@ def _sentence_classes() -> np.ndarray:
 def batch_sentence_spans(texts: Sequence[str], min_chars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``sentence_spans`` of every text as (text index, start, end) arrays, in one numpy pass
     over the long texts joined, instead of a regex match object per sentence."""
-    which = np.array([i for i, t in enumerate(texts) if len(t) >= min_chars], dtype=np.intp)
-    long = [texts[i] for i in which]
-    lengths = np.fromiter(map(len, long), dtype=np.intp, count=len(long))
+    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+    which = np.flatnonzero(lengths >= min_chars)
+    long = list(map(texts.__getitem__, which.tolist()))
+    lengths = lengths[which]
     ends = np.cumsum(lengths)
     first, end = _sentences(_sentence_kinds("".join(long)), ends)
     text = np.searchsorted(ends, first, side="right")  # the long text each sentence lies in
@@ -489,6 +490,7 @@ _START = operator.attrgetter("start")
 _CATEGORY = operator.attrgetter("category")
 _TERMS = operator.attrgetter("terms")
 _TEXT = operator.attrgetter("body.text")
+_OFFSETS = operator.attrgetter("body.offsets")
 _SECTION = operator.attrgetter("section")
 
 
@@ -506,8 +508,9 @@ class ParagraphBatch(NamedTuple):
         """None unless every item is a Paragraph."""
         if not all(isinstance(x, Paragraph) for x in items):
             return None
-        terms = list(itertools.chain.from_iterable(map(_TERMS, items)))
-        counts = np.fromiter(map(len, map(_TERMS, items)), dtype=np.int64, count=len(items))
+        per_item = list(map(_TERMS, items))
+        terms = list(itertools.chain.from_iterable(per_item))
+        counts = np.fromiter(map(len, per_item), dtype=np.int64, count=len(items))
         return cls(list(map(_TEXT, items)), list(map(_SECTION, items)),
                    Categories.of_flat(counts, list(map(_CATEGORY, terms))),
                    np.fromiter(map(_START, terms), dtype=np.int64, count=len(terms)))
@@ -528,7 +531,7 @@ def _batch_term_positions(items: list[Paragraph], batch: ParagraphBatch, which: 
     chosen[which] = True
     picked = np.flatnonzero(chosen[row_of])
     rows, starts = row_of[picked], batch.starts[picked]
-    offsets = [items[i].body.offsets for i in which.tolist()]
+    offsets = list(map(_OFFSETS, map(items.__getitem__, which.tolist())))
     sizes = np.fromiter(map(len, offsets), dtype=np.int64, count=len(offsets))
     flat = np.concatenate(offsets).astype(np.int64) if offsets else np.zeros(0, np.int64)
     head = np.cumsum(sizes) - sizes  # where each paragraph's offsets begin in flat
