@@ -248,10 +248,15 @@ def weight_lookup(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     and one ``np.take`` gathers every label at once, with the same values as ``weights``.
     """
     used = np.flatnonzero(np.any((weights != 0) | np.signbit(weights), axis=1))  # -0.0 kept: sums stay bit-equal
-    row = np.full(len(weights), len(used), dtype=np.intp)  # the rest: the zero column
+    return _compact_lookup(used, weights[used], len(weights))
+
+
+def _compact_lookup(used: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``weight_lookup`` of ``size`` buckets of which only ``used`` (increasing) have weights ``values``."""
+    row = np.full(size, len(used), dtype=np.intp)  # the rest: the zero column
     row[used] = np.arange(len(used))
-    table = np.zeros((weights.shape[1], len(used) + 1), dtype=weights.dtype)
-    table[:, :-1] = weights[used].T
+    table = np.zeros((values.shape[1], len(used) + 1), dtype=np.float32)
+    table[:, :-1] = values.T
     return row, table
 
 
@@ -1003,6 +1008,7 @@ def load_bundle(cls: type[FunctionClassifier], directory: str | Path) -> Functio
     model.labels_ = labels
     model.coef_ = ext[:dim]
     model.__dict__["_ext"] = (model.coef_, ext)
+    model.__dict__["_lookup_cache"] = (ext, _compact_lookup(rows, values, dim + 1))  # the bundle keeps only used rows
     model.intercept_ = intercept.astype(np.float64)
     model.thresholds_ = np.array([thresholds[lab] for lab in labels], dtype=np.float64)
     model.features_ = settings
