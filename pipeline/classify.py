@@ -325,8 +325,13 @@ class Categories(NamedTuple):
 
     @classmethod
     def of_flat(cls, counts: np.ndarray, flat: list[str]) -> Categories:
-        index = {c: i for i, c in enumerate(dict.fromkeys(flat))}
-        return cls(counts, np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat)), list(index))
+        return cls(counts, *_codes(flat))
+
+
+def _codes(flat: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The index of each string among the distinct ones (numbered in the order met), and those."""
+    index = {c: i for i, c in enumerate(dict.fromkeys(flat))}
+    return np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat)), list(index)
 
 
 def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
@@ -606,8 +611,7 @@ class FunctionClassifier:
         which = owner[np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])]  # spans are sorted by owner
         if batch is None:
             rows, pos, cats = self._term_positions(items, found, which.tolist())
-            flat = Categories.of_flat(np.zeros(0, np.int64), cats)
-            codes, names = flat.codes, flat.names
+            codes, names = _codes(cats)
         else:
             rows, pos, codes = _batch_term_positions(items, batch, which)
             names = batch.categories.names
