@@ -31,6 +31,7 @@ _LEVEL_WORDS = {
 # Longest first, so 自治州 is stripped before 州.
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "林区", "特区", "地区", "新区",
              "省", "市", "县", "区", "旗", "盟", "州")
+_SPACES = re.compile(r"\s+")
 _BODY_SUFFIX = re.compile(r"(人民代表大会常务委员会|人大常委会|人民代表大会|常委会|人大)$")
 
 
@@ -163,7 +164,7 @@ def _pick(rows: list[_Row], hint: str | None, name: str) -> Region | None:
 
 
 def clean_place(place: str) -> str:
-    place = re.sub(r"\s+", "", place or "")
+    place = _SPACES.sub("", place or "")
     return _BODY_SUFFIX.sub("", place)
 
 
