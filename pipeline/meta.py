@@ -68,7 +68,9 @@ _UNIT = re.compile(rf"[{_HAN}]+{_ADMIN}")
 # A heading is one line: spaces only within it ([^\S\n]), and possessive (*+) so that a long run of
 # blank lines or spaces is scanned once, not once per position (\s* here was cubic in such runs).
 _SP = r"[^\S\n]*+"
-_HEAD_START = rf"^{_SP}(?:#+{_SP})?(?:[一二三四五六七八九十]、)?{_SP}(\d{{4}}){_SP}年的?{_SP}"
+# A heading line starts after a "\n" (the text is searched with one put in front): a literal first
+# character lets ``re`` skip to the line starts, where ``^`` made it try the pattern at every position.
+_HEAD_START = rf"\n{_SP}(?:#+{_SP})?(?:[一二三四五六七八九十]、)?{_SP}(\d{{4}}){_SP}年的?{_SP}"
 _REVIEW_YEAR = re.compile(_HEAD_START + rf"(?:主要)?{_SP}工作(?:回顾)?{_SP}$", re.M)
 _PLAN_YEAR = re.compile(_HEAD_START + rf"(?:主要|工作)?{_SP}(?:任务|安排|建议|打算){_SP}$", re.M)
 # A line with text after its leading markdown, bullets and spaces (``**`` anywhere is markup too): the
@@ -256,7 +258,7 @@ def extract_meta(doc: Document) -> dict[str, Any]:
 
 
 def _year_from_headings(doc: Document) -> int | None:
-    text = doc.norm.text if doc.norm is not None else doc.raw
+    text = "\n" + (doc.norm.text if doc.norm is not None else doc.raw)
     m = _REVIEW_YEAR.search(text)
     if m:
         return int(m.group(1)) + 1

@@ -237,8 +237,9 @@ def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
         trail = len(kept) - len(kept.rstrip(_SPACE))
         pieces = _trim_pieces(pieces, lead, trail)
     num = _NUMBERED.match(stripped)
-    if stripped[-1:] not in _CLOSERS_SPACE:  # most lines: the last character is the last mark
-        terminal, opens = stripped[-1:] in _TERMINAL, stripped[-1:] in _CONTINUES
+    last = stripped[-1:]
+    if last not in _CLOSERS_SPACE:  # most lines: the last character is the last mark
+        terminal, opens = last in _TERMINAL, last in _CONTINUES
     else:
         terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
     head = bool(stripped) and not terminal and not opens and _fits_heading(stripped, heading_max)
@@ -373,7 +374,12 @@ def _heading_like(text: str, heading_max: float) -> bool:
 
 def _fits_heading(text: str, heading_max: float) -> bool:
     """Short enough for a heading, with no sentence punctuation inside."""
-    return _width(text) <= heading_max and not _INNER_STOP.search(text)
+    # a width lies between 0.5 and 1.25 times the length (astral characters count 1.25): most lines are
+    # told by their length, without encoding them
+    n = len(text)
+    if n > 2 * heading_max or (n * 1.25 > heading_max and _width(text) > heading_max):
+        return False
+    return not _INNER_STOP.search(text)
 
 
 def _line_front(ln: _Line) -> bool:
