@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from .errors import PolicytagNote, printable
+from .meta import looks_like_name, merged_meta, speaker_in_line
 from .record import Document, MappedText, Paragraph
 
 DEFAULTS: dict[str, Any] = {
@@ -226,7 +227,7 @@ def _parse_lines(text: str, heading_max: float, lazy: bool = False) -> Iterator[
 
 def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
                heading_max: float) -> _Line:
-    if ("*" in content or "转" in content or "接" in content or "__" in content
+    if ("*" in content or "__" in content or (("转" in content or "接" in content) and _PAGE_NOTE.search(content))
             or (content[1:2] in " \t\u3000" and _SPACED_TITLE.fullmatch(content))):
         pieces, kept, bold_whole = _cut_markers(content, start)
     else:  # most lines: nothing to cut out, the line is one piece
@@ -456,9 +457,12 @@ def _joins(p: _Para, lines: Sequence[_Line], i: int, layout: _Layout) -> bool:
 def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
     """Paragraphs, each handed on when the next one starts; ``lines`` may be a ``_LineWindow``."""
     cur: _Para | None = None
+    wrapped = layout.wrapped
     for i in range(len(lines)):
         ln = lines[i]
-        if cur is not None and _joins(cur, lines, i, layout):
+        # ``_joins``' first test, said here too: a sentence finished in unwrapped text is not continued,
+        # and most lines need no call
+        if cur is not None and (wrapped or not cur.lines[-1].terminal) and _joins(cur, lines, i, layout):
             cur.pieces.extend(ln.pieces)
             cur.lines.append(ln)
             cur.chars += len(ln.text)
@@ -505,6 +509,14 @@ def _mapped(norm: MappedText, pieces: list[tuple[int, int]]) -> MappedText:
     if len(pieces) == 1:
         a, b = pieces[0]
         return MappedText(text[a:b], offs[a:b])
+    parts = [text[a:b] for a, b in pieces]
+    if any(part[-1:].isascii() for part in parts[:-1]):  # rare: a space may go between two pieces
+        return _mapped_spaced(text, offs, pieces)
+    return MappedText("".join(parts), np.concatenate([offs[a:b] for a, b in pieces]))
+
+
+def _mapped_spaced(text: str, offs: np.ndarray, pieces: list[tuple[int, int]]) -> MappedText:
+    """``_mapped`` of pieces where a space goes between two lines ending and starting with ASCII letters or digits."""
     parts: list[str] = []
     arrays: list[np.ndarray] = []
     prev_end = -1
@@ -655,8 +667,6 @@ def _heading_style(text: str, first: _Line, md: int, bold: bool) -> str:
 
 
 def _is_front_matter(text: str) -> bool:
-    from .meta import looks_like_name, speaker_in_line
-
     t = text.strip()
     return bool(_DATE_LINE.match(t) or speaker_in_line(t) or looks_like_name(t) or _caption(t))
 
@@ -675,8 +685,6 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
 
 def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterator[Paragraph]:
     """``segment`` one paragraph at a time, so a long document's paragraphs need not all exist at once."""
-    from .meta import merged_meta
-
     s = _settings(config)
     meta = merged_meta(doc)
     norm = doc.norm if doc.norm is not None else MappedText.identity(doc.raw)
