@@ -532,10 +532,9 @@ def _mapped_spaced(text: str, offs: np.ndarray, pieces: list[tuple[int, int]]) -
 
 
 # ---------------------------------------------------------------- 3. run-on items
-def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
+def _split_runon(body: MappedText) -> list[MappedText]:
+    """``body`` cut where a numbered item or closing passage starts a new sentence (``_RUNON``)."""
     text = body.text
-    if len(text) < max(min_chars, 20) or not _RUNON.search(text):
-        return [body]
     spans: list[tuple[int, int]] = []
     at = 0
     for m in _RUNON.finditer(text):
@@ -705,6 +704,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     delivered = meta.get("year") if isinstance(meta.get("year"), int) else None
     body_started = False
     limit = int(s["max_paragraph_chars"]) or None
+    split_items, min_runon = s["split_items"], max(s["min_chars"], 20)
     cuts: list[_Cut] = []
     for p in paras:
         body = _mapped(norm, p.pieces)
@@ -716,16 +716,21 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
                         or (p.md and _ends_sentence(text))):
             heading = False
         if not heading:
-            bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
+            # most paragraphs hold no run-on item: told by one regex search, without a call
+            if split_items and not glossary and len(text) >= min_runon and _RUNON.search(text):
+                bodies = _split_runon(body)
+            else:
+                bodies = [body]
             for part in bodies:
-                if limit is not None and len(part) > limit:
+                if limit is not None and len(part.text) > limit:
                     pieces, hard = _cut_long(part, limit)
                     start, end = part.span()
                     cuts.append(_Cut(start, end, len(part), count, len(pieces), hard))
+                    for piece in pieces:
+                        yield _paragraph(doc, meta, count, piece, section, False, glossary, period)
+                        count += 1
                 else:
-                    pieces = [part]
-                for piece in pieces:
-                    yield _marked(doc, _paragraph(doc, meta, count, piece, section, False, glossary, period))
+                    yield _paragraph(doc, meta, count, part, section, False, glossary, period)
                     count += 1
             body_started = body_started or _ends_sentence(text)
             continue
@@ -752,18 +757,9 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
         section = [t for _, t in stack]  # of the body paragraphs under this heading
-        yield _marked(doc, _paragraph(doc, meta, count, body, [t for _, t in parents], True, glossary,
-                                      None if glossary else period))
+        yield _paragraph(doc, meta, count, body, [t for _, t in parents], True, glossary, period)
         count += 1
     _note_cuts(doc, cuts, limit or 0)
-
-
-def _marked(doc: Document, paragraph: Paragraph) -> Paragraph:
-    if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
-        from .ocr import mark_paragraphs
-
-        mark_paragraphs([paragraph], doc.ocr)
-    return paragraph
 
 
 def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str, str]]:
@@ -777,8 +773,13 @@ def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText
                heading: bool, glossary: bool, period: str | None) -> Paragraph:
     # positional (doc_id, path, index, body, section, is_heading, is_glossary, period, meta): one call per
     # paragraph, and keywords cost more; every paragraph gets its own section list
-    return Paragraph(doc.doc_id, doc.path, index, body, list(section), heading, glossary,
-                     None if glossary else period, meta)
+    paragraph = Paragraph(doc.doc_id, doc.path, index, body, list(section), heading, glossary,
+                          None if glossary else period, meta)
+    if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
+        from .ocr import mark_paragraphs
+
+        mark_paragraphs([paragraph], doc.ocr)
+    return paragraph
 
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")
