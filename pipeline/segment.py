@@ -120,6 +120,8 @@ _PLAN = re.compile(
     + r"|(?:主要|工作)任务|工作安排|工作建议"
 )
 _AMBIG_YEAR = re.compile("(" + _YEAR + r")的?(?:主要)?工作")
+# Every match of _PLAN, _AMBIG_YEAR and _REVIEW holds one of these words: one search tells most headings apart.
+_PERIOD_WORD = re.compile("工作|" + _PLAN_WORDS + "|回顾|总结|情况|成绩")
 _UNMARK = re.compile(r"[\s*#]")  # dropped before a heading's words are read
 _NUMBER_PREFIX = re.compile(rf"^(?:[（(]?[{_CN_NUM}\d]{{1,3}}[）)、．.]|第[{_CN_NUM}\d]{{1,3}}(?:部分|章|篇))\s*")
 
@@ -202,7 +204,8 @@ def _parse_lines(text: str, heading_max: float, lazy: bool = False) -> Iterator[
             continue
         lead = len(raw_line) - len(raw_line.lstrip(_WS)) if raw_line[0] in _WS else 0
         start = line_start + lead
-        width = _width(content)
+        n_wide = (len(content.encode("utf-8")) - len(content)) // 2  # _width(content), without a call per line
+        width = n_wide + 0.5 * (len(content) - n_wide)
         md, bullet = 0, False
         m = _LEAD.match(content) if content[0] in _LEAD_FIRST else None
         if m:
@@ -365,7 +368,7 @@ def _short_text(p: _Para, heading_max: float) -> str | None:
     """
     if 0.5 * p.chars > heading_max:
         return None
-    return "".join(ln.text for ln in p.lines)
+    return p.lines[0].text if len(p.lines) == 1 else "".join([ln.text for ln in p.lines])
 
 
 def _heading_like(text: str, heading_max: float) -> bool:
@@ -634,7 +637,7 @@ def _period_kind(text: str) -> str | None:
     """'review', 'plan' or 'year' (a bare "2020年的主要工作") for a part heading."""
     prefix = _NUMBER_PREFIX.match(text)
     t = _UNMARK.sub("", text[prefix.end() :] if prefix else text)
-    if not t or len(t) > 24:
+    if not t or len(t) > 24 or not _PERIOD_WORD.search(t):
         return None
     if _PLAN.fullmatch(t):
         return "plan"
