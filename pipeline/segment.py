@@ -139,7 +139,7 @@ class _Line:
     # Read once per line here rather than at every look at it while joining and sectioning:
     terminal: bool  # the text ends a sentence (``_ends_sentence``)
     opens: bool  # the text ends with a mark that goes on (``_ends_open``)
-    head: bool  # the text alone reads as a heading (``_heading_like``)
+    head: bool | None  # the text alone reads as a heading (``_heading_like``); None: not yet asked
     md: int = 0  # markdown heading level
     bullet: bool = False
     front: bool | None = None  # the text is title-block matter (``_is_front_matter``), once asked
@@ -154,6 +154,7 @@ class _Para:
     bullet: bool
     bold_whole: bool
     chars: int  # total length of the lines' text, kept as lines are added
+    spaced: bool = False  # two of its lines may meet in Latin letters or digits: ``_mapped`` looks for a space
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -246,7 +247,8 @@ def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
         terminal, opens = last in _TERMINAL, last in _CONTINUES
     else:
         terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
-    head = bool(stripped) and not terminal and not opens and _fits_heading(stripped, heading_max)
+    # whether it fits a heading is asked later, only of a paragraph's first line (``_para_heading_like``)
+    head = None if stripped and not terminal and not opens else False
     return _Line(pieces, stripped, width, indent, gap, num.lastgroup if num else None, bold_whole, terminal, opens,
                  head)
 
@@ -406,7 +408,12 @@ def _para_period(p: _Para, text: str) -> str | None:
 
 def _para_heading_like(p: _Para, text: str, heading_max: float) -> bool:
     """``_heading_like(text)`` of paragraph ``p`` whose text is ``text``: read off the line when it has one."""
-    return p.lines[0].head if len(p.lines) == 1 else _heading_like(text, heading_max)
+    if len(p.lines) > 1:
+        return _heading_like(text, heading_max)
+    ln = p.lines[0]
+    if ln.head is None:
+        ln.head = _fits_heading(ln.text, heading_max)
+    return ln.head
 
 
 def _marked_heading(p: _Para, text: str, layout: _Layout, lines: Sequence[_Line], i: int) -> bool:
@@ -466,6 +473,8 @@ def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
         # ``_joins``' first test, said here too: a sentence finished in unwrapped text is not continued,
         # and most lines need no call
         if cur is not None and (wrapped or not cur.lines[-1].terminal) and _joins(cur, lines, i, layout):
+            if ln.text[0].isascii() and cur.lines[-1].text[-1].isascii():
+                cur.spaced = True
             cur.pieces.extend(ln.pieces)
             cur.lines.append(ln)
             cur.chars += len(ln.text)
@@ -505,17 +514,16 @@ _REACH = 4  # lines around line i that joining reads: i-1 .. i+1, and 3 more eac
 STREAM_CHARS = 1 << 20  # documents longer than this are cut with their lines parsed twice, never all kept
 
 
-def _mapped(norm: MappedText, pieces: list[tuple[int, int]]) -> MappedText:
+def _mapped(norm: MappedText, pieces: list[tuple[int, int]], spaced: bool) -> MappedText:
     """Pieces of the normalized text as one MappedText into the raw text; an
-    ASCII space is put back where two lines of Latin text were joined."""
+    ASCII space is put back where two lines of Latin text were joined (``spaced``: there may be such)."""
     text, offs = norm.text, norm.offsets
     if len(pieces) == 1:
         a, b = pieces[0]
         return MappedText(text[a:b], offs[a:b])
-    parts = [text[a:b] for a, b in pieces]
-    if any(part[-1:].isascii() for part in parts[:-1]):  # rare: a space may go between two pieces
+    if spaced:  # rare
         return _mapped_spaced(text, offs, pieces)
-    return MappedText("".join(parts), np.concatenate([offs[a:b] for a, b in pieces]))
+    return MappedText("".join([text[a:b] for a, b in pieces]), np.concatenate([offs[a:b] for a, b in pieces]))
 
 
 def _mapped_spaced(text: str, offs: np.ndarray, pieces: list[tuple[int, int]]) -> MappedText:
@@ -710,7 +718,7 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     split_items, min_runon = s["split_items"], max(s["min_chars"], 20)
     cuts: list[_Cut] = []
     for p in paras:
-        body = _mapped(norm, p.pieces)
+        body = _mapped(norm, p.pieces, p.spaced)
         text = body.text
         too_long = limit is not None and len(text) > limit  # a "heading" that long is not one
         heading = not too_long and (bool(p.md or p.bold_whole)
