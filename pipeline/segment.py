@@ -60,6 +60,7 @@ _CONTINUES = frozenset("，、,（(《“‘【—-·/")  # a line ending in one
 _SPACE = " \t\u3000\xa0"
 _WS = _SPACE + "\r\f\v"
 _CLOSERS_SPACE = _CLOSERS + _SPACE  # stripped from both ends of a line
+_CLOSER_SET = frozenset(_CLOSERS_SPACE)
 _LEAD_FIRST = frozenset("#●■◆◇•▪▫○◎□★☆►▶➢➤✦✧❖◼◾⚫·・-*+")  # first characters of a ``_LEAD`` match
 
 # ------------------------------------------------------------------- patterns
@@ -243,7 +244,7 @@ def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
         pieces = _trim_pieces(pieces, lead, trail)
     num = _NUMBERED.match(stripped)
     last = stripped[-1:]
-    if last not in _CLOSERS_SPACE:  # most lines: the last character is the last mark
+    if last not in _CLOSER_SET:  # most lines: the last character is the last mark
         terminal, opens = last in _TERMINAL, last in _CONTINUES
     else:
         terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
@@ -432,7 +433,7 @@ def _joins(p: _Para, lines: Sequence[_Line], i: int, layout: _Layout) -> bool:
     a, b = lines[i - 1], lines[i]
     if a.terminal and not layout.wrapped:
         return False  # the common case first: every test below says so too (``opens`` is not ``terminal``)
-    if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or _GREETING.match(b.text):
+    if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or (b.text[0] in "各同" and _GREETING.match(b.text)):
         return False
     if b.text.startswith("——") or (i < 12 and (_line_front(a) or _line_front(b))):
         return False  # title block: title, date line, byline are separate lines
@@ -475,13 +476,16 @@ def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
         if cur is not None and (wrapped or not cur.lines[-1].terminal) and _joins(cur, lines, i, layout):
             if ln.text[0].isascii() and cur.lines[-1].text[-1].isascii():
                 cur.spaced = True
-            cur.pieces.extend(ln.pieces)
+            if len(cur.lines) == 1:  # the first line's own list was taken: copied once the paragraph grows
+                cur.pieces = cur.pieces + ln.pieces
+            else:
+                cur.pieces.extend(ln.pieces)
             cur.lines.append(ln)
             cur.chars += len(ln.text)
             continue
         if cur is not None:
             yield cur
-        cur = _Para(list(ln.pieces), [ln], ln.md, ln.bullet, ln.bold_whole, len(ln.text))
+        cur = _Para(ln.pieces, [ln], ln.md, ln.bullet, ln.bold_whole, len(ln.text))
     if cur is not None:
         yield cur
 
