@@ -31,10 +31,6 @@ _LEVEL_WORDS = {
 # Longest first, so 自治州 is stripped before 州.
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "林区", "特区", "地区", "新区",
              "省", "市", "县", "区", "旗", "盟", "州")
-_SPACES = re.compile(r"\s+")
-# The same, by last character (in the same order): a name is only compared with the suffixes it can end in,
-# once per row of the table when it is loaded.
-_SUFFIXES_BY_LAST = {last: tuple(x for x in _SUFFIXES if x[-1] == last) for last in {x[-1] for x in _SUFFIXES}}
 _BODY_SUFFIX = re.compile(r"(人民代表大会常务委员会|人大常委会|人民代表大会|常委会|人大)$")
 
 
@@ -76,13 +72,9 @@ def _table() -> tuple[dict[str, str], dict[str, list[_Row]], dict[str, list[_Row
     by_name: dict[str, list[_Row]] = {}
     by_short: dict[str, list[_Row]] = {}
     with open(DATA, encoding="utf-8") as fh:
-        rows = csv.reader(line for line in fh if not line.startswith("#"))
-        header = next(rows)
-        code, name, until = header.index("code"), header.index("name"), header.index("until")
-        for rec in rows:
-            if not rec:
-                continue
-            row = _Row(rec[code], rec[name], rec[until])
+        lines = (line for line in fh if not line.startswith("#"))
+        for rec in csv.DictReader(lines):
+            row = _Row(rec["code"], rec["name"], rec["until"])
             if not row.until:
                 current[row.code] = row.name
             by_name.setdefault(row.name, []).append(row)
@@ -109,13 +101,13 @@ def _ethnic_groups() -> tuple[str, ...]:
 
 def short_name(name: str) -> str:
     """The name without its level word: 衡阳市 -> 衡阳, 恩施土家族苗族自治州 -> 恩施."""
-    for suffix in _SUFFIXES_BY_LAST.get(name[-1:], ()):
+    for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             stem = name[: -len(suffix)]
             break
     else:
         return name
-    changed = stem.endswith("族")  # every ethnic group name ends in 族: most names have none to strip
+    changed = True
     while changed:  # strip trailing ethnic group names
         changed = False
         for group in _ethnic_groups():
@@ -171,7 +163,7 @@ def _pick(rows: list[_Row], hint: str | None, name: str) -> Region | None:
 
 
 def clean_place(place: str) -> str:
-    place = _SPACES.sub("", place or "")
+    place = re.sub(r"\s+", "", place or "")
     return _BODY_SUFFIX.sub("", place)
 
 
