@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policytag.classify import Classifier, FunctionClassifier, featurize, load_model, sentence_spans
+from policytag.classify import (
+    Classifier,
+    FunctionClassifier,
+    batch_sentence_spans,
+    featurize,
+    load_model,
+    sentence_spans,
+)
 from policytag.errors import ConfigError
 from policytag.record import MappedText, Paragraph
 from policytag.train import fit_classifier
@@ -185,6 +192,30 @@ def test_sentence_spans_cut_long_paragraphs_only() -> None:
     assert sentence_spans(LONG, len(LONG) + 1) == []  # shorter than the minimum: its own sentence
     assert sentence_spans("短句。" * 30, 60) == []  # pieces under 8 characters are left out
     assert sentence_spans("  " + "一句很长的话" * 12 + "。  ", 10) == []  # one sentence: nothing to pool
+
+
+def test_batch_sentence_spans_are_sentence_spans_text_by_text() -> None:
+    """The numpy cut of a whole batch gives the regex's spans, for any mix of marks, spaces and characters."""
+    import random
+
+    rng = random.Random(7)
+    alphabet = [*"字词ab ,。！？；!?;", "\t", "\n", "\u3000", "\u2003", "\x85", "\x00", "\U0001f600"]
+    for _ in range(3000):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(0, 5))]
+        min_chars = rng.randint(1, 25)
+        expected = [(i, a, b) for i, t in enumerate(texts) for a, b in sentence_spans(t, min_chars)]
+        owner, start, end = batch_sentence_spans(texts, min_chars)
+        assert list(zip(owner.tolist(), start.tolist(), end.tolist(), strict=True)) == expected, texts
+    owner, start, end = batch_sentence_spans(["短", LONG, LONG], 60)
+    assert owner.tolist() == [1, 1, 1, 2, 2, 2]
+    assert list(zip(start[3:].tolist(), end[3:].tolist(), strict=True)) == sentence_spans(LONG, 60)  # per text
+
+
+def test_sentence_spaces_are_every_space_of_the_bmp() -> None:
+    from policytag.classify import _sentence_classes
+
+    spaces = np.flatnonzero(_sentence_classes() == 1).tolist()
+    assert spaces == [i for i in range(0x10000) if chr(i).isspace()]
 
 
 def _pooled(fitted: FunctionClassifier, labels: list[str]) -> FunctionClassifier:
