@@ -23,6 +23,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -144,22 +145,21 @@ class Matcher:
 
     def _match_batch(self, b: _Batch) -> list[list[Term]]:
         """``_match`` over the joined texts of a batch: the same hits, kept apart by paragraph."""
-        key = b.key
         parts: list[np.ndarray] = []  # rows (key start, key end, group, phase): 0 chosen, 1 crossing, 2 glob
         if self._automaton is not None:
-            found = self._automaton.hit_rows(key)
+            found = self._automaton.hit_rows(b.key_codepoints)
             if not self.overlaps:
                 chosen, crossing = _leftmost_longest_rows(found, self._groups if self._crossing else None)
                 found = np.concatenate([found[chosen], found[crossing]])
                 found[len(chosen):, 3] = 1
             parts.append(found)
         if self._globs is not None:
-            globs = self._globs.hit_rows(key)
+            globs = self._globs.hit_rows(b.key_codepoints)
             globs[:, 3] = 2
             tails = [i for i, gid in enumerate(globs[:, 2].tolist()) if gid in self._ascii_tail]
             if tails:
                 breaks = set(b.shifts.tolist()) if b.shifts is not None else set()
-                globs[tails, 1] = [_ascii_end(key, e, breaks) for e in globs[tails, 1].tolist()]
+                globs[tails, 1] = [_ascii_end(b.key, e, breaks) for e in globs[tails, 1].tolist()]
             parts.append(globs)
         n_par = len(b.texts)
         out: list[list[Term]] = [[] for _ in range(n_par)]
@@ -425,14 +425,21 @@ class _Batch:
         drop = _DROP[self.codepoints[:-1]]
         self.dropped = np.flatnonzero(drop)
         if len(self.dropped):
-            self.key = self.codepoints[:-1][~drop].tobytes().decode("utf-32-le", "surrogatepass")
+            self.key_codepoints = self.codepoints[:-1][~drop]  # what the automaton scans
             # key index k sits at text index k + (number of dropped characters before it)
             self.shifts: np.ndarray | None = self.dropped - np.arange(len(self.dropped))
         else:
-            self.key, self.shifts = self.joined, None
+            self.key_codepoints, self.shifts = self.codepoints[:-1], None
         # a paragraph keeps some character once quotes and spaces are dropped (``match_text``'s test)
         dropped_in = np.searchsorted(self.dropped, self.starts + lengths) - np.searchsorted(self.dropped, self.starts)
         self.keyed = lengths > dropped_in
+
+    @cached_property
+    def key(self) -> str:
+        """The joined texts without quotes and spaces, as a string (only globs need it)."""
+        if self.shifts is None:
+            return self.joined
+        return self.key_codepoints.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 class _EntryTable:
@@ -486,14 +493,17 @@ class _Automaton:
     """Every occurrence of any key in a text, overlapping ones included, found by ahocorasick_rs.
 
     ahocorasick_rs (Rust) scans a batch ≈2.4x faster than pyahocorasick did and hands back all hits as
-    one list of (key, start, end) in character positions, so the hits become a numpy array at once.
+    one list of (key, start, end), so the hits become a numpy array at once. Keys and text go in as
+    UTF-16 bytes: for a string it would encode the text to UTF-8 and map every hit's byte offsets back
+    to characters; in UTF-16 a character is one unit (but beyond the BMP), so a position is bytes / 2
+    and the batch's code points become the text in one numpy cast (≈1.5x cheaper scan).
     """
 
     def __init__(self, key_group: dict[str, int]) -> None:
         import ahocorasick_rs
 
         self._key_group = key_group
-        self._automaton = ahocorasick_rs.AhoCorasick(list(key_group))
+        self._automaton = ahocorasick_rs.BytesAhoCorasick([_utf16(k) for k in key_group])
         self._groups = list(key_group.values())  # key index -> group
         self._group_array = np.array(self._groups, dtype=np.int64)
 
@@ -503,18 +513,42 @@ class _Automaton:
 
     def hits(self, key: str) -> list[tuple[int, int, int]]:
         """(start, end, group) of every match in ``key``."""
+        text = _utf16(key)
+        if len(text) != 2 * len(key):  # characters beyond the BMP take two units: positions by code points
+            return [(s, e, gid) for s, e, gid, _ in self.hit_rows(_codepoints(key)).tolist()]
         groups = self._groups
-        return [(s, e, groups[k]) for k, s, e in self._automaton.find_matches_as_indexes(key, overlapping=True)]
+        found = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        return [(s >> 1, e >> 1, groups[k]) for k, s, e in found if not s & 1]  # odd offset: halves of two characters
 
-    def hit_rows(self, key: str) -> np.ndarray:
-        """Every match in ``key`` as rows (start, end, group, 0)."""
-        found = self._automaton.find_matches_as_indexes(key, overlapping=True)
+    def hit_rows(self, codepoints: np.ndarray) -> np.ndarray:
+        """Every match in the text of ``codepoints`` as rows (start, end, group, 0)."""
+        wide = len(codepoints) and int(codepoints.max()) > 0xFFFF
+        if wide:
+            text = codepoints.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-16-le", "surrogatepass")
+        else:
+            text = codepoints.astype("<u2").tobytes()
+        found = self._automaton.find_matches_as_indexes(text, overlapping=True)
         found = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=3 * len(found)).reshape(-1, 3)
+        found = found[found[:, 1] & 1 == 0]  # at an odd byte offset: halves of two characters, not a match
+        start, end = found[:, 1] >> 1, found[:, 2] >> 1
+        if wide:  # unit positions to character positions; a hit must start and end between characters
+            units = 1 + (codepoints > 0xFFFF)
+            first = np.append(np.cumsum(units) - units, len(text) // 2)  # first unit of each character, and the end
+            start_char, end_char = np.searchsorted(first, start), np.searchsorted(first, end)
+            ok = (first[start_char] == start) & (first[end_char] == end)
+            found, start, end = found[ok], start_char[ok], end_char[ok]
         rows = np.zeros((len(found), 4), dtype=np.int64)
-        if len(found):
-            rows[:, :2] = found[:, 1:]
-            rows[:, 2] = self._group_array[found[:, 0]]
+        rows[:, 0], rows[:, 1] = start, end
+        rows[:, 2] = self._group_array[found[:, 0]]
         return rows
+
+
+def _utf16(text: str) -> bytes:
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _leftmost_longest_rows(rows: np.ndarray, groups: list[tuple[int, ...]] | None) -> tuple[np.ndarray, list[int]]:
