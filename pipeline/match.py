@@ -421,7 +421,7 @@ class _Batch:
         # offsets of all texts, without the separators: joined index j of paragraph p is offsets[j - p]
         self.offsets = np.concatenate([body.offsets for body in bodies])
         # code points of the joined text and one more 0, so ``end`` (one past a match) can always be looked up
-        self.codepoints = np.frombuffer((self.joined + _SEP).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.codepoints = _codepoints(self.joined + _SEP)
         drop = _DROP[self.codepoints[:-1]]
         self.dropped = np.flatnonzero(drop)
         if len(self.dropped):
@@ -439,7 +439,7 @@ class _Batch:
         """The joined texts without quotes and spaces, as a string (only globs need it)."""
         if self.shifts is None:
             return self.joined
-        return self.key_codepoints.tobytes().decode("utf-32-le", "surrogatepass")
+        return _text(self.key_codepoints)
 
 
 class _EntryTable:
@@ -521,12 +521,9 @@ class _Automaton:
         return [(s >> 1, e >> 1, groups[k]) for k, s, e in found if not s & 1]  # odd offset: halves of two characters
 
     def hit_rows(self, codepoints: np.ndarray) -> np.ndarray:
-        """Every match in the text of ``codepoints`` as rows (start, end, group, 0)."""
-        wide = len(codepoints) and int(codepoints.max()) > 0xFFFF
-        if wide:
-            text = codepoints.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-16-le", "surrogatepass")
-        else:
-            text = codepoints.astype("<u2").tobytes()
+        """Every match in the text of ``codepoints`` (as ``_codepoints`` gives them) as rows (start, end, group, 0)."""
+        wide = codepoints.dtype != np.uint16  # some character beyond the BMP
+        text = _utf16(_text(codepoints)) if wide else np.ascontiguousarray(codepoints).view(np.uint8)
         found = self._automaton.find_matches_as_indexes(text, overlapping=True)
         found = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=3 * len(found)).reshape(-1, 3)
         found = found[found[:, 1] & 1 == 0]  # at an odd byte offset: halves of two characters, not a match
@@ -548,7 +545,17 @@ def _utf16(text: str) -> bytes:
 
 
 def _codepoints(text: str) -> np.ndarray:
+    """The code points of ``text``: its UTF-16 units (uint16) when that is one per character, else uint32.
+    Half the bytes of UTF-32 for the usual text, and the automaton scans those units as they are."""
+    units = _utf16(text)
+    if len(units) == 2 * len(text):
+        return np.frombuffer(units, dtype=np.uint16)
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _text(codepoints: np.ndarray) -> str:
+    """``_codepoints`` back to the string."""
+    return codepoints.tobytes().decode("utf-16-le" if codepoints.dtype == np.uint16 else "utf-32-le", "surrogatepass")
 
 
 def _leftmost_longest_rows(rows: np.ndarray, groups: list[tuple[int, ...]] | None) -> tuple[np.ndarray, list[int]]:
