@@ -206,6 +206,9 @@ class Matcher:
         if len(inside):
             quoted[inside] = [_is_quoted(b.joined, s, e) for s, e in zip(start[inside].tolist(),
                                                                         end[inside].tolist(), strict=True)]
+        # the surface of a literal hit with nothing dropped inside is its key: taken from a table, not sliced
+        keyed = np.where(phase[order] < 2, gids, -1)
+        keyed[inside] = -1
         # one row per (hit, entry of its key group), in the order the per-hit loop made them
         table = self._entry_table()
         counts = table.group_len[gids]
@@ -213,22 +216,23 @@ class Matcher:
             hit = np.repeat(np.arange(len(gids)), counts)
             first = np.cumsum(counts) - counts
             entry = table.group_entries[np.repeat(table.group_first[gids] - first, counts) + np.arange(len(hit))]
-            start, end, par, quoted = start[hit], end[hit], par[hit], quoted[hit]
+            start, end, par, quoted, keyed = start[hit], end[hit], par[hit], quoted[hit], keyed[hit]
         else:
             entry = table.group_entries[table.group_first[gids]]
         keep = self._keep_rows(b, start, end, par, entry, extra)
         if keep is not None:
-            start, end, par, quoted, entry = start[keep], end[keep], par[keep], quoted[keep], entry[keep]
+            start, end, par, quoted, entry, keyed = (a[keep] for a in (start, end, par, quoted, entry, keyed))
         ostart, oend = b.offsets[start - par], b.offsets[end - 1 - par] + 1
         if not self.overlaps and extra.any():
             # paragraphs with crossing or glob hits: their Terms in (start, -end) order, as sorting the Terms
             # (stable) would leave them; the others keep the order they have
             sort = extra[par]
             order = np.lexsort((np.where(sort, -oend, 0), np.where(sort, ostart, 0), par))
-            start, end, par, quoted, entry, ostart, oend = (a[order] for a in (start, end, par, quoted, entry,
-                                                                                 ostart, oend))
-        joined = b.joined
-        surfaces = [joined[s:e] for s, e in zip(start.tolist(), end.tolist(), strict=True)]
+            start, end, par, quoted, entry, ostart, oend, keyed = (a[order] for a in (start, end, par, quoted, entry,
+                                                                                         ostart, oend, keyed))
+        surfaces = table.key_text[keyed].tolist()
+        for i in np.flatnonzero(keyed < 0).tolist():
+            surfaces[i] = b.joined[start[i]:end[i]]
         terms = list(map(Term, surfaces, table.canonical[entry].tolist(), table.category[entry].tolist(),
                          quoted.tolist(), ostart.tolist(), oend.tolist(), table.dictionary[entry].tolist()))
         bounds = np.searchsorted(par, np.arange(len(out) + 1)).tolist()
@@ -260,7 +264,9 @@ class Matcher:
         """The entries and key groups as columns (built once): rows of hits become Terms by array indexing."""
         table = self.__dict__.get("_entry_table_cache")
         if table is None:
-            table = self._entry_table_cache = _EntryTable(self._entries, self._groups, self._excludes)
+            keys = {gid: key for automaton in (self._automaton, self._globs) if automaton is not None
+                    for key, gid in automaton.key_group.items()}
+            table = self._entry_table_cache = _EntryTable(self._entries, self._groups, self._excludes, keys)
         return table
 
     def _regex_terms(self, b: _Batch, out: list[list[Term]], extra: np.ndarray) -> None:
@@ -446,7 +452,8 @@ class _EntryTable:
     """A matcher's entries as columns, and its key groups flattened: ``group_entries[group_first[g]:][:group_len[g]]``
     are the entries of key group ``g``."""
 
-    def __init__(self, entries: list[Entry], groups: list[tuple[int, ...]], excludes: dict[int, list]) -> None:
+    def __init__(self, entries: list[Entry], groups: list[tuple[int, ...]], excludes: dict[int, list],
+                 keys: dict[int, str]) -> None:
         self.canonical = np.array([e.term for e in entries] + [""], dtype=object)
         self.category = np.array([e.category for e in entries] + [""], dtype=object)
         self.dictionary = np.array([e.dictionary for e in entries] + [""], dtype=object)
@@ -454,6 +461,7 @@ class _EntryTable:
         self.group_len = np.array([len(g) for g in groups] + [0], dtype=np.int64)
         self.group_first = np.cumsum(self.group_len) - self.group_len
         self.group_entries = np.array([i for g in groups for i in g] + [0], dtype=np.int64)
+        self.key_text = np.array([keys.get(g) for g in range(len(groups))] + [None], dtype=object)  # group -> key
 
 
 def _exclude_pattern(context: str):  # noqa: ANN202 - a compiled pattern (re or regex)
@@ -502,14 +510,14 @@ class _Automaton:
     def __init__(self, key_group: dict[str, int]) -> None:
         import ahocorasick_rs
 
-        self._key_group = key_group
+        self.key_group = key_group
         self._automaton = ahocorasick_rs.BytesAhoCorasick([_utf16(k) for k in key_group])
         self._groups = list(key_group.values())  # key index -> group
         self._group_array = np.array(self._groups, dtype=np.int64)
 
     def __reduce__(self) -> tuple:
         """Pickled as its keys (the Rust automaton is not picklable), so a Matcher still goes to a worker."""
-        return _Automaton, (self._key_group,)
+        return _Automaton, (self.key_group,)
 
     def hits(self, key: str) -> list[tuple[int, int, int]]:
         """(start, end, group) of every match in ``key``."""
