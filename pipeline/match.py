@@ -89,6 +89,7 @@ class Matcher:
                          for i, e in enumerate(self._entries) for f in e.pattern_forms if is_regex(f)]
         self._excludes = {i: [_exclude_pattern(c) for c in e.exclude] for i, e in enumerate(self._entries)
                           if e.exclude}
+        self._joinable = {f for _, _, f, _ in self._regexes if _context_free(f)}  # run over a batch's joined text
 
     def _build(self, forms: list[tuple[int, str]]) -> tuple[_Automaton | None, dict[str, int]]:
         """An automaton of the forms' keys; each key's group (into ``_groups``) holds the entries of that key."""
@@ -270,17 +271,20 @@ class Matcher:
         return table
 
     def _regex_terms(self, b: _Batch, out: list[list[Term]], extra: np.ndarray) -> None:
-        """Regexes run on each paragraph's own text, as ``_match`` runs them; only on the paragraphs that hold
-        a regex's required prefix (found once in the joined text), unless some regex has none."""
+        """Regexes run on each paragraph's own text, as ``_match`` runs them, but only on the paragraphs where one
+        may match (a call per paragraph costs far more than one over the joined text)."""
         active = [r for r in self._regexes if not r[3] or r[3] in b.joined]
-        if not active:
-            return
-        if all(r[3] for r in active):
-            hits = [i for r in active for i in _find_all(b.joined, r[3])]
-            pars = np.unique(np.searchsorted(b.starts, hits, "right") - 1).tolist()
-        else:
-            pars = range(len(b.texts))
-        for par in pars:
+        near: set[int] = set()
+        for compiled, _, form, prefix in active:
+            found = _paragraphs_touched(compiled, b) if form in self._joinable else None
+            if found is None:  # not context-free, or too slow over a whole batch: the paragraphs with its prefix
+                self._joinable.discard(form)
+                if not prefix:
+                    near = set(range(len(b.texts)))
+                    break
+                found = np.searchsorted(b.starts, list(_find_all(b.joined, prefix)), "right") - 1
+            near.update(found.tolist())
+        for par in sorted(near):
             if b.keyed[par] and self._add_regex_terms(active, b.texts[par], out[par], b.bodies[par].offsets, None):
                 extra[par] = True
 
@@ -488,6 +492,29 @@ def _regex_spans(compiled: object, form: str, text: str) -> list[tuple[int, int]
         return [m.span() for m in compiled.finditer(text, timeout=REGEX_SECONDS) if m.end() > m.start()]
     except TimeoutError:
         raise TimeoutError(f"lexicon regex {form!r} took more than {REGEX_SECONDS:g} s on one paragraph") from None
+
+
+def _context_free(form: str) -> bool:
+    """Whether a regex sees nothing around its match: no anchors, lookarounds, \\K or inline flags. Such a regex,
+    run over paragraphs joined by ``_SEP``, matches at least where it matches in a paragraph alone."""
+    body = form[len(REGEX_PREFIX):]
+    return not re.search(r"[$^]|\\[AZzGK]|\(\?[^:]", body)
+
+
+def _paragraphs_touched(compiled: object, b: _Batch) -> np.ndarray | None:
+    """The paragraphs of the batch that a match of a context-free regex over the joined text touches (None: it
+    took too long). A match inside a paragraph alone lies under one of these: where the scan over the joined
+    text is not already inside an earlier match, it finds one starting there at the latest."""
+    try:
+        spans = [m.span() for m in compiled.finditer(b.joined, timeout=REGEX_SECONDS)]
+    except TimeoutError:
+        return None
+    if not spans:
+        return np.zeros(0, dtype=np.int64)
+    starts, ends = np.array(spans, dtype=np.int64).T
+    first = np.searchsorted(b.starts, starts, "right") - 1
+    last = np.searchsorted(b.starts, np.maximum(starts, ends - 1), "right") - 1
+    return np.unique(np.concatenate([np.arange(f, t + 1) for f, t in zip(first.tolist(), last.tolist(), strict=True)]))
 
 
 def _ascii_end(key: str, end: int, breaks: set[int]) -> int:

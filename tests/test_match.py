@@ -249,3 +249,18 @@ def test_characters_beyond_the_bmp_and_halves_of_two_characters() -> None:
     paragraphs = [Paragraph("d", "p", i, MappedText.identity(t)) for i, t in enumerate(texts[1:])]
     m.match_batch(paragraphs)  # a batch without any character beyond the BMP
     assert [[(t.term, t.start, t.end) for t in p.terms] for p in paragraphs] == found[1:]
+
+
+def test_regexes_in_a_batch_match_as_in_each_paragraph_alone() -> None:
+    """A context-free regex is run once over the joined texts to find the paragraphs it may match in: a match
+    there that runs from one paragraph into the next (审…议 over 开会审|议审议) counts for neither, but the
+    paragraphs it covers are still searched alone (议审议 holds 审议). An anchored regex goes paragraph by paragraph."""
+    texts = ["开会审", "议审议", "没有", "报告总结", "总结全年", "总结"]
+    for form, found in ((r"re:审.{0,4}议", [[], ["审议"], [], [], [], []]),
+                        (r"re:^总结\p{Han}", [[], [], [], [], ["总结全"], []])):
+        m = Matcher(Lexicon([Entry("审慎议定", "监督", (form,))]))
+        paragraphs = [Paragraph("d", "p", i, MappedText.identity(t, base=10 * i)) for i, t in enumerate(texts)]
+        m.match_batch(paragraphs)
+        expected = [m.match_text(p.body) for p in paragraphs]
+        assert [p.terms for p in paragraphs] == expected
+        assert [[t.term for t in terms] for terms in expected] == found
