@@ -596,9 +596,8 @@ def _text(codepoints: np.ndarray) -> str:
 def _leftmost_longest_rows(rows: np.ndarray, groups: list[tuple[int, ...]] | None) -> tuple[np.ndarray, list[int]]:
     """``_leftmost_longest`` on hit rows: the indexes of the chosen hits and of the crossing ones, in order.
 
-    All in numpy: only the longest hit at a start can be chosen, and from a chosen hit the next is the first
-    such hit at or after its end. A hit that no earlier hit reaches into is chosen whatever came before
-    (almost all are); from those the chain of "next" is followed for all at once, a few steps deep.
+    In numpy but for one step per chosen hit: only the longest hit at a start can be chosen, and from
+    a chosen hit the next is the first such hit at or after its end.
     """
     if not len(rows):
         return np.zeros(0, dtype=np.int64), []
@@ -607,13 +606,12 @@ def _leftmost_longest_rows(rows: np.ndarray, groups: list[tuple[int, ...]] | Non
     order = np.argsort(rows[:, 0] * width - rows[:, 1])
     starts, ends = rows[order, 0], rows[order, 1]
     first = np.flatnonzero(np.r_[True, starts[1:] != starts[:-1]])  # the longest hit at each start
-    following = np.searchsorted(starts[first], ends[first], "left")
-    picked = np.r_[True, starts[first[1:]] >= np.maximum.accumulate(ends[first[:-1]])]  # nothing reaches into
-    step = following[picked]
-    while len(step := step[step < len(first)]):
-        step = step[~picked[step]]  # the next of a chosen hit is chosen; from one already picked it is done
-        picked[step] = True
-        step = following[step]
+    following = np.searchsorted(starts[first], ends[first], "left").tolist()
+    picked: list[int] = []
+    j = 0
+    while j < len(first):
+        picked.append(j)
+        j = following[j]
     chosen = first[picked]  # positions in ``order``
     if groups is None or len(chosen) == len(order):
         return order[chosen], []
