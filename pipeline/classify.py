@@ -30,7 +30,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -106,8 +106,12 @@ def _codepoints(texts: Sequence[str], pad: int) -> tuple[np.ndarray, np.ndarray,
         _TABLE = _char_table()
     joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00" * (pad + 1)
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    cps = np.where(cps < 0x10000, _TABLE[cps & 0xFFFF], cps)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    # np.take(mode="clip") clips instead of checking bounds: far cheaper than indexing
+    folded = np.take(_TABLE, cps, mode="clip")
+    if cps.max() > 0xFFFF:  # characters beyond the BMP are kept as they are
+        folded = np.where(cps > 0xFFFF, cps, folded)
+    cps = folded
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     return cps, starts, lengths
@@ -117,14 +121,16 @@ _K = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
 _MIX = (np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35))
 
 
-def _mix(h: np.ndarray, bits: int) -> np.ndarray:
-    """Spread a 32-bit value and keep its top ``bits`` bits (murmur3 finalizer)."""
-    h ^= h >> np.uint32(16)
-    h *= _MIX[0]
-    h ^= h >> np.uint32(13)
-    h *= _MIX[1]
-    h ^= h >> np.uint32(16)
-    return (h >> np.uint32(32 - bits)).astype(np.intp)
+def _mix(h: np.ndarray, bits: int, scratch: np.ndarray) -> np.ndarray:
+    """Spread a 32-bit value and keep its top ``bits`` bits (murmur3 finalizer), in place in ``h``;
+    ``scratch`` is a buffer as long, so no temporary array is made."""
+    for shift, factor in ((16, _MIX[0]), (13, _MIX[1]), (16, None)):
+        np.right_shift(h, np.uint32(shift), out=scratch)
+        h ^= scratch
+        if factor is not None:
+            h *= factor
+    h >>= np.uint32(32 - bits)
+    return h.astype(np.intp)
 
 
 def _ngram_buckets(cps: np.ndarray, nmin: int, nmax: int, bits: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -136,17 +142,21 @@ def _ngram_buckets(cps: np.ndarray, nmin: int, nmax: int, bits: int) -> Iterator
     """
     sep = cps == 0
     null = np.intp(1 << bits)
+    h = np.zeros(len(cps), dtype=np.uint32)
+    bad = np.zeros(len(cps), dtype=bool)
+    mixed, scratch = np.empty_like(h), np.empty_like(h)
     with np.errstate(over="ignore"):
-        h = np.zeros(len(cps), dtype=np.uint32)
-        bad = np.zeros(len(cps), dtype=bool)
         for n in range(1, nmax + 1):
             m = len(cps) - n + 1
-            # extend the (n-1)-gram starting at i by the character at i+n-1
-            h = (h[:m] ^ cps[n - 1 : n - 1 + m]) * _K[n % 3]
-            bad = bad[:m] | sep[n - 1 : n - 1 + m]
+            # extend the (n-1)-gram starting at i by the character at i+n-1 (in place: h[i] needs only h[i])
+            h, bad = h[:m], bad[:m]
+            h ^= cps[n - 1 : n - 1 + m]
+            h *= _K[n % 3]
+            bad |= sep[n - 1 : n - 1 + m]
             if n < nmin:
                 continue
-            buckets = _mix(h ^ np.uint32(n), bits)
+            np.bitwise_xor(h, np.uint32(n), out=mixed[:m])
+            buckets = _mix(mixed[:m], bits, scratch[:m])
             buckets[bad | (cps[:m] == _SPACE) if n == 1 else bad] = null
             yield n, buckets
 
@@ -154,9 +164,16 @@ def _ngram_buckets(cps: np.ndarray, nmin: int, nmax: int, bits: int) -> Iterator
 def _ngram_counts(cps: np.ndarray, starts: np.ndarray, lengths: np.ndarray, nmin: int, nmax: int) -> np.ndarray:
     """Number of real n-grams in each text (what the features are scaled by)."""
     sizes = sum(np.maximum(lengths - n + 1, 0) for n in range(nmin, nmax + 1)).astype(np.float64)
-    if nmin == 1 and len(starts):
-        sizes -= np.add.reduceat((cps == _SPACE).astype(np.int64), starts)[: len(starts)] * (lengths > 0)
+    if nmin == 1:
+        sizes -= _spaces_in(cps, starts, starts + lengths)
     return sizes
+
+
+def _spaces_in(cps: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Number of spaces in ``cps[begin:end]`` for every pair: found by the spaces' positions
+    (few in these texts), not by a cumulative sum over every character."""
+    at = np.flatnonzero(cps == _SPACE)
+    return np.searchsorted(at, end) - np.searchsorted(at, begin)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -220,13 +237,33 @@ def featurize(texts: Sequence[str], settings: dict[str, Any], sections: Sequence
     return Features(n, rows, cols, vals)
 
 
+def weight_lookup(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``weights`` (``2**bits + 1`` rows, the last all zero) as (row of every bucket, table): the table
+    holds one column per bucket with a nonzero weight, plus an all-zero one, one row per label.
+
+    About a fifth of the buckets carry a weight, so the label rows stay small enough for the cache
+    and one ``np.take`` gathers every label at once, with the same values as ``weights``.
+    """
+    used = np.flatnonzero(np.any((weights != 0) | np.signbit(weights), axis=1))  # -0.0 kept: sums stay bit-equal
+    return _compact_lookup(used, weights[used], len(weights))
+
+
+def _compact_lookup(used: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``weight_lookup`` of ``size`` buckets of which only ``used`` (increasing) have weights ``values``."""
+    row = np.full(size, len(used), dtype=np.intp)  # the rest: the zero column
+    row[used] = np.arange(len(used))
+    table = np.zeros((values.shape[1], len(used) + 1), dtype=np.float32)
+    table[:, :-1] = values.T
+    return row, table
+
+
 def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.ndarray,
                  spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                 span_columns: Sequence[int] = (), weights_t: np.ndarray | None = None
+                 span_columns: Sequence[int] = (), lookup: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``featurize(texts) @ weights`` for the n-gram part, without building the features.
 
-    ``weights`` has ``2**bits + 1`` rows (the last all zero); ``weights_t`` is its contiguous transpose,
+    ``weights`` has ``2**bits + 1`` rows (the last all zero); ``lookup`` is its ``weight_lookup``,
     if the caller keeps one. Texts lie contiguous in the code point array, so each text's sum is one
     ``np.add.reduceat`` segment.
     With ``spans`` = (text index, start, end) arrays, also returns the scores of those
@@ -236,23 +273,21 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
     """
     bits, n = int(settings["bits"]), len(texts)
     nmin, nmax = int(settings["ngram_min"]), int(settings["ngram_max"])
-    out = np.zeros((n, weights.shape[1]), dtype=np.float64)
+    out = np.zeros((weights.shape[1], n), dtype=np.float64)  # a row per label; transposed at the end
     k = 0 if spans is None else len(spans[0])
     span_columns = list(span_columns)
     span_out = np.zeros((k, len(span_columns)), dtype=np.float64)
     if n == 0:
-        return out if spans is None else (out, span_out)
-    # one label at a time from the transposed weights: a 1-D gather from a row of 2**bits floats stays in
-    # cache and sums exactly as the 2-D gather did (same reduceat order), several times faster
-    columns = np.ascontiguousarray(weights.T) if weights_t is None else weights_t
+        return out.T if spans is None else (out.T, span_out)
+    row, table = weight_lookup(weights) if lookup is None else lookup
     cps, starts, lengths = _codepoints(texts, nmax)
     if k:
         owner, a, b = spans  # sorted, disjoint
         first, size = starts[owner] + a, b - a
     for n_, buckets in _ngram_buckets(cps, nmin, nmax, bits):
-        gathered = [column[buckets] for column in columns]
-        for j, values in enumerate(gathered):
-            out[:, j] += np.add.reduceat(values, starts)
+        gathered = np.take(table, np.take(row, buckets, mode="clip"), axis=1, mode="clip")
+        # along each label's row: the same float32 sums, in the same order, as one label at a time
+        out += np.add.reduceat(gathered, starts, axis=1)
         if k:
             # n-grams starting at first .. first + inside - 1 lie inside a span; reduceat over
             # [first, first + inside) and the gaps after them, keeping the span segments
@@ -263,19 +298,44 @@ def ngram_scores(texts: Sequence[str], settings: dict[str, Any], weights: np.nda
                 sums = np.add.reduceat(gathered[j], cuts)[0::2]
                 sums[inside <= 0] = 0.0  # an empty segment gives its first element, not 0
                 span_out[:, i] += sums
+    out = out.T
     out[lengths == 0] = 0.0  # reduceat gives an empty segment's first element, not 0
     scale = 1.0 / np.sqrt(np.maximum(_ngram_counts(cps, starts, lengths, nmin, nmax), 1))
     if spans is None:
         return out * scale[:, None]
     counts = sum(np.maximum(size - m + 1, 0) for m in range(nmin, nmax + 1)).astype(np.float64)
     if nmin == 1:
-        spaces = np.concatenate([[0], np.cumsum(cps == _SPACE)])
-        counts -= spaces[first + size] - spaces[first]
+        counts -= _spaces_in(cps, first, first + size)
     return out * scale[:, None], span_out / np.sqrt(np.maximum(counts, 1))[:, None]
 
 
+class Categories(NamedTuple):
+    """The lexicon categories of a batch's rows, flat: each row's number of them, then all of them
+    as codes into ``names`` (the distinct categories, in the order met)."""
+
+    counts: np.ndarray
+    codes: np.ndarray
+    names: list[str]
+
+    @classmethod
+    def of_rows(cls, categories: Sequence[Iterable[str]]) -> Categories:
+        rows = [list(cats or ()) for cats in categories]
+        counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        return cls.of_flat(counts, [c for cats in rows for c in cats])
+
+    @classmethod
+    def of_flat(cls, counts: np.ndarray, flat: list[str]) -> Categories:
+        return cls(counts, *_codes(flat))
+
+
+def _codes(flat: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The index of each string among the distinct ones (numbered in the order met), and those."""
+    index = {c: i for i, c in enumerate(dict.fromkeys(flat))}
+    return np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat)), list(index)
+
+
 def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequence[str]] | None,
-                    categories: Sequence[Iterable[str]] | None) -> tuple[np.ndarray, ...] | None:
+                    categories: Sequence[Iterable[str]] | Categories | None) -> tuple[np.ndarray, ...] | None:
     """(rows, cols, values) of the section and lexicon-category features; None when there are none."""
     bits = int(settings["bits"])
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -292,7 +352,8 @@ def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequenc
             parts.append((np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float32)))
     weight = float(settings.get("lexicon_weight", 0))
     if weight > 0 and categories is not None:
-        found = _category_features(categories, weight, bits)
+        flat = categories if isinstance(categories, Categories) else Categories.of_rows(categories)
+        found = _category_features(flat, weight, bits)
         if len(found[0]):
             parts.append(found)
     if not parts:
@@ -300,23 +361,30 @@ def _extra_features(n: int, settings: dict[str, Any], sections: Sequence[Sequenc
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True)) if len(parts) > 1 else parts[0]
 
 
-def _category_features(categories: Sequence[Iterable[str]], weight: float, bits: int
+def _category_features(categories: Categories, weight: float, bits: int
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's distinct categories as tokens ``cat:<category>`` worth ``weight / sqrt(their number)``,
     in token order within a row: the (row, category) pairs made unique by numpy, not a set per row."""
-    ids: dict[str, int] = {}
-    codes = [ids.setdefault(c, len(ids)) for cats in categories for c in (cats or ())]
-    if not codes:
+    if not categories.names:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    sizes = np.fromiter((len(cats or ()) for cats in categories), dtype=np.int64, count=len(categories))
-    names = sorted(ids, key=lambda c: f"cat:{c}")  # token order
+    order = sorted(range(len(categories.names)), key=lambda i: f"cat:{categories.names[i]}")  # token order
+    names = [categories.names[i] for i in order]
     rank = np.empty(len(names), dtype=np.int64)
-    rank[[ids[c] for c in names]] = np.arange(len(names))
-    pairs = np.unique(np.repeat(np.arange(len(categories), dtype=np.int64), sizes) * len(names) + rank[codes])
+    rank[order] = np.arange(len(names))
+    row_of = np.repeat(np.arange(len(categories.counts), dtype=np.int64), categories.counts)
+    pairs = _distinct(row_of * len(names) + rank[categories.codes])
     rows, cat = np.divmod(pairs, len(names))
     hashes = np.array([_token_hash(f"cat:{c}", bits) for c in names], dtype=np.int64)
     count = np.bincount(rows)
     return rows, hashes[cat], (weight / np.sqrt(count[rows].astype(np.float64))).astype(np.float32)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of integers, from one sort (np.unique's hashing costs more on these small arrays)."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1], keep[1:] = True, values[1:] != values[:-1]
+    return values[keep]
 
 
 # a sentence: from its first character that is neither space nor an end mark, up to and with its end mark
@@ -364,6 +432,59 @@ def inputs_of(items: Texts) -> tuple[list[str], list[list[str]] | None, list[lis
 
 _START = operator.attrgetter("start")
 _CATEGORY = operator.attrgetter("category")
+_TERMS = operator.attrgetter("terms")
+_TEXT = operator.attrgetter("body.text")
+_OFFSETS = operator.attrgetter("body.offsets")
+_SECTION = operator.attrgetter("section")
+
+
+class ParagraphBatch(NamedTuple):
+    """``inputs_of`` a batch of Paragraphs (the pipeline's case), with their terms walked once:
+    the categories flat, and the document offset where each term starts."""
+
+    texts: list[str]
+    sections: list[list[str]]
+    categories: Categories
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, items: list) -> ParagraphBatch | None:
+        """None unless every item is a Paragraph."""
+        if not all(isinstance(x, Paragraph) for x in items):
+            return None
+        per_item = list(map(_TERMS, items))
+        terms = list(itertools.chain.from_iterable(per_item))
+        counts = np.fromiter(map(len, per_item), dtype=np.int64, count=len(items))
+        return cls(list(map(_TEXT, items)), list(map(_SECTION, items)),
+                   Categories.of_flat(counts, list(map(_CATEGORY, terms))),
+                   np.fromiter(map(_START, terms), dtype=np.int64, count=len(terms)))
+
+
+def _batch_term_positions(items: list[Paragraph], batch: ParagraphBatch, which: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``FunctionClassifier._term_positions`` of the paragraphs ``which`` (sorted) of a batch, in numpy,
+    with category codes (into ``batch.categories.names``) in place of the categories.
+
+    A term's position is its start less the paragraph's first offset when the paragraph's text is
+    one contiguous stretch of the document, else where its start lies in the paragraph's offsets:
+    one ``searchsorted`` for all paragraphs, their offsets put apart by 2**33 (offsets are int32).
+    """
+    counts = batch.categories.counts
+    row_of = np.repeat(np.arange(len(items)), counts)
+    chosen = np.zeros(len(items), dtype=bool)
+    chosen[which] = True
+    picked = np.flatnonzero(chosen[row_of])
+    rows, starts = row_of[picked], batch.starts[picked]
+    offsets = list(map(_OFFSETS, map(items.__getitem__, which.tolist())))
+    sizes = np.fromiter(map(len, offsets), dtype=np.int64, count=len(offsets))
+    flat = np.concatenate(offsets).astype(np.int64) if offsets else np.zeros(0, np.int64)
+    head = np.cumsum(sizes) - sizes  # where each paragraph's offsets begin in flat
+    k = np.searchsorted(which, rows)  # the paragraph of every term among ``which``
+    first, last = flat[head[k]], flat[head[k] + sizes[k] - 1]
+    apart = np.arange(len(which), dtype=np.int64) << 33
+    looked_up = np.searchsorted(flat + np.repeat(apart, sizes), np.clip(starts, -(1 << 31), 1 << 31) + apart[k])
+    pos = np.where(last - first == sizes[k] - 1, starts - first, looked_up - head[k])
+    return rows, pos, batch.categories.codes[picked]
 
 
 # --------------------------------------------------------------------------- the model
@@ -422,13 +543,13 @@ class FunctionClassifier:
             self.__dict__["_ext"] = cached
         return cached[1]
 
-    def _weights_t(self) -> np.ndarray:
-        """``_weights()`` transposed and contiguous: one row of weights per label (cached)."""
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """``weight_lookup(self._weights())`` (cached)."""
         weights = self._weights()
-        cached = self.__dict__.get("_ext_t")
+        cached = self.__dict__.get("_lookup_cache")
         if cached is None or cached[0] is not weights:
-            cached = (weights, np.ascontiguousarray(weights.T))
-            self.__dict__["_ext_t"] = cached
+            cached = (weights, weight_lookup(weights))
+            self.__dict__["_lookup_cache"] = cached
         return cached[1]
 
     def _matcher(self):  # noqa: ANN202
@@ -456,30 +577,31 @@ class FunctionClassifier:
         if isinstance(X, Features):
             return self._sparse_scores(X) + self.intercept_
         items = list(X)
-        texts, sections, cats = inputs_of(items)
+        batch = ParagraphBatch.of(items)
+        texts, sections, cats = inputs_of(items) if batch is None else batch[:3]
         found = None  # terms of plain strings, matched once
         if cats is None and self.features_.get("lexicon_weight", 0) > 0:
             found = [self._matcher().find(text) for text in texts]
             cats = [[t.category for t in terms] for terms in found]
         pooled = [j for j, lab in enumerate(self.labels_) if lab in set(self.features_.get("sentence_labels", ()))]
-        spans = self._spans(texts) if pooled else []
-        if not spans:
+        spans = self._spans(texts) if pooled else None
+        if spans is None or not len(spans[0]):
             return self._scores(texts, sections, cats)
-        owner, a, b = (np.array(x, dtype=np.intp) for x in zip(*spans, strict=True))
+        owner, a, b = spans
         scores, sentence = ngram_scores(texts, self.features_, self._weights(), (owner, a, b), pooled,
-                                        weights_t=self._weights_t())
+                                        lookup=self._lookup())
         scores += self._extra_scores(texts, sections, cats)
-        s_secs = [sections[i] for i in owner] if sections is not None else None
-        sentence += self._extra_scores([""] * len(spans), s_secs, None, pooled)
+        if sections is not None and self.features_.get("section_weight", 0) > 0:
+            sentence += self._extra_scores([""] * len(owner), [sections[i] for i in owner], None, pooled)
         if self.features_.get("lexicon_weight", 0) > 0:
-            sentence += self._sentence_categories(items, found, (owner, a, b), pooled)
+            sentence += self._sentence_categories(items, found, (owner, a, b), pooled, batch)
         best = np.full((len(texts), len(pooled)), -np.inf)
         np.maximum.at(best, owner, sentence)
         scores[:, pooled] = np.maximum(scores[:, pooled], best)
         return scores + self.intercept_
 
     def _sentence_categories(self, items: list, found: list | None, spans: tuple[np.ndarray, ...],
-                             columns: list[int]) -> np.ndarray:
+                             columns: list[int], batch: ParagraphBatch | None = None) -> np.ndarray:
         """The lexicon-category part of the sentences' scores: each sentence gets the terms that start in it.
 
         The same values as ``_extra_features`` gives the sentence texts, computed from
@@ -487,17 +609,26 @@ class FunctionClassifier:
         """
         owner, a, b = spans
         which = owner[np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])]  # spans are sorted by owner
-        rows, pos, cats = self._term_positions(items, found, which.tolist())
-        ids = {c: i for i, c in enumerate(dict.fromkeys(cats))}  # in the order met: it orders the sums below
-        cat_ids = list(map(ids.__getitem__, cats))
+        if batch is None:
+            rows, pos, cats = self._term_positions(items, found, which.tolist())
+            codes, names = _codes(cats)
+        else:
+            rows, pos, codes = _batch_term_positions(items, batch, which)
+            names = batch.categories.names
         out = np.zeros((len(owner), len(columns)))
-        if not cat_ids:
+        if not len(codes):
             return out
+        # categories numbered in the order met among these terms: it orders the sums below
+        seen, first = np.unique(codes, return_index=True)
+        met = seen[np.argsort(first)]
+        number = np.zeros(len(names), dtype=np.int64)
+        number[met] = np.arange(len(met))
+        cat_ids, ids = number[codes], [names[c] for c in met.tolist()]
         width = max(int(b.max()), int(pos.max())) + 1
         term_key = rows * width + pos
         k = np.searchsorted(owner.astype(np.int64) * width + a, term_key, side="right") - 1
         inside = (k >= 0) & (term_key < owner[np.maximum(k, 0)].astype(np.int64) * width + b[np.maximum(k, 0)])
-        pairs = np.unique(k[inside] * len(ids) + np.array(cat_ids, dtype=np.int64)[inside])  # distinct per sentence
+        pairs = _distinct(k[inside] * len(ids) + cat_ids[inside])  # distinct per sentence
         if not pairs.size:
             return out
         sent, cat = np.divmod(pairs, len(ids))
@@ -509,19 +640,25 @@ class FunctionClassifier:
             out[:, n] = np.bincount(sent, weights=self.coef_[buckets, j] * value, minlength=len(owner))
         return out
 
-    def _spans(self, texts: list[str]) -> list[tuple[int, int, int]]:
-        """(text index, start, end) of the sentences of every long text."""
+    def _spans(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(text index, start, end) arrays of the sentences of every long text."""
         min_chars = int(self.features_.get("sentence_min_chars", 120))
-        return [(i, a, b) for i, t in enumerate(texts) if len(t) >= min_chars for a, b in sentence_spans(t, min_chars)]
+        spans = [(i, a, b) for i, t in enumerate(texts) if len(t) >= min_chars for a, b in sentence_spans(t, min_chars)]
+        if not spans:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty, empty
+        owner, a, b = (np.array(x, dtype=np.intp) for x in zip(*spans, strict=True))
+        return owner, a, b
 
-    def _extra_scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None,
+    def _extra_scores(self, texts: list[str], sections: list[list[str]] | None,
+                      cats: list[list[str]] | Categories | None,
                       columns: list[int] | None = None) -> np.ndarray | float:
         extra = _extra_features(len(texts), self.features_, sections, cats)
         return 0.0 if extra is None else self._sparse_scores(Features(len(texts), *extra), columns)
 
-    def _scores(self, texts: list[str], sections: list[list[str]] | None, cats: list[list[str]] | None
-                ) -> np.ndarray:
-        return ngram_scores(texts, self.features_, self._weights(), weights_t=self._weights_t()) \
+    def _scores(self, texts: list[str], sections: list[list[str]] | None,
+                cats: list[list[str]] | Categories | None) -> np.ndarray:
+        return ngram_scores(texts, self.features_, self._weights(), lookup=self._lookup()) \
             + self._extra_scores(texts, sections, cats) \
             + self.intercept_
 
@@ -656,9 +793,10 @@ class Classifier:
         probs = self.model.predict_proba(batch)
         on = probs >= self.model.thresholds_
         labels = self.model.labels_
+        # rows of len(labels) values by construction: plain zip, and compress (C) picks the labels
         for p, row, flags in zip(batch, probs.tolist(), on.tolist(), strict=True):
-            p.scores = dict(zip(labels, row, strict=True))
-            p.labels = [lab for lab, f in zip(labels, flags, strict=True) if f]
+            p.scores = dict(zip(labels, row, strict=False))
+            p.labels = list(itertools.compress(labels, flags))
         return batch
 
 
@@ -814,6 +952,7 @@ def load_bundle(cls: type[FunctionClassifier], directory: str | Path) -> Functio
     model.labels_ = labels
     model.coef_ = ext[:dim]
     model.__dict__["_ext"] = (model.coef_, ext)
+    model.__dict__["_lookup_cache"] = (ext, _compact_lookup(rows, values, dim + 1))  # the bundle keeps only used rows
     model.intercept_ = intercept.astype(np.float64)
     model.thresholds_ = np.array([thresholds[lab] for lab in labels], dtype=np.float64)
     model.features_ = settings

@@ -61,14 +61,23 @@ _PLACE_IN_MEETING = re.compile(rf"在([{_HAN}]{{2,20}}?{_ADMIN})第{_NUM}届(?:�
 _PLACE_IN_GREETING = re.compile(
     rf"受([{_HAN}]{{2,20}}?{_ADMIN})(?:第{_NUM}届)?(?:人民代表大会常务委员会|人大常委会)委托"
 )
+_HAN_RUN = re.compile(rf"[{_HAN}]+")
+_TITLE_END = re.compile(r"报告(?:[（(][^）)]{1,8}[）)])?$")
+_TITLE_STOP = re.compile(r"[，,。；;]")
 _UNIT = re.compile(rf"[{_HAN}]+{_ADMIN}")
 # A heading is one line: spaces only within it ([^\S\n]), and possessive (*+) so that a long run of
 # blank lines or spaces is scanned once, not once per position (\s* here was cubic in such runs).
 _SP = r"[^\S\n]*+"
-_HEAD_START = rf"^{_SP}(?:#+{_SP})?(?:[一二三四五六七八九十]、)?{_SP}(\d{{4}}){_SP}年的?{_SP}"
+# A heading line starts after a "\n" (the text is searched with one put in front): a literal first
+# character lets ``re`` skip to the line starts, where ``^`` made it try the pattern at every position.
+_HEAD_START = rf"\n{_SP}(?:#+{_SP})?(?:[一二三四五六七八九十]、)?{_SP}(\d{{4}}){_SP}年的?{_SP}"
 _REVIEW_YEAR = re.compile(_HEAD_START + rf"(?:主要)?{_SP}工作(?:回顾)?{_SP}$", re.M)
 _PLAN_YEAR = re.compile(_HEAD_START + rf"(?:主要|工作)?{_SP}(?:任务|安排|建议|打算){_SP}$", re.M)
-_MARKUP_LEAD = re.compile(r"[#\s●■◆•\-*]+")  # leading markdown and bullets; ``**`` anywhere is markup too
+# A line with text after its leading markdown, bullets and spaces (``**`` anywhere is markup too): the
+# text starts with a character that is none of these, so it is never empty once ``**`` is dropped and
+# stripped. Spaces are [^\S\n] so that the lead never runs on into the next line; possessive, so a long
+# run of markup is scanned once.
+_HEAD_LINE = re.compile(r"^(?:[#●■◆•\-*]|[^\S\n])*+([^\n]+)", re.M)
 # Prefecture-level city reports talk about the counties under them; county-level ones do not.
 _PREFECTURE_HINTS = re.compile(r"县市区|县（市、区）|县\(市、区\)|县（市区）|县市两级|区县|各县|市县乡|市辖")
 _COUNTY_CITY_HINTS = re.compile(r"县级市|全省县级|全国县级|县域.{0,4}百强|百强县")
@@ -92,7 +101,7 @@ def _compact(text: str) -> str:
 def looks_like_name(text: str) -> bool:
     """A bare person's name line: 2-4 Han characters (spaces allowed) starting with a surname."""
     t = _compact(text)
-    if not 2 <= len(t) <= 4 or not re.fullmatch(rf"[{_HAN}]+", t) or _NOT_NAME.search(t):
+    if not 2 <= len(t) <= 4 or not _HAN_RUN.fullmatch(t) or _NOT_NAME.search(t):
         return False
     return t[0] in _SURNAMES or t[:2] in _SURNAMES
 
@@ -111,28 +120,28 @@ def speaker_in_line(text: str) -> str | None:
 
 
 def _head_lines(doc: Document) -> list[str]:
+    """The first ``HEAD_LINES`` lines with text, leading markup and ``**`` dropped.
+
+    One regex scan finds them: blank lines and lines of nothing but markup are skipped inside ``re``
+    (a report's head often has a blank line between every two), not by a Python step per line.
+    """
     text = doc.norm.text if doc.norm is not None else doc.raw
     out: list[str] = []
-    for line in text[:20000].split("\n"):
-        lead = _MARKUP_LEAD.match(line)
-        if lead:
-            line = line[lead.end() :]
-        line = line.replace("**", "").strip()
-        if line:
-            out.append(line)
-            if len(out) >= HEAD_LINES:
-                break
+    for m in _HEAD_LINE.finditer(text[:20000]):
+        out.append(m.group(1).replace("**", "").strip())
+        if len(out) >= HEAD_LINES:
+            break
     return out
 
 
 def _title(lines: list[str]) -> str | None:
     for i, line in enumerate(lines[:8]):
         compact = _compact(line)
-        if re.search(r"报告(?:[（(][^）)]{1,8}[）)])?$", compact) and len(compact) <= 40 \
-                and not re.search(r"[，,。；;]", compact) and not compact.startswith(("—", "-")):
+        if _TITLE_END.search(compact) and len(compact) <= 40 \
+                and not _TITLE_STOP.search(compact) and not compact.startswith(("—", "-")):
             if i and len(compact) <= 6:  # "工作报告" under "…常务委员会"
                 prev = _compact(lines[i - 1])
-                if re.search(r"(?:常务委员会|常委会)$", prev):
+                if prev.endswith(("常务委员会", "常委会")):
                     return prev + compact
             return compact
     return None
@@ -227,7 +236,8 @@ def extract_meta(doc: Document) -> dict[str, Any]:
             meta["level"] = level
         if province or level == "省":
             meta["province"] = province or place
-    date_line = next((ln for ln in lines if _DATE.search(ln) and ("会议" in ln or ln.startswith("—"))), None)
+    # the cheap word test first: most head lines hold no date, and the regex would scan each of them
+    date_line = next((ln for ln in lines if ("会议" in ln or ln.startswith("—")) and _DATE.search(ln)), None)
     m = _DATE.search(date_line) if date_line else None
     if m:
         year, month, day = (_cn_int(g) for g in m.groups())
@@ -248,7 +258,7 @@ def extract_meta(doc: Document) -> dict[str, Any]:
 
 
 def _year_from_headings(doc: Document) -> int | None:
-    text = doc.norm.text if doc.norm is not None else doc.raw
+    text = "\n" + (doc.norm.text if doc.norm is not None else doc.raw)
     m = _REVIEW_YEAR.search(text)
     if m:
         return int(m.group(1)) + 1
@@ -259,7 +269,7 @@ def _year_from_headings(doc: Document) -> int | None:
 def _speaker(lines: list[str]) -> str | None:
     head: list[str] = []
     for line in lines[:15]:
-        if re.match(r"(?:各位代表|同志们)", line):
+        if line.startswith(("各位代表", "同志们")):
             break
         head.append(line)
     for line in head:

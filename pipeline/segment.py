@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from .errors import PolicytagNote, printable
+from .meta import looks_like_name, merged_meta, speaker_in_line
 from .record import Document, MappedText, Paragraph
 
 DEFAULTS: dict[str, Any] = {
@@ -59,6 +60,7 @@ _CONTINUES = frozenset("，、,（(《“‘【—-·/")  # a line ending in one
 _SPACE = " \t\u3000\xa0"
 _WS = _SPACE + "\r\f\v"
 _CLOSERS_SPACE = _CLOSERS + _SPACE  # stripped from both ends of a line
+_CLOSER_SET = frozenset(_CLOSERS_SPACE)
 _LEAD_FIRST = frozenset("#●■◆◇•▪▫○◎□★☆►▶➢➤✦✧❖◼◾⚫·・-*+")  # first characters of a ``_LEAD`` match
 
 # ------------------------------------------------------------------- patterns
@@ -119,6 +121,8 @@ _PLAN = re.compile(
     + r"|(?:主要|工作)任务|工作安排|工作建议"
 )
 _AMBIG_YEAR = re.compile("(" + _YEAR + r")的?(?:主要)?工作")
+# Every match of _PLAN, _AMBIG_YEAR and _REVIEW holds one of these words: one search tells most headings apart.
+_PERIOD_WORD = re.compile("工作|" + _PLAN_WORDS + "|回顾|总结|情况|成绩")
 _UNMARK = re.compile(r"[\s*#]")  # dropped before a heading's words are read
 _NUMBER_PREFIX = re.compile(rf"^(?:[（(]?[{_CN_NUM}\d]{{1,3}}[）)、．.]|第[{_CN_NUM}\d]{{1,3}}(?:部分|章|篇))\s*")
 
@@ -136,7 +140,7 @@ class _Line:
     # Read once per line here rather than at every look at it while joining and sectioning:
     terminal: bool  # the text ends a sentence (``_ends_sentence``)
     opens: bool  # the text ends with a mark that goes on (``_ends_open``)
-    head: bool  # the text alone reads as a heading (``_heading_like``)
+    head: bool | None  # the text alone reads as a heading (``_heading_like``); None: not yet asked
     md: int = 0  # markdown heading level
     bullet: bool = False
     front: bool | None = None  # the text is title-block matter (``_is_front_matter``), once asked
@@ -151,6 +155,7 @@ class _Para:
     bullet: bool
     bold_whole: bool
     chars: int  # total length of the lines' text, kept as lines are added
+    spaced: bool = False  # two of its lines may meet in Latin letters or digits: ``_mapped`` looks for a space
 
 
 def _settings(config: dict[str, Any] | None) -> dict[str, Any]:
@@ -201,7 +206,8 @@ def _parse_lines(text: str, heading_max: float, lazy: bool = False) -> Iterator[
             continue
         lead = len(raw_line) - len(raw_line.lstrip(_WS)) if raw_line[0] in _WS else 0
         start = line_start + lead
-        width = _width(content)
+        n_wide = (len(content.encode("utf-8")) - len(content)) // 2  # _width(content), without a call per line
+        width = n_wide + 0.5 * (len(content) - n_wide)
         md, bullet = 0, False
         m = _LEAD.match(content) if content[0] in _LEAD_FIRST else None
         if m:
@@ -226,7 +232,7 @@ def _parse_lines(text: str, heading_max: float, lazy: bool = False) -> Iterator[
 
 def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
                heading_max: float) -> _Line:
-    if ("*" in content or "转" in content or "接" in content or "__" in content
+    if ("*" in content or "__" in content or (("转" in content or "接" in content) and _PAGE_NOTE.search(content))
             or (content[1:2] in " \t\u3000" and _SPACED_TITLE.fullmatch(content))):
         pieces, kept, bold_whole = _cut_markers(content, start)
     else:  # most lines: nothing to cut out, the line is one piece
@@ -237,11 +243,13 @@ def _make_line(content: str, start: int, width: float, indent: bool, gap: int,
         trail = len(kept) - len(kept.rstrip(_SPACE))
         pieces = _trim_pieces(pieces, lead, trail)
     num = _NUMBERED.match(stripped)
-    if stripped[-1:] not in _CLOSERS_SPACE:  # most lines: the last character is the last mark
-        terminal, opens = stripped[-1:] in _TERMINAL, stripped[-1:] in _CONTINUES
+    last = stripped[-1:]
+    if last not in _CLOSER_SET:  # most lines: the last character is the last mark
+        terminal, opens = last in _TERMINAL, last in _CONTINUES
     else:
         terminal, opens = _ends_sentence(stripped), _ends_open(stripped)
-    head = bool(stripped) and not terminal and not opens and _fits_heading(stripped, heading_max)
+    # whether it fits a heading is asked later, only of a paragraph's first line (``_para_heading_like``)
+    head = None if stripped and not terminal and not opens else False
     return _Line(pieces, stripped, width, indent, gap, num.lastgroup if num else None, bold_whole, terminal, opens,
                  head)
 
@@ -363,7 +371,7 @@ def _short_text(p: _Para, heading_max: float) -> str | None:
     """
     if 0.5 * p.chars > heading_max:
         return None
-    return "".join(ln.text for ln in p.lines)
+    return p.lines[0].text if len(p.lines) == 1 else "".join([ln.text for ln in p.lines])
 
 
 def _heading_like(text: str, heading_max: float) -> bool:
@@ -373,7 +381,12 @@ def _heading_like(text: str, heading_max: float) -> bool:
 
 def _fits_heading(text: str, heading_max: float) -> bool:
     """Short enough for a heading, with no sentence punctuation inside."""
-    return _width(text) <= heading_max and not _INNER_STOP.search(text)
+    # a width lies between 0.5 and 1.25 times the length (astral characters count 1.25): most lines are
+    # told by their length, without encoding them
+    n = len(text)
+    if n > 2 * heading_max or (n * 1.25 > heading_max and _width(text) > heading_max):
+        return False
+    return not _INNER_STOP.search(text)
 
 
 def _line_front(ln: _Line) -> bool:
@@ -396,7 +409,12 @@ def _para_period(p: _Para, text: str) -> str | None:
 
 def _para_heading_like(p: _Para, text: str, heading_max: float) -> bool:
     """``_heading_like(text)`` of paragraph ``p`` whose text is ``text``: read off the line when it has one."""
-    return p.lines[0].head if len(p.lines) == 1 else _heading_like(text, heading_max)
+    if len(p.lines) > 1:
+        return _heading_like(text, heading_max)
+    ln = p.lines[0]
+    if ln.head is None:
+        ln.head = _fits_heading(ln.text, heading_max)
+    return ln.head
 
 
 def _marked_heading(p: _Para, text: str, layout: _Layout, lines: Sequence[_Line], i: int) -> bool:
@@ -415,7 +433,7 @@ def _joins(p: _Para, lines: Sequence[_Line], i: int, layout: _Layout) -> bool:
     a, b = lines[i - 1], lines[i]
     if a.terminal and not layout.wrapped:
         return False  # the common case first: every test below says so too (``opens`` is not ``terminal``)
-    if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or _GREETING.match(b.text):
+    if p.md or p.bold_whole or b.md or b.bullet or b.bold_whole or (b.text[0] in "各同" and _GREETING.match(b.text)):
         return False
     if b.text.startswith("——") or (i < 12 and (_line_front(a) or _line_front(b))):
         return False  # title block: title, date line, byline are separate lines
@@ -450,16 +468,24 @@ def _joins(p: _Para, lines: Sequence[_Line], i: int, layout: _Layout) -> bool:
 def _join_lines(lines: Sequence[_Line], layout: _Layout) -> Iterator[_Para]:
     """Paragraphs, each handed on when the next one starts; ``lines`` may be a ``_LineWindow``."""
     cur: _Para | None = None
+    wrapped = layout.wrapped
     for i in range(len(lines)):
         ln = lines[i]
-        if cur is not None and _joins(cur, lines, i, layout):
-            cur.pieces.extend(ln.pieces)
+        # ``_joins``' first test, said here too: a sentence finished in unwrapped text is not continued,
+        # and most lines need no call
+        if cur is not None and (wrapped or not cur.lines[-1].terminal) and _joins(cur, lines, i, layout):
+            if ln.text[0].isascii() and cur.lines[-1].text[-1].isascii():
+                cur.spaced = True
+            if len(cur.lines) == 1:  # the first line's own list was taken: copied once the paragraph grows
+                cur.pieces = cur.pieces + ln.pieces
+            else:
+                cur.pieces.extend(ln.pieces)
             cur.lines.append(ln)
             cur.chars += len(ln.text)
             continue
         if cur is not None:
             yield cur
-        cur = _Para(list(ln.pieces), [ln], ln.md, ln.bullet, ln.bold_whole, len(ln.text))
+        cur = _Para(ln.pieces, [ln], ln.md, ln.bullet, ln.bold_whole, len(ln.text))
     if cur is not None:
         yield cur
 
@@ -492,13 +518,20 @@ _REACH = 4  # lines around line i that joining reads: i-1 .. i+1, and 3 more eac
 STREAM_CHARS = 1 << 20  # documents longer than this are cut with their lines parsed twice, never all kept
 
 
-def _mapped(norm: MappedText, pieces: list[tuple[int, int]]) -> MappedText:
+def _mapped(norm: MappedText, pieces: list[tuple[int, int]], spaced: bool) -> MappedText:
     """Pieces of the normalized text as one MappedText into the raw text; an
-    ASCII space is put back where two lines of Latin text were joined."""
+    ASCII space is put back where two lines of Latin text were joined (``spaced``: there may be such)."""
     text, offs = norm.text, norm.offsets
     if len(pieces) == 1:
         a, b = pieces[0]
         return MappedText(text[a:b], offs[a:b])
+    if spaced:  # rare
+        return _mapped_spaced(text, offs, pieces)
+    return MappedText("".join([text[a:b] for a, b in pieces]), np.concatenate([offs[a:b] for a, b in pieces]))
+
+
+def _mapped_spaced(text: str, offs: np.ndarray, pieces: list[tuple[int, int]]) -> MappedText:
+    """``_mapped`` of pieces where a space goes between two lines ending and starting with ASCII letters or digits."""
     parts: list[str] = []
     arrays: list[np.ndarray] = []
     prev_end = -1
@@ -514,10 +547,9 @@ def _mapped(norm: MappedText, pieces: list[tuple[int, int]]) -> MappedText:
 
 
 # ---------------------------------------------------------------- 3. run-on items
-def _split_runon(body: MappedText, min_chars: int) -> list[MappedText]:
+def _split_runon(body: MappedText) -> list[MappedText]:
+    """``body`` cut where a numbered item or closing passage starts a new sentence (``_RUNON``)."""
     text = body.text
-    if len(text) < max(min_chars, 20) or not _RUNON.search(text):
-        return [body]
     spans: list[tuple[int, int]] = []
     at = 0
     for m in _RUNON.finditer(text):
@@ -617,7 +649,7 @@ def _period_kind(text: str) -> str | None:
     """'review', 'plan' or 'year' (a bare "2020年的主要工作") for a part heading."""
     prefix = _NUMBER_PREFIX.match(text)
     t = _UNMARK.sub("", text[prefix.end() :] if prefix else text)
-    if not t or len(t) > 24:
+    if not t or len(t) > 24 or not _PERIOD_WORD.search(t):
         return None
     if _PLAN.fullmatch(t):
         return "plan"
@@ -649,8 +681,6 @@ def _heading_style(text: str, first: _Line, md: int, bold: bool) -> str:
 
 
 def _is_front_matter(text: str) -> bool:
-    from .meta import looks_like_name, speaker_in_line
-
     t = text.strip()
     return bool(_DATE_LINE.match(t) or speaker_in_line(t) or looks_like_name(t) or _caption(t))
 
@@ -669,8 +699,6 @@ def segment(doc: Document, config: dict[str, Any] | None = None) -> list[Paragra
 
 def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterator[Paragraph]:
     """``segment`` one paragraph at a time, so a long document's paragraphs need not all exist at once."""
-    from .meta import merged_meta
-
     s = _settings(config)
     meta = merged_meta(doc)
     norm = doc.norm if doc.norm is not None else MappedText.identity(doc.raw)
@@ -691,9 +719,10 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
     delivered = meta.get("year") if isinstance(meta.get("year"), int) else None
     body_started = False
     limit = int(s["max_paragraph_chars"]) or None
+    split_items, min_runon = s["split_items"], max(s["min_chars"], 20)
     cuts: list[_Cut] = []
     for p in paras:
-        body = _mapped(norm, p.pieces)
+        body = _mapped(norm, p.pieces, p.spaced)
         text = body.text
         too_long = limit is not None and len(text) > limit  # a "heading" that long is not one
         heading = not too_long and (bool(p.md or p.bold_whole)
@@ -702,16 +731,21 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
                         or (p.md and _ends_sentence(text))):
             heading = False
         if not heading:
-            bodies = _split_runon(body, s["min_chars"]) if s["split_items"] and not glossary else [body]
+            # most paragraphs hold no run-on item: told by one regex search, without a call
+            if split_items and not glossary and len(text) >= min_runon and _RUNON.search(text):
+                bodies = _split_runon(body)
+            else:
+                bodies = [body]
             for part in bodies:
-                if limit is not None and len(part) > limit:
+                if limit is not None and len(part.text) > limit:
                     pieces, hard = _cut_long(part, limit)
                     start, end = part.span()
                     cuts.append(_Cut(start, end, len(part), count, len(pieces), hard))
+                    for piece in pieces:
+                        yield _paragraph(doc, meta, count, piece, section, False, glossary, period)
+                        count += 1
                 else:
-                    pieces = [part]
-                for piece in pieces:
-                    yield _marked(doc, _paragraph(doc, meta, count, piece, section, False, glossary, period))
+                    yield _paragraph(doc, meta, count, part, section, False, glossary, period)
                     count += 1
             body_started = body_started or _ends_sentence(text)
             continue
@@ -738,18 +772,9 @@ def iter_segment(doc: Document, config: dict[str, Any] | None = None) -> Iterato
             stack = _push(stack, _heading_style(text, p.lines[0], p.md, p.bold_whole), text)
             parents = stack[:-1]
         section = [t for _, t in stack]  # of the body paragraphs under this heading
-        yield _marked(doc, _paragraph(doc, meta, count, body, [t for _, t in parents], True, glossary,
-                                      None if glossary else period))
+        yield _paragraph(doc, meta, count, body, [t for _, t in parents], True, glossary, period)
         count += 1
     _note_cuts(doc, cuts, limit or 0)
-
-
-def _marked(doc: Document, paragraph: Paragraph) -> Paragraph:
-    if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
-        from .ocr import mark_paragraphs
-
-        mark_paragraphs([paragraph], doc.ocr)
-    return paragraph
 
 
 def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str, str]]:
@@ -763,8 +788,13 @@ def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText
                heading: bool, glossary: bool, period: str | None) -> Paragraph:
     # positional (doc_id, path, index, body, section, is_heading, is_glossary, period, meta): one call per
     # paragraph, and keywords cost more; every paragraph gets its own section list
-    return Paragraph(doc.doc_id, doc.path, index, body, list(section), heading, glossary,
-                     None if glossary else period, meta)
+    paragraph = Paragraph(doc.doc_id, doc.path, index, body, list(section), heading, glossary,
+                          None if glossary else period, meta)
+    if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
+        from .ocr import mark_paragraphs
+
+        mark_paragraphs([paragraph], doc.ocr)
+    return paragraph
 
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")

@@ -236,6 +236,36 @@ def test_pooling_finds_lexicon_terms_of_paragraphs_by_offset(fitted: FunctionCla
     np.testing.assert_allclose(model.decision_function([para]), with_terms, atol=1e-6)
 
 
+def test_batch_term_positions_are_the_per_paragraph_lookup(fitted: FunctionClassifier) -> None:
+    """One searchsorted for a whole batch finds every term where the per-paragraph lookup does:
+    contiguous paragraphs, one with a dropped line break, one without terms, in one batch."""
+    from policytag.classify import ParagraphBatch, _batch_term_positions
+    from policytag.lexicon import load_lexicon
+    from policytag.match import Matcher
+
+    matcher = Matcher(load_lexicon(None))
+    cut = LONG.index("常委会还")
+    broken = LONG[:cut] + "\n" + LONG[cut:]
+    pieces = [(LONG, None), ("今年没有术语的一段话。", None), (broken, "\n"), (LONG[cut:], None)]
+    paragraphs = []
+    for i, (text, drop) in enumerate(pieces):
+        body = MappedText.identity(text, base=1000 * i + 7)
+        para = Paragraph(doc_id="d", path="p", index=i, body=body.drop(drop) if drop else body)
+        matcher(para, " " * (1000 * i + 7) + text)
+        paragraphs.append(para)
+    assert [bool(p.terms) for p in paragraphs] == [True, False, True, True]
+    which = np.array([0, 2, 3])
+    rows, pos, cats = fitted._term_positions(paragraphs, None, which.tolist())
+    batch = ParagraphBatch.of(paragraphs)
+    got_rows, got_pos, codes = _batch_term_positions(paragraphs, batch, which)
+    assert got_rows.tolist() == rows.tolist()
+    assert got_pos.tolist() == pos.tolist()
+    assert [batch.categories.names[c] for c in codes.tolist()] == cats
+    assert [paragraphs[r].text[q:].startswith(t.term) for r, q, t in  # each position is where the term stands
+            zip(rows.tolist(), pos.tolist(), [t for i in which for t in paragraphs[i].terms], strict=True)] == \
+        [True] * len(rows)
+
+
 def test_sentence_labels_survive_save_and_load(fitted: FunctionClassifier, tmp_path: Path) -> None:
     model = _pooled(fitted, ["代表工作"])
     model.save(tmp_path / "m")

@@ -141,3 +141,22 @@ def test_year_heading_after_a_long_run_of_blank_lines_and_spaces() -> None:
     39 CPU s, 4,000 took 308 s (cubic). They stay within a line now, so 200,000 are one pass."""
     raw = "某某县人大常委会工作报告\n" + "\n" * 200_000 + " " * 200_000 + "\n2023年工作回顾\n常委会开展执法检查。\n"
     assert extract_meta(Document("a.txt", "a", raw, MappedText.identity(raw)))["year"] == 2024
+
+
+def test_head_lines_skip_blank_and_markup_only_lines() -> None:
+    """The title block is the first 40 lines with text: blank lines, rules and lone bullets or bold markers
+    between them do not count, and leading markup is dropped from the lines read."""
+    raw = ("\n  \n---\n**\n● \n# **某河县人民代表大会常务委员会**\n" + "\n\u3000\n" * 60
+           + "- ——2023年1月5日在某河县第九届人民代表大会第二次会议上\n" + "\n" * 30 + "* 县人大常委会主任  周立\n")
+    meta = extract_meta(make_doc(raw))
+    assert meta["place"] == "某河县" and meta["date"] == "2023-01-05" and meta["speaker"] == "周立"
+    filler = "".join(f"常委会第{i}项工作。\n\n" for i in range(40))
+    late = extract_meta(make_doc(filler + "——2023年1月5日在某河县第九届人民代表大会第二次会议上\n"))
+    assert "date" not in late  # the 41st line with text is no longer the title block
+
+
+def test_year_from_a_heading_on_any_line() -> None:
+    raw = "工作报告\n\n常委会听取报告五个。\n  ## 2021年工作回顾\n一、加强监督\n"
+    assert extract_meta(make_doc(raw))["year"] == 2022
+    assert extract_meta(make_doc("工作报告\n2024年主要任务\n"))["year"] == 2024
+    assert "year" not in extract_meta(make_doc("工作报告\n回顾2021年工作回顾\n"))  # not at the line start

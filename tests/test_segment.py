@@ -478,6 +478,22 @@ def test_work_per_line_does_not_grow_with_the_paragraph(line: str, monkeypatch: 
     assert work[1] <= 5 * work[0]
 
 
+def test_joined_latin_lines_get_a_space_mapped_to_the_line_break() -> None:
+    """Two lines joined where a Latin letter meets a Latin letter get a space, whose offset is the line
+    break in the raw text; a Chinese character next to a Latin one, or two Chinese ones, get none."""
+    lead = "常委会听取审议了关于国民经济和社会发展计划执行情况的报告，重点关注了投资、消费和出口等指标的变化，"
+    raw = (f"某县人大常委会工作报告\n各位代表：\n{lead}特别是GDP\ngrowth和CPI的走势。\n"
+           f"{lead}特别是物价\nCPI data的走势。\n")
+    paras = segment(make_doc(raw))
+    latin, mixed = paras[2], paras[3]
+    assert latin.text == lead + "特别是GDP growth和CPI的走势。"
+    space = latin.text.index("GDP ") + 3
+    assert raw[latin.body.offsets[space]] == "\n"
+    assert mixed.text == lead + "特别是物价CPI data的走势。"
+    for p in (latin, mixed):
+        assert raw[p.start : p.end].replace("\n", " " if p is latin else "") == p.text
+
+
 # ------------------------------------------------------------------ over-long paragraphs
 def _long(body: str) -> str:
     return "东岭县人大常委会工作报告\n一、监督工作\n" + body + "\n二、立法工作\n审议通过条例草案。\n"

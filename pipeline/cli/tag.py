@@ -41,6 +41,7 @@ from ..write import (
     format_for,
     refuse_input_as_output,
 )
+from . import start_up_done
 from .common import echo_skipped, follow_links_option, names, raw_cells_option, skipped_notes
 from .progress import progress_bar, progress_option
 
@@ -142,6 +143,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
             with progress_bar(len(sources), progress, "file") as bar:
                 bar.update(len(sources) - len(todo))
                 for item in items:
+                    start_up_done()  # the tagger is built (policytag.cli.quiet_start)
                     if isinstance(item, Part):  # records of an input not finished yet
                         sink.add_part(item.source, item.block)
                         continue
@@ -149,6 +151,7 @@ def tag(ctx: click.Context, paths: tuple[str, ...], output: str | None, fmt: str
                     if item[2]:
                         bar.clear()
                     sink.add(*item)
+            start_up_done()  # also when nothing was left to tag (--resume): finish may convert a long checkpoint
             sink.finish(sources)
     except KeyboardInterrupt:
         sink.abort(interrupted=True)
