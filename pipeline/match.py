@@ -23,6 +23,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -88,6 +89,7 @@ class Matcher:
                          for i, e in enumerate(self._entries) for f in e.pattern_forms if is_regex(f)]
         self._excludes = {i: [_exclude_pattern(c) for c in e.exclude] for i, e in enumerate(self._entries)
                           if e.exclude}
+        self._joinable = {f for _, _, f, _ in self._regexes if _context_free(f)}  # run over a batch's joined text
 
     def _build(self, forms: list[tuple[int, str]]) -> tuple[_Automaton | None, dict[str, int]]:
         """An automaton of the forms' keys; each key's group (into ``_groups``) holds the entries of that key."""
@@ -144,22 +146,21 @@ class Matcher:
 
     def _match_batch(self, b: _Batch) -> list[list[Term]]:
         """``_match`` over the joined texts of a batch: the same hits, kept apart by paragraph."""
-        key = b.key
         parts: list[np.ndarray] = []  # rows (key start, key end, group, phase): 0 chosen, 1 crossing, 2 glob
         if self._automaton is not None:
-            found = self._automaton.hit_rows(key)
+            found = self._automaton.hit_rows(b.key_codepoints)
             if not self.overlaps:
                 chosen, crossing = _leftmost_longest_rows(found, self._groups if self._crossing else None)
                 found = np.concatenate([found[chosen], found[crossing]])
                 found[len(chosen):, 3] = 1
             parts.append(found)
         if self._globs is not None:
-            globs = self._globs.hit_rows(key)
+            globs = self._globs.hit_rows(b.key_codepoints)
             globs[:, 3] = 2
             tails = [i for i, gid in enumerate(globs[:, 2].tolist()) if gid in self._ascii_tail]
             if tails:
                 breaks = set(b.shifts.tolist()) if b.shifts is not None else set()
-                globs[tails, 1] = [_ascii_end(key, e, breaks) for e in globs[tails, 1].tolist()]
+                globs[tails, 1] = [_ascii_end(b.key, e, breaks) for e in globs[tails, 1].tolist()]
             parts.append(globs)
         n_par = len(b.texts)
         out: list[list[Term]] = [[] for _ in range(n_par)]
@@ -206,6 +207,9 @@ class Matcher:
         if len(inside):
             quoted[inside] = [_is_quoted(b.joined, s, e) for s, e in zip(start[inside].tolist(),
                                                                         end[inside].tolist(), strict=True)]
+        # the surface of a literal hit with nothing dropped inside is its key: taken from a table, not sliced
+        keyed = np.where(phase[order] < 2, gids, -1)
+        keyed[inside] = -1
         # one row per (hit, entry of its key group), in the order the per-hit loop made them
         table = self._entry_table()
         counts = table.group_len[gids]
@@ -213,22 +217,23 @@ class Matcher:
             hit = np.repeat(np.arange(len(gids)), counts)
             first = np.cumsum(counts) - counts
             entry = table.group_entries[np.repeat(table.group_first[gids] - first, counts) + np.arange(len(hit))]
-            start, end, par, quoted = start[hit], end[hit], par[hit], quoted[hit]
+            start, end, par, quoted, keyed = start[hit], end[hit], par[hit], quoted[hit], keyed[hit]
         else:
             entry = table.group_entries[table.group_first[gids]]
         keep = self._keep_rows(b, start, end, par, entry, extra)
         if keep is not None:
-            start, end, par, quoted, entry = start[keep], end[keep], par[keep], quoted[keep], entry[keep]
+            start, end, par, quoted, entry, keyed = (a[keep] for a in (start, end, par, quoted, entry, keyed))
         ostart, oend = b.offsets[start - par], b.offsets[end - 1 - par] + 1
         if not self.overlaps and extra.any():
             # paragraphs with crossing or glob hits: their Terms in (start, -end) order, as sorting the Terms
             # (stable) would leave them; the others keep the order they have
             sort = extra[par]
             order = np.lexsort((np.where(sort, -oend, 0), np.where(sort, ostart, 0), par))
-            start, end, par, quoted, entry, ostart, oend = (a[order] for a in (start, end, par, quoted, entry,
-                                                                                 ostart, oend))
-        joined = b.joined
-        surfaces = [joined[s:e] for s, e in zip(start.tolist(), end.tolist(), strict=True)]
+            start, end, par, quoted, entry, ostart, oend, keyed = (a[order] for a in (start, end, par, quoted, entry,
+                                                                                         ostart, oend, keyed))
+        surfaces = table.key_text[keyed].tolist()
+        for i in np.flatnonzero(keyed < 0).tolist():
+            surfaces[i] = b.joined[start[i]:end[i]]
         terms = list(map(Term, surfaces, table.canonical[entry].tolist(), table.category[entry].tolist(),
                          quoted.tolist(), ostart.tolist(), oend.tolist(), table.dictionary[entry].tolist()))
         bounds = np.searchsorted(par, np.arange(len(out) + 1)).tolist()
@@ -260,21 +265,26 @@ class Matcher:
         """The entries and key groups as columns (built once): rows of hits become Terms by array indexing."""
         table = self.__dict__.get("_entry_table_cache")
         if table is None:
-            table = self._entry_table_cache = _EntryTable(self._entries, self._groups, self._excludes)
+            keys = {gid: key for automaton in (self._automaton, self._globs) if automaton is not None
+                    for key, gid in automaton.key_group.items()}
+            table = self._entry_table_cache = _EntryTable(self._entries, self._groups, self._excludes, keys)
         return table
 
     def _regex_terms(self, b: _Batch, out: list[list[Term]], extra: np.ndarray) -> None:
-        """Regexes run on each paragraph's own text, as ``_match`` runs them; only on the paragraphs that hold
-        a regex's required prefix (found once in the joined text), unless some regex has none."""
+        """Regexes run on each paragraph's own text, as ``_match`` runs them, but only on the paragraphs where one
+        may match (a call per paragraph costs far more than one over the joined text)."""
         active = [r for r in self._regexes if not r[3] or r[3] in b.joined]
-        if not active:
-            return
-        if all(r[3] for r in active):
-            hits = [i for r in active for i in _find_all(b.joined, r[3])]
-            pars = np.unique(np.searchsorted(b.starts, hits, "right") - 1).tolist()
-        else:
-            pars = range(len(b.texts))
-        for par in pars:
+        near: set[int] = set()
+        for compiled, _, form, prefix in active:
+            found = _paragraphs_touched(compiled, b) if form in self._joinable else None
+            if found is None:  # not context-free, or too slow over a whole batch: the paragraphs with its prefix
+                self._joinable.discard(form)
+                if not prefix:
+                    near = set(range(len(b.texts)))
+                    break
+                found = np.searchsorted(b.starts, list(_find_all(b.joined, prefix)), "right") - 1
+            near.update(found.tolist())
+        for par in sorted(near):
             if b.keyed[par] and self._add_regex_terms(active, b.texts[par], out[par], b.bodies[par].offsets, None):
                 extra[par] = True
 
@@ -421,25 +431,33 @@ class _Batch:
         # offsets of all texts, without the separators: joined index j of paragraph p is offsets[j - p]
         self.offsets = np.concatenate([body.offsets for body in bodies])
         # code points of the joined text and one more 0, so ``end`` (one past a match) can always be looked up
-        self.codepoints = np.frombuffer((self.joined + _SEP).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.codepoints = _codepoints(self.joined + _SEP)
         drop = _DROP[self.codepoints[:-1]]
         self.dropped = np.flatnonzero(drop)
         if len(self.dropped):
-            self.key = self.codepoints[:-1][~drop].tobytes().decode("utf-32-le", "surrogatepass")
+            self.key_codepoints = self.codepoints[:-1][~drop]  # what the automaton scans
             # key index k sits at text index k + (number of dropped characters before it)
             self.shifts: np.ndarray | None = self.dropped - np.arange(len(self.dropped))
         else:
-            self.key, self.shifts = self.joined, None
+            self.key_codepoints, self.shifts = self.codepoints[:-1], None
         # a paragraph keeps some character once quotes and spaces are dropped (``match_text``'s test)
         dropped_in = np.searchsorted(self.dropped, self.starts + lengths) - np.searchsorted(self.dropped, self.starts)
         self.keyed = lengths > dropped_in
+
+    @cached_property
+    def key(self) -> str:
+        """The joined texts without quotes and spaces, as a string (only globs need it)."""
+        if self.shifts is None:
+            return self.joined
+        return _text(self.key_codepoints)
 
 
 class _EntryTable:
     """A matcher's entries as columns, and its key groups flattened: ``group_entries[group_first[g]:][:group_len[g]]``
     are the entries of key group ``g``."""
 
-    def __init__(self, entries: list[Entry], groups: list[tuple[int, ...]], excludes: dict[int, list]) -> None:
+    def __init__(self, entries: list[Entry], groups: list[tuple[int, ...]], excludes: dict[int, list],
+                 keys: dict[int, str]) -> None:
         self.canonical = np.array([e.term for e in entries] + [""], dtype=object)
         self.category = np.array([e.category for e in entries] + [""], dtype=object)
         self.dictionary = np.array([e.dictionary for e in entries] + [""], dtype=object)
@@ -447,6 +465,7 @@ class _EntryTable:
         self.group_len = np.array([len(g) for g in groups] + [0], dtype=np.int64)
         self.group_first = np.cumsum(self.group_len) - self.group_len
         self.group_entries = np.array([i for g in groups for i in g] + [0], dtype=np.int64)
+        self.key_text = np.array([keys.get(g) for g in range(len(groups))] + [None], dtype=object)  # group -> key
 
 
 def _exclude_pattern(context: str):  # noqa: ANN202 - a compiled pattern (re or regex)
@@ -475,6 +494,29 @@ def _regex_spans(compiled: object, form: str, text: str) -> list[tuple[int, int]
         raise TimeoutError(f"lexicon regex {form!r} took more than {REGEX_SECONDS:g} s on one paragraph") from None
 
 
+def _context_free(form: str) -> bool:
+    """Whether a regex sees nothing around its match: no anchors, lookarounds, \\K or inline flags. Such a regex,
+    run over paragraphs joined by ``_SEP``, matches at least where it matches in a paragraph alone."""
+    body = form[len(REGEX_PREFIX):]
+    return not re.search(r"[$^]|\\[AZzGK]|\(\?[^:]", body)
+
+
+def _paragraphs_touched(compiled: object, b: _Batch) -> np.ndarray | None:
+    """The paragraphs of the batch that a match of a context-free regex over the joined text touches (None: it
+    took too long). A match inside a paragraph alone lies under one of these: where the scan over the joined
+    text is not already inside an earlier match, it finds one starting there at the latest."""
+    try:
+        spans = [m.span() for m in compiled.finditer(b.joined, timeout=REGEX_SECONDS)]
+    except TimeoutError:
+        return None
+    if not spans:
+        return np.zeros(0, dtype=np.int64)
+    starts, ends = np.array(spans, dtype=np.int64).T
+    first = np.searchsorted(b.starts, starts, "right") - 1
+    last = np.searchsorted(b.starts, np.maximum(starts, ends - 1), "right") - 1
+    return np.unique(np.concatenate([np.arange(f, t + 1) for f, t in zip(first.tolist(), last.tolist(), strict=True)]))
+
+
 def _ascii_end(key: str, end: int, breaks: set[int]) -> int:
     """A Latin-script glob takes in the rest of its word (abandon* -> abandoned), up to a space."""
     while end < len(key) and end not in breaks and key[end].isascii() and key[end].isalnum():
@@ -486,35 +528,69 @@ class _Automaton:
     """Every occurrence of any key in a text, overlapping ones included, found by ahocorasick_rs.
 
     ahocorasick_rs (Rust) scans a batch ≈2.4x faster than pyahocorasick did and hands back all hits as
-    one list of (key, start, end) in character positions, so the hits become a numpy array at once.
+    one list of (key, start, end), so the hits become a numpy array at once. Keys and text go in as
+    UTF-16 bytes: for a string it would encode the text to UTF-8 and map every hit's byte offsets back
+    to characters; in UTF-16 a character is one unit (but beyond the BMP), so a position is bytes / 2
+    and the batch's code points become the text in one numpy cast (≈1.5x cheaper scan).
     """
 
     def __init__(self, key_group: dict[str, int]) -> None:
         import ahocorasick_rs
 
-        self._key_group = key_group
-        self._automaton = ahocorasick_rs.AhoCorasick(list(key_group))
+        self.key_group = key_group
+        self._automaton = ahocorasick_rs.BytesAhoCorasick([_utf16(k) for k in key_group])
         self._groups = list(key_group.values())  # key index -> group
         self._group_array = np.array(self._groups, dtype=np.int64)
 
     def __reduce__(self) -> tuple:
         """Pickled as its keys (the Rust automaton is not picklable), so a Matcher still goes to a worker."""
-        return _Automaton, (self._key_group,)
+        return _Automaton, (self.key_group,)
 
     def hits(self, key: str) -> list[tuple[int, int, int]]:
         """(start, end, group) of every match in ``key``."""
+        text = _utf16(key)
+        if len(text) != 2 * len(key):  # characters beyond the BMP take two units: positions by code points
+            return [(s, e, gid) for s, e, gid, _ in self.hit_rows(_codepoints(key)).tolist()]
         groups = self._groups
-        return [(s, e, groups[k]) for k, s, e in self._automaton.find_matches_as_indexes(key, overlapping=True)]
+        found = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        return [(s >> 1, e >> 1, groups[k]) for k, s, e in found if not s & 1]  # odd offset: halves of two characters
 
-    def hit_rows(self, key: str) -> np.ndarray:
-        """Every match in ``key`` as rows (start, end, group, 0)."""
-        found = self._automaton.find_matches_as_indexes(key, overlapping=True)
+    def hit_rows(self, codepoints: np.ndarray) -> np.ndarray:
+        """Every match in the text of ``codepoints`` (as ``_codepoints`` gives them) as rows (start, end, group, 0)."""
+        wide = codepoints.dtype != np.uint16  # some character beyond the BMP
+        text = _utf16(_text(codepoints)) if wide else np.ascontiguousarray(codepoints).view(np.uint8)
+        found = self._automaton.find_matches_as_indexes(text, overlapping=True)
         found = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=3 * len(found)).reshape(-1, 3)
+        found = found[found[:, 1] & 1 == 0]  # at an odd byte offset: halves of two characters, not a match
+        start, end = found[:, 1] >> 1, found[:, 2] >> 1
+        if wide:  # unit positions to character positions; a hit must start and end between characters
+            units = 1 + (codepoints > 0xFFFF)
+            first = np.append(np.cumsum(units) - units, len(text) // 2)  # first unit of each character, and the end
+            start_char, end_char = np.searchsorted(first, start), np.searchsorted(first, end)
+            ok = (first[start_char] == start) & (first[end_char] == end)
+            found, start, end = found[ok], start_char[ok], end_char[ok]
         rows = np.zeros((len(found), 4), dtype=np.int64)
-        if len(found):
-            rows[:, :2] = found[:, 1:]
-            rows[:, 2] = self._group_array[found[:, 0]]
+        rows[:, 0], rows[:, 1] = start, end
+        rows[:, 2] = self._group_array[found[:, 0]]
         return rows
+
+
+def _utf16(text: str) -> bytes:
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+def _codepoints(text: str) -> np.ndarray:
+    """The code points of ``text``: its UTF-16 units (uint16) when that is one per character, else uint32.
+    Half the bytes of UTF-32 for the usual text, and the automaton scans those units as they are."""
+    units = _utf16(text)
+    if len(units) == 2 * len(text):
+        return np.frombuffer(units, dtype=np.uint16)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _text(codepoints: np.ndarray) -> str:
+    """``_codepoints`` back to the string."""
+    return codepoints.tobytes().decode("utf-16-le" if codepoints.dtype == np.uint16 else "utf-32-le", "surrogatepass")
 
 
 def _leftmost_longest_rows(rows: np.ndarray, groups: list[tuple[int, ...]] | None) -> tuple[np.ndarray, list[int]]:

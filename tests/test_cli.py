@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from policytag.cli import THREAD_KNOBS, main
+from policytag.cli import MALLOC_KNOBS, THREAD_KNOBS, main
 from policytag.tagger import Tagger
 
 
 @pytest.fixture
 def no_knobs(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for knob in THREAD_KNOBS:
+    for knob in (*THREAD_KNOBS, *MALLOC_KNOBS):
         monkeypatch.delenv(knob, raising=False)
     return monkeypatch
 
@@ -31,10 +31,32 @@ def test_the_command_asks_for_one_blas_thread_unless_the_user_chose(no_knobs: py
     assert os.environ["OMP_NUM_THREADS"] == "3"
 
 
+@pytest.mark.skipif(not hasattr(os, "confstr") or not os.confstr("CS_GNU_LIBC_VERSION"), reason="glibc only")
+def test_the_command_fixes_mallocs_thresholds_unless_the_user_chose(no_knobs: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    calls: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    no_knobs.setattr(ctypes, "CDLL", lambda name: Libc())
+    no_knobs.setenv("MALLOC_TRIM_THRESHOLD_", "4096")
+    no_knobs.setattr(sys, "argv", ["policytag", "--version"])
+    with pytest.raises(SystemExit):
+        main()
+    mmap = MALLOC_KNOBS["MALLOC_MMAP_THRESHOLD_"]
+    assert calls == [(-3, mmap)]  # M_MMAP_THRESHOLD in this process; the user's trim threshold left alone
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(mmap)  # for the --jobs workers
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "4096"
+
+
 def test_a_program_calling_main_keeps_its_environment(no_knobs: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])
-    assert not set(THREAD_KNOBS) & set(os.environ)
+    assert not {*THREAD_KNOBS, *MALLOC_KNOBS} & set(os.environ)
 
 
 @pytest.fixture

@@ -234,3 +234,33 @@ def test_a_matcher_survives_pickling() -> None:
     text = "督办人大代表建议，优化营商环境"
     assert pickle.loads(pickle.dumps(m)).find(text) == m.find(text)
     assert len(m.find(text)) == 3
+
+
+def test_characters_beyond_the_bmp_and_halves_of_two_characters() -> None:
+    """The automaton scans UTF-16 units: a character beyond the BMP (two units) keeps positions in characters,
+    and the units of 䄀䤀 (U+4100 U+4900) read across their halves spell "AI" without being a match."""
+    m = Matcher(Lexicon([Entry("AI", "科技"), Entry("𠀀代表", "代表工作"), Entry("人大代表", "代表工作")]))
+    texts = ["𠀀人大代表和𠀀代表，AI", "䄀䤀一", "人大代表"]
+    found = [[(t.term, t.start, t.end) for t in m.find(text)] for text in texts]
+    assert found == [[("人大代表", 1, 5), ("𠀀代表", 6, 9), ("AI", 10, 12)], [], [("人大代表", 0, 4)]]
+    paragraphs = [Paragraph("d", "p", i, MappedText.identity(t)) for i, t in enumerate(texts)]
+    m.match_batch(paragraphs)
+    assert [[(t.term, t.start, t.end) for t in p.terms] for p in paragraphs] == found
+    paragraphs = [Paragraph("d", "p", i, MappedText.identity(t)) for i, t in enumerate(texts[1:])]
+    m.match_batch(paragraphs)  # a batch without any character beyond the BMP
+    assert [[(t.term, t.start, t.end) for t in p.terms] for p in paragraphs] == found[1:]
+
+
+def test_regexes_in_a_batch_match_as_in_each_paragraph_alone() -> None:
+    """A context-free regex is run once over the joined texts to find the paragraphs it may match in: a match
+    there that runs from one paragraph into the next (审…议 over 开会审|议审议) counts for neither, but the
+    paragraphs it covers are still searched alone (议审议 holds 审议). An anchored regex goes paragraph by paragraph."""
+    texts = ["开会审", "议审议", "没有", "报告总结", "总结全年", "总结"]
+    for form, found in ((r"re:审.{0,4}议", [[], ["审议"], [], [], [], []]),
+                        (r"re:^总结\p{Han}", [[], [], [], [], ["总结全"], []])):
+        m = Matcher(Lexicon([Entry("审慎议定", "监督", (form,))]))
+        paragraphs = [Paragraph("d", "p", i, MappedText.identity(t, base=10 * i)) for i, t in enumerate(texts)]
+        m.match_batch(paragraphs)
+        expected = [m.match_text(p.body) for p in paragraphs]
+        assert [p.terms for p in paragraphs] == expected
+        assert [[t.term for t in terms] for terms in expected] == found

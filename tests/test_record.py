@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -133,3 +134,23 @@ def test_scores_rounded_together_on_every_tie_of_the_unit_interval() -> None:
     values = [(k + 0.5) / 1e4 for k in range(10_000)] + [k / 1e4 for k in range(10_001)]
     values += [v + d for v in values[:2000] for d in (1e-17, -1e-17, 2e-13, -2e-13)]
     assert [repr(v) for v in _round4(values)] == [repr(round(v, 4)) for v in values]
+
+
+def test_record_blocks_go_to_a_text_stream_in_order_whatever_its_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSONL blocks go into a UTF-8 stream's byte buffer as they are (after what was written as text); a stream
+    in another encoding gets them as text, encoded by it."""
+    import io
+
+    from policytag.write import RecordWriter, encode_paragraphs
+
+    block = encode_paragraphs(_tricky_batch())
+    for encoding in ("utf-8", "UTF8", "gb18030"):
+        stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+        monkeypatch.setattr("sys.stdout", stream)
+        writer = RecordWriter(None, "jsonl", ["a"])  # standard output
+        writer.write({"text": "前"})
+        assert writer.write_block(block) == 4
+        writer.write({"text": "后"})
+        stream.flush()
+        text = stream.buffer.getvalue().decode(encoding)
+        assert text == '{"text":"前"}\n' + block.decode("utf-8") + '{"text":"后"}\n'
