@@ -236,9 +236,11 @@ class Matcher:
             surfaces[i] = b.joined[start[i]:end[i]]
         terms = list(map(Term, surfaces, table.canonical[entry].tolist(), table.category[entry].tolist(),
                          quoted.tolist(), ostart.tolist(), oend.tolist(), table.dictionary[entry].tolist()))
-        bounds = np.searchsorted(par, np.arange(len(out) + 1)).tolist()
-        for p in np.unique(par).tolist():
-            out[p] = terms[bounds[p]:bounds[p + 1]]
+        bounds = np.searchsorted(par, np.arange(len(out) + 1))  # par is sorted
+        # the paragraphs with terms (np.unique would also do, but its first call imports numpy.ma: 7 ms a process)
+        cuts = bounds.tolist()
+        for p in np.flatnonzero(np.diff(bounds)).tolist():
+            out[p] = terms[cuts[p]:cuts[p + 1]]
 
     def _keep_rows(self, b: _Batch, start: np.ndarray, end: np.ndarray, par: np.ndarray, entry: np.ndarray,
                    extra: np.ndarray) -> np.ndarray | None:

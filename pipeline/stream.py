@@ -53,6 +53,7 @@ def failure(source: str, exc: Exception) -> InputError:
 class _Stream:
     def __init__(self, tagger: Any) -> None:
         self.tagger = tagger
+        self.batch_size = tagger.batch_size  # read once: add() runs per paragraph
         self.batch: list[Paragraph] = []
         self.owners: list[int] = []  # for each paragraph of the batch, the number of its document
         self.sources: dict[int, str] = {}
@@ -64,7 +65,7 @@ class _Stream:
         """Queue a paragraph; True when the batch is full."""
         self.batch.append(paragraph)
         self.owners.append(doc)
-        return len(self.batch) >= self.tagger.batch_size
+        return len(self.batch) >= self.batch_size
 
     def fail(self, doc: int, error: InputError) -> None:
         self.errors.setdefault(doc, error)
