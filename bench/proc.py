@@ -28,8 +28,9 @@ timeout, kill_mb = float(sys.argv[1]), float(sys.argv[2])
 t0 = time.perf_counter()
 p = subprocess.Popen(sys.argv[3:], stdout=subprocess.DEVNULL, start_new_session=True)
 why = []
+done = threading.Event()  # set once the main thread has reaped the command (poll() here could reap it first)
 def watch():
-    while p.poll() is None:
+    while not done.wait(0.2):
         if timeout and time.perf_counter() - t0 > timeout:
             why.append(f"killed after {timeout:g} s")
         elif kill_mb:
@@ -46,9 +47,9 @@ def watch():
             except OSError:
                 pass
             return
-        time.sleep(0.2)
 threading.Thread(target=watch, daemon=True).start()
 _, status, _ = os.wait4(p.pid, 0)
+done.set()
 wall = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"s": wall, "cpu": ru.ru_utime + ru.ru_stime, "user": ru.ru_utime, "sys": ru.ru_stime,
