@@ -653,20 +653,28 @@ def _hidden(p: Path) -> bool:
 
 
 def _walk(root: Path, follow_links: bool, scan: PathScan, extensions: set[str]) -> None:
-    """Files under ``root`` (sorted); a link is followed only to a file inside ``root`` unless ``follow_links``."""
+    """Files under ``root`` (sorted); a link is followed only to a file inside ``root`` unless ``follow_links``.
+
+    Folders are walked from a stack, not by a nested function calling itself: such a function is a
+    reference cycle holding every path found until the cyclic collector runs, and the command starts
+    with the collector off and then freezes what start-up left (``policytag.cli.start_up_done``), so
+    the paths of every input stayed for the whole run (issue 13: ≈120 bytes a file)."""
     inside = root.resolve()
     found: list[str] = []
     seen_dirs: set[tuple[int, int]] = set()
-
-    def visit(folder: Path) -> None:
+    links_before = len(scan.links)
+    folders = [root]
+    while folders:
+        folder = folders.pop()
         try:
             st = folder.stat()
             entries = list(os.scandir(folder))
         except OSError:
-            return
+            continue
         if (st.st_dev, st.st_ino) in seen_dirs:  # a link loop
-            return
+            continue
         seen_dirs.add((st.st_dev, st.st_ino))
+        subfolders: list[Path] = []
         for entry in entries:
             path = Path(entry.path)
             if entry.is_symlink():
@@ -678,7 +686,7 @@ def _walk(root: Path, follow_links: bool, scan: PathScan, extensions: set[str]) 
                 within = target == inside or inside in target.parents
                 if target.is_dir():
                     if follow_links and not within:
-                        visit(path)
+                        subfolders.append(path)
                     elif not within:
                         scan.links.append((str(path), f"link to a folder outside {root} (--follow-links follows it)"))
                     continue  # a folder inside is walked anyway
@@ -687,12 +695,10 @@ def _walk(root: Path, follow_links: bool, scan: PathScan, extensions: set[str]) 
                     continue
                 found.append(str(path))
             elif entry.is_dir(follow_symlinks=False):
-                visit(path)
+                subfolders.append(path)
             elif entry.is_file(follow_symlinks=False):
                 found.append(str(path))
-
-    links_before = len(scan.links)
-    visit(root)
+        folders.extend(reversed(subfolders))  # walked in the order listed, each one whole before the next
     scan.links[links_before:] = sorted(scan.links[links_before:])
     # kept as strings, not Path objects (≈3× the memory; a folder of 50,000 reports is walked whole),
     # sorted as Paths sort: by their parts ("\0" sorts before any character of a name)
