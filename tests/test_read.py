@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import sys
@@ -374,6 +375,27 @@ def test_iter_paths(tmp_path: Path) -> None:
     assert iter_paths([str(tmp_path)], extensions={".zip"}) == [str(tmp_path / "skip.zip")]
     assert {".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".doc", ".wps", ".rtf",
             ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"} == SUPPORTED
+
+
+def test_a_folder_walk_leaves_no_reference_cycle(tmp_path: Path) -> None:
+    """``policytag tag`` scans with the cyclic collector off and then freezes what start-up left
+    (``policytag.cli.start_up_done``): a cycle made by the walk would keep every path it found for the
+    whole run, ≈120 bytes an input (issue 13). Everything it leaves must go by reference counting."""
+    for name in ["a.txt", "sub/b.txt", "sub/deeper/c.txt", "other/d.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "sub" / "up").symlink_to(tmp_path / "other", target_is_directory=True)  # a folder inside: walked once
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        found = iter_paths([str(tmp_path)], follow_links=True)
+        assert gc.collect() == 0  # nothing in a cycle: what the walk made went by reference counting
+    finally:
+        if enabled:
+            gc.enable()
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in found] == [
+        "a.txt", "other/d.txt", "sub/b.txt", "sub/deeper/c.txt"]
 
 
 # ---------------------------------------------------------------------------- pre-cut paragraphs
