@@ -26,7 +26,7 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MappedText:
     """A string plus, for each character, its index in the original text.
 
@@ -49,10 +49,19 @@ class MappedText:
     def __len__(self) -> int:
         return len(self.text)
 
+    @classmethod
+    def _trusted(cls, text: str, offsets: np.ndarray) -> MappedText:
+        """A MappedText whose lengths agree by construction (slices of one, or pieces of both cut alike):
+        the length check and frozen ``__init__`` are skipped, a third of building one per paragraph."""
+        self = _new(cls)
+        _set_text(self, text)
+        _set_offsets(self, offsets)
+        return self
+
     def __getitem__(self, key: slice) -> MappedText:
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("MappedText supports contiguous slices only")
-        return MappedText(self.text[key], self.offsets[key])
+        return MappedText._trusted(self.text[key], self.offsets[key])
 
     def span(self, start: int = 0, end: int | None = None) -> tuple[int, int]:
         """Original (start, end) of ``self.text[start:end]``; end is exclusive."""
@@ -70,7 +79,7 @@ class MappedText:
         """Keep the characters where ``mask`` is true (one array operation, not a loop per character)."""
         mask = np.asarray(mask, dtype=bool)
         kept = _codepoints(self.text)[mask]
-        return MappedText(kept.tobytes().decode("utf-32-le", "surrogatepass"), self.offsets[mask])
+        return MappedText._trusted(kept.tobytes().decode("utf-32-le", "surrogatepass"), self.offsets[mask])
 
     def drop(self, chars: str) -> MappedText:
         """Remove every occurrence of the given characters."""
@@ -86,7 +95,13 @@ class MappedText:
         parts = list(parts)
         if not parts:
             return MappedText("", np.zeros(0, dtype=_INDEX))
-        return MappedText("".join(p.text for p in parts), np.concatenate([p.offsets for p in parts]))
+        return MappedText._trusted("".join(p.text for p in parts), np.concatenate([p.offsets for p in parts]))
+
+
+# ``MappedText._trusted``'s parts: the slots' own setters (frozen: ``setattr`` refuses)
+_new = object.__new__
+_set_text = MappedText.text.__set__  # type: ignore[attr-defined]
+_set_offsets = MappedText.offsets.__set__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -141,7 +156,7 @@ def term_dicts(terms: Iterable[Term]) -> list[dict[str, Any]]:
              "start": t.start, "end": t.end} for t in terms]
 
 
-@dataclass
+@dataclass(slots=True)
 class Paragraph:
     """One paragraph as a careful reader sees it; later stages fill the rest."""
 

@@ -524,10 +524,10 @@ def _mapped(norm: MappedText, pieces: list[tuple[int, int]], spaced: bool) -> Ma
     text, offs = norm.text, norm.offsets
     if len(pieces) == 1:
         a, b = pieces[0]
-        return MappedText(text[a:b], offs[a:b])
+        return MappedText._trusted(text[a:b], offs[a:b])
     if spaced:  # rare
         return _mapped_spaced(text, offs, pieces)
-    return MappedText("".join([text[a:b] for a, b in pieces]), np.concatenate([offs[a:b] for a, b in pieces]))
+    return MappedText._trusted("".join([text[a:b] for a, b in pieces]), np.concatenate([offs[a:b] for a, b in pieces]))
 
 
 def _mapped_spaced(text: str, offs: np.ndarray, pieces: list[tuple[int, int]]) -> MappedText:
@@ -786,10 +786,11 @@ def _push(stack: list[tuple[str, str]], style: str, text: str) -> list[tuple[str
 
 def _paragraph(doc: Document, meta: dict[str, Any], index: int, body: MappedText, section: list[str],
                heading: bool, glossary: bool, period: str | None) -> Paragraph:
-    # positional (doc_id, path, index, body, section, is_heading, is_glossary, period, meta): one call per
-    # paragraph, and keywords cost more; every paragraph gets its own section list
+    # every field positional (doc_id, path, index, body, section, is_heading, is_glossary, period, meta,
+    # extra, tokens, terms, labels, scores): one call per paragraph, and keywords or default factories
+    # cost more; every paragraph gets its own section list
     paragraph = Paragraph(doc.doc_id, doc.path, index, body, list(section), heading, glossary,
-                          None if glossary else period, meta)
+                          None if glossary else period, meta, {}, None, [], [], {})
     if doc.ocr:  # scanned pages and images: say so, with the engine's confidence, per paragraph
         from .ocr import mark_paragraphs
 
