@@ -26,7 +26,6 @@ import itertools
 import json
 import math
 import operator
-import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -387,27 +386,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-# a sentence: from its first character that is neither space nor an end mark, up to and with its end mark
-_SENTENCE = re.compile(r"[^\s。！？；!?;][^。！？；!?;]*[。！？；!?;]?")
-_MIN_SENTENCE = 8
-
-
-def sentence_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
-    """(start, end) of the sentences of a paragraph at least ``min_chars`` long; [] for a shorter one.
-
-    Sentences end at 。！？； (either width) and are stripped of spaces; sentences under
-    8 characters are left out, and a paragraph with fewer than two is its own sentence ([]).
-    """
-    if len(text) < min_chars:
-        return []
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        a, b = m.span()
-        if text[b - 1].isspace():  # only the last sentence can lack an end mark
-            b = a + len(m.group().rstrip())
-        if b - a >= _MIN_SENTENCE:
-            spans.append((a, b))
-    return spans if len(spans) >= 2 else []
+_MIN_SENTENCE = 8  # a sentence shorter than this is left out of the pooling
 
 
 _END_MARKS = "。！？；!?;"
@@ -424,8 +403,12 @@ def _sentence_classes() -> np.ndarray:
 
 
 def batch_sentence_spans(texts: Sequence[str], min_chars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``sentence_spans`` of every text as (text index, start, end) arrays, in one numpy pass
-    over the long texts joined, instead of a regex match object per sentence."""
+    """The sentences of every text at least ``min_chars`` long, as (text index, start, end) arrays, in one
+    numpy pass over the long texts joined (a regex match object per sentence cost more).
+
+    Sentences end at 。！？； (either width) and are stripped of spaces; sentences under 8 characters
+    are left out, and a text with fewer than two is its own sentence (no spans).
+    """
     which = np.array([i for i, t in enumerate(texts) if len(t) >= min_chars], dtype=np.intp)
     long = [texts[i] for i in which.tolist()]
     lengths = np.fromiter(map(len, long), dtype=np.intp, count=len(long))
@@ -454,7 +437,7 @@ def _sentences(kind: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
     The text is cut into pieces after every end mark and at every text's end; a piece that holds
     a text character is a sentence, from its first text character to its end mark, or, without
-    one, to its last text character (what ``_SENTENCE`` and the right strip in ``sentence_spans`` do).
+    one, to its last text character.
     """
     if not len(kind):
         empty = np.zeros(0, dtype=np.intp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,6 @@ from policytag.classify import (
     batch_sentence_spans,
     featurize,
     load_model,
-    sentence_spans,
 )
 from policytag.errors import ConfigError
 from policytag.record import MappedText, Paragraph
@@ -183,6 +183,25 @@ def test_shipped_default_model_loads_and_tags() -> None:
 LONG = ("围绕生态环境保护开展执法检查，督促有关部门整改落实，推动解决突出问题二十余个。"
         "常委会还听取审议了关于城市管理的专项工作报告，开展满意度测评。"
         "认真办理代表提出的养老服务方面建议，办成率明显提升。")
+
+
+# The rule the numpy cut (batch_sentence_spans) implements, written plainly as the test's reference: a
+# sentence runs from its first character that is neither space nor an end mark, up to and with its end mark.
+_SENTENCE = re.compile(r"[^\s。！？；!?;][^。！？；!?;]*[。！？；!?;]?")
+
+
+def sentence_spans(text: str, min_chars: int) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of one paragraph at least ``min_chars`` long; [] for a shorter one."""
+    if len(text) < min_chars:
+        return []
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        a, b = m.span()
+        if text[b - 1].isspace():  # only the last sentence can lack an end mark
+            b = a + len(m.group().rstrip())
+        if b - a >= 8:
+            spans.append((a, b))
+    return spans if len(spans) >= 2 else []
 
 
 def test_sentence_spans_cut_long_paragraphs_only() -> None:
